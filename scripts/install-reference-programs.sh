@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the reference programs the interop tests and benchmarks compare against (Debian packages).
+# Idempotent and quick when everything is already present. Needs root (or sudo).
+set -euo pipefail
+
+packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && { echo "reference programs: all present"; exit 0; }
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo"; else
+  echo "reference programs: missing ${missing[*]} and no root to install them; interop tests will be skipped" >&2
+  exit 1
+fi
+echo "reference programs: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Shoal.Bencoding;
+
+namespace Shoal.Cli;
+
+/// <summary>Runs the parsed command and turns every failure into one clear line and a documented exit code.</summary>
+internal static class CommandRunner
+{
+    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    {
+        var parse = root.Parse(args);
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await parse.InvokeAsync(config);
+        }
+        catch (Exception ex)
+        {
+            var (code, message) = Describe(ex);
+            WriteError(message);
+            if (code == ExitCodes.InternalError && Environment.GetEnvironmentVariable("SHOAL_DEBUG") == "1")
+                Console.Error.WriteLine(ex);
+            return code;
+        }
+    }
+
+    public static void WriteError(string message)
+    {
+        var previous = Console.ForegroundColor;
+        if (!Console.IsErrorRedirected) Console.ForegroundColor = ConsoleColor.Red;
+        Console.Error.WriteLine($"shoal: {message}");
+        if (!Console.IsErrorRedirected) Console.ForegroundColor = previous;
+    }
+
+    /// <summary>Maps an exception to (exit code, one-line message).</summary>
+    public static (int Code, string Message) Describe(Exception ex) => ex switch
+    {
+        UserErrorException user => (user.ExitCode, user.Message),
+        OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
+        BencodeException or FormatException or InvalidDataException => (ExitCodes.InvalidInput, ex.Message),
+        FileNotFoundException fnf => (ExitCodes.UsageError, $"file not found: {fnf.FileName ?? fnf.Message}"),
+        DirectoryNotFoundException => (ExitCodes.UsageError, ex.Message),
+        UnauthorizedAccessException => (ExitCodes.DiskError, ex.Message),
+        IOException io when IsDiskFull(io) => (ExitCodes.DiskError, $"disk full: {io.Message}"),
+        IOException => (ExitCodes.DiskError, ex.Message),
+        SocketException or HttpRequestException => (ExitCodes.NetworkError, ex.Message),
+        _ => (ExitCodes.InternalError, $"internal error: {ex.GetType().Name}: {ex.Message} (set SHOAL_DEBUG=1 for details)"),
+    };
+
+    // ENOSPC is 28 on Linux; HResult carries it for IOExceptions raised by the runtime.
+    private static bool IsDiskFull(IOException io) => (io.HResult & 0xFFFF) == 28 || io.Message.Contains("No space left", StringComparison.Ordinal);
+}

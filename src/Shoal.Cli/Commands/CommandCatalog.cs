@@ -1,0 +1,11 @@
+using System.CommandLine;
+
+namespace Shoal.Cli.Commands;
+
+/// <summary>Every subcommand of shoal, in the order `shoal --help` lists them.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> All() =>
+    [
+    ];
+}

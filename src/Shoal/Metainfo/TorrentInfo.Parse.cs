@@ -1,0 +1,192 @@
+using System.Text;
+using Shoal.Bencoding;
+
+namespace Shoal.Metainfo;
+
+public sealed partial class TorrentInfo
+{
+    /// <summary>Smallest accepted piece length (the block size: smaller pieces cannot be requested sanely).</summary>
+    public const int MinPieceLength = 16 * 1024;
+
+    /// <summary>Largest accepted piece length; a piece is held in memory while it downloads.</summary>
+    public const int MaxPieceLength = 256 * 1024 * 1024;
+
+    /// <summary>Upper bound on files in one torrent, so a hostile file cannot make us allocate without limit.</summary>
+    public const int MaxFiles = 1_000_000;
+
+    /// <summary>
+    /// Parses and validates a bencoded info dictionary (the bytes are kept as-is: the info-hash is their SHA-1).
+    /// Throws <see cref="InvalidTorrentException"/> naming the problem.
+    /// </summary>
+    public static TorrentInfo Parse(ReadOnlyMemory<byte> encodedInfo)
+    {
+        try
+        {
+            return ParseCore(encodedInfo);
+        }
+        catch (BencodeException ex)
+        {
+            throw new InvalidTorrentException($"invalid info dictionary: {ex.Message}", ex);
+        }
+    }
+
+    private static TorrentInfo ParseCore(ReadOnlyMemory<byte> encodedInfo)
+    {
+        var reader = new BencodeReader(encodedInfo.Span);
+        if (reader.Peek() != BencodeTokenType.DictionaryStart) throw new InvalidTorrentException("info is not a dictionary");
+        reader.ReadDictionaryStart();
+
+        string? name = null, nameUtf8 = null;
+        long? pieceLength = null, singleLength = null;
+        ReadOnlyMemory<byte> pieces = default;
+        bool hasPieces = false, isPrivate = false;
+        List<RawFile>? rawFiles = null;
+
+        while (!reader.TryReadEnd())
+        {
+            var key = reader.ReadString();
+            if (key.SequenceEqual("name"u8)) name = ReadText(ref reader, "name");
+            else if (key.SequenceEqual("name.utf-8"u8)) nameUtf8 = ReadText(ref reader, "name.utf-8");
+            else if (key.SequenceEqual("piece length"u8)) pieceLength = ReadInteger(ref reader, "piece length");
+            else if (key.SequenceEqual("length"u8)) singleLength = ReadInteger(ref reader, "length");
+            else if (key.SequenceEqual("private"u8)) isPrivate = reader.Peek() == BencodeTokenType.Integer ? reader.ReadInteger() == 1 : SkipFalse(ref reader);
+            else if (key.SequenceEqual("pieces"u8))
+            {
+                if (reader.Peek() != BencodeTokenType.String) throw new InvalidTorrentException("'pieces' is not a byte string");
+                var span = reader.ReadString();
+                // Slice the caller's memory instead of copying: a big torrent's hashes are megabytes.
+                pieces = encodedInfo.Slice(reader.Position - span.Length, span.Length);
+                hasPieces = true;
+            }
+            else if (key.SequenceEqual("files"u8)) rawFiles = ReadFiles(ref reader);
+            else reader.SkipValue();
+        }
+        reader.EnsureEnd();
+
+        name = nameUtf8 ?? name ?? throw new InvalidTorrentException("info dictionary has no 'name'");
+        PathSafety.EnsureSafeSegment(name, name);
+        if (pieceLength is null) throw new InvalidTorrentException("info dictionary has no 'piece length'");
+        if (pieceLength < MinPieceLength || pieceLength > MaxPieceLength || (pieceLength & (pieceLength - 1)) != 0)
+            throw new InvalidTorrentException($"piece length {pieceLength} is not a power of two between {MinPieceLength} and {MaxPieceLength}");
+        if (!hasPieces) throw new InvalidTorrentException("info dictionary has no 'pieces'");
+        if (pieces.Length % HashLength != 0) throw new InvalidTorrentException($"'pieces' is {pieces.Length} bytes, not a multiple of {HashLength}");
+
+        List<FileEntry> files;
+        bool multiFile;
+        if (rawFiles is not null)
+        {
+            if (singleLength is not null) throw new InvalidTorrentException("info dictionary has both 'length' and 'files'");
+            if (rawFiles.Count == 0) throw new InvalidTorrentException("'files' is empty");
+            files = BuildFiles(name, rawFiles);
+            multiFile = true;
+        }
+        else
+        {
+            if (singleLength is null) throw new InvalidTorrentException("info dictionary has neither 'length' nor 'files'");
+            if (singleLength < 0) throw new InvalidTorrentException($"file length {singleLength} is negative");
+            files = [new FileEntry([name], singleLength.Value, 0)];
+            multiFile = false;
+        }
+
+        long total = files[^1].EndOffset;
+        if (total == 0) throw new InvalidTorrentException("the torrent contains no data (total length 0)");
+        long expectedPieces = (total + pieceLength.Value - 1) / pieceLength.Value;
+        if (pieces.Length / HashLength != expectedPieces)
+            throw new InvalidTorrentException($"'pieces' holds {pieces.Length / HashLength} hashes but {total} bytes in pieces of {pieceLength} need {expectedPieces}");
+
+        return new TorrentInfo(name, (int)pieceLength.Value, pieces, files, multiFile, isPrivate, encodedInfo);
+    }
+
+    private readonly record struct RawFile(List<string> Path, long Length, bool IsPadding);
+
+    private static List<RawFile> ReadFiles(ref BencodeReader reader)
+    {
+        if (reader.Peek() != BencodeTokenType.ListStart) throw new InvalidTorrentException("'files' is not a list");
+        reader.ReadListStart();
+        var files = new List<RawFile>();
+        while (!reader.TryReadEnd())
+        {
+            if (files.Count >= MaxFiles) throw new InvalidTorrentException($"more than {MaxFiles} files");
+            if (reader.Peek() != BencodeTokenType.DictionaryStart) throw new InvalidTorrentException($"file #{files.Count + 1} is not a dictionary");
+            reader.ReadDictionaryStart();
+            long? length = null;
+            List<string>? path = null, pathUtf8 = null;
+            bool padding = false;
+            while (!reader.TryReadEnd())
+            {
+                var key = reader.ReadString();
+                if (key.SequenceEqual("length"u8)) length = ReadInteger(ref reader, "length");
+                else if (key.SequenceEqual("path"u8)) path = ReadPath(ref reader);
+                else if (key.SequenceEqual("path.utf-8"u8)) pathUtf8 = ReadPath(ref reader);
+                else if (key.SequenceEqual("attr"u8))
+                {
+                    if (reader.Peek() == BencodeTokenType.String) padding = reader.ReadString().Contains((byte)'p');
+                    else reader.SkipValue();
+                }
+                else reader.SkipValue();
+            }
+            path = pathUtf8 ?? path ?? throw new InvalidTorrentException($"file #{files.Count + 1} has no 'path'");
+            if (length is null) throw new InvalidTorrentException($"file '{string.Join('/', path)}' has no 'length'");
+            if (length < 0) throw new InvalidTorrentException($"file '{string.Join('/', path)}' has negative length {length}");
+            // Older creators (before BEP 47's attr) marked padding by name only.
+            padding |= path.Count > 0 && path[^1].StartsWith("_____padding_file_", StringComparison.Ordinal);
+            files.Add(new RawFile(path, length.Value, padding));
+        }
+        return files;
+    }
+
+    private static List<string> ReadPath(ref BencodeReader reader)
+    {
+        if (reader.Peek() != BencodeTokenType.ListStart) throw new InvalidTorrentException("a file 'path' is not a list");
+        reader.ReadListStart();
+        var segments = new List<string>();
+        while (!reader.TryReadEnd()) segments.Add(ReadText(ref reader, "path"));
+        return segments;
+    }
+
+    private static List<FileEntry> BuildFiles(string root, List<RawFile> rawFiles)
+    {
+        var files = new List<FileEntry>(rawFiles.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        long offset = 0;
+        foreach (var raw in rawFiles)
+        {
+            string display = string.Join('/', raw.Path);
+            if (raw.Path.Count == 0) throw new InvalidTorrentException("a file has an empty path");
+            // Padding files are never written, but their names still must not be hostile to tools that list them.
+            foreach (var segment in raw.Path) PathSafety.EnsureSafeSegment(segment, $"{root}/{display}");
+            if (!raw.IsPadding && !seen.Add(display)) throw new InvalidTorrentException($"file path '{root}/{display}' appears twice");
+            files.Add(new FileEntry(raw.Path, raw.Length, offset, raw.IsPadding));
+            offset = checked(offset + raw.Length);
+        }
+        // A path that is a file cannot also be a folder holding other files.
+        foreach (var file in files)
+        {
+            if (file.IsPadding) continue;
+            for (int i = 1; i < file.PathSegments.Count; i++)
+            {
+                string prefix = string.Join('/', file.PathSegments.Take(i));
+                if (seen.Contains(prefix)) throw new InvalidTorrentException($"'{root}/{prefix}' is both a file and a folder");
+            }
+        }
+        return files;
+    }
+
+    private static long ReadInteger(ref BencodeReader reader, string what)
+    {
+        if (reader.Peek() != BencodeTokenType.Integer) throw new InvalidTorrentException($"'{what}' is not an integer");
+        return reader.ReadInteger();
+    }
+
+    private static string ReadText(ref BencodeReader reader, string what)
+    {
+        if (reader.Peek() != BencodeTokenType.String) throw new InvalidTorrentException($"'{what}' is not a string");
+        return Encoding.UTF8.GetString(reader.ReadString());
+    }
+
+    private static bool SkipFalse(ref BencodeReader reader)
+    {
+        reader.SkipValue();
+        return false;
+    }
+}

@@ -27,7 +27,7 @@ internal sealed class HttpFrontend : IAsyncDisposable
     public static async Task<HttpFrontend> StartAsync(IPEndPoint endPoint, TrackerCore core, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton(core.LoggerFactory);
+        builder.Services.AddSingleton<ILoggerFactory>(new KestrelLoggerFactory(core.LoggerFactory));
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -7,6 +7,7 @@ using Shoal.TrackerLoad;
 //   udp       --target 127.0.0.1:PORT [--seconds 10] [--inflight 128] [--connect-each] [--threads 1]
 //   http      --target 127.0.0.1:PORT [--seconds 10] [--connections 32] [--no-keepalive]
 //   memory    [--torrents 10000] [--peers 100]                             bytes per registered peer, in-process
+//   handler   [--torrents 10000] [--peers 100]                             CPU per UDP announce, no network
 //   whitelist [--torrents 10000]                                            info-hashes for opentracker, to stdout
 // Results go to stdout as one "RESULT key=value ..." line.
 var parsed = Args.Parse(args);
@@ -44,6 +45,9 @@ switch (parsed.Command)
         break;
     case "memory":
         MemoryBench.Run(torrents, peers);
+        break;
+    case "handler":
+        HandlerBench.Run(torrents, peers, parsed.Int("iterations", 2_000_000));
         break;
     case "whitelist":
         Console.Write(BenchData.Whitelist(torrents));

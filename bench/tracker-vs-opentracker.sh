@@ -80,7 +80,7 @@ for round in $(seq "$ROUNDS"); do
   done
 done
 
-median() { tr ' ' '\n' <<<"$1" | grep -v '^$' | sort -n | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else print a[int((NR+1)/2)]}'; }
+median() { tr ' ' '\n' <<<"$1" | { grep -v '^$' || true; } | sort -n | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else print a[int((NR+1)/2)]}'; }
 MEM=$($LOAD memory --torrents "$TORRENTS" --peers "$PEERS")
 
 printf '\nTracker announces/s, %s torrents x %s peers registered, %s s per run, median of %s rounds (2 cores, shared)\n' "$TORRENTS" "$PEERS" "$SECS" "$ROUNDS"

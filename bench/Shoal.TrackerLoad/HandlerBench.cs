@@ -35,7 +35,8 @@ internal static class HandlerBench
         for (int t = 0; t < torrents; t++)
             for (int p = 0; p < peers; p++) Announce(t, p, 0, 2);
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < iterations; i++) Announce(random.Next(torrents), random.Next(peers), 50, 0);
+        int numWant = int.Parse(Environment.GetEnvironmentVariable("NUMWANT") ?? "50");
+        for (int i = 0; i < iterations; i++) Announce(random.Next(torrents), random.Next(peers), numWant, 0);
         double ns = clock.Elapsed.TotalNanoseconds / iterations;
         Console.WriteLine(FormattableString.Invariant($"RESULT mode=handler ns_per_announce={ns:F0} announces_per_core_second={1e9 / ns:F0}"));
     }

@@ -11,11 +11,26 @@ namespace Shoal.Tracker.Http;
 internal sealed class StatsPages(TrackerCore core)
 {
     public const int MaxListed = 500;
+    // Listing walks every swarm: requests within this window share one walk, so hammering "/" cannot eat the CPU.
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _lock = new();
+    private (long Timestamp, RegistryTotals Totals, IReadOnlyList<TorrentStats> Rows)? _cached;
+
+    private (RegistryTotals Totals, IReadOnlyList<TorrentStats> Rows) Snapshot()
+    {
+        lock (_lock)
+        {
+            if (_cached is { } cached && core.Time.GetElapsedTime(cached.Timestamp) < CacheFor) return (cached.Totals, cached.Rows);
+            var fresh = (core.Time.GetTimestamp(), core.Registry.Totals(), core.Registry.TopTorrents(MaxListed));
+            _cached = fresh;
+            return (fresh.Item2, fresh.Item3);
+        }
+    }
 
     public Task WriteHtmlAsync(HttpContext context)
     {
-        var totals = core.Registry.Totals();
-        var rows = core.Registry.TopTorrents(MaxListed);
+        var (totals, rows) = Snapshot();
         var html = new StringBuilder(4096 + rows.Count * 200);
         html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Shoal tracker</title>")
             .Append("<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}")
@@ -38,8 +53,7 @@ internal sealed class StatsPages(TrackerCore core)
 
     public Task WriteJsonAsync(HttpContext context)
     {
-        var totals = core.Registry.Totals();
-        var rows = core.Registry.TopTorrents(MaxListed);
+        var (totals, rows) = Snapshot();
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
         {
@@ -71,7 +85,7 @@ internal sealed class StatsPages(TrackerCore core)
 
     public Task WriteMetricsAsync(HttpContext context)
     {
-        var totals = core.Registry.Totals();
+        var (totals, _) = Snapshot();
         var c = core.Counters;
         var text = new StringBuilder(2048);
         Metric(text, "shoal_tracker_torrents", "gauge", "Torrents tracked.", totals.Torrents);

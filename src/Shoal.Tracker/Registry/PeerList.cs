@@ -36,10 +36,15 @@ internal sealed partial class PeerList<TAddress> where TAddress : unmanaged, ICo
     }
 
     /// <summary>Adds or refreshes a peer; returns its slot. <paramref name="added"/> tells whether it is new.</summary>
-    public int Upsert(ref readonly PeerId id, ref readonly TAddress address, bool seeder, int now, out bool added)
+    public int Upsert(ref readonly PeerId id, ref readonly TAddress address, bool seeder, int now, out bool added) =>
+        Upsert(in id, in address, seeder, now, out added, out _);
+
+    /// <summary>As above; <paramref name="wasSeeder"/> tells whether an existing entry was a seeder before.</summary>
+    public int Upsert(ref readonly PeerId id, ref readonly TAddress address, bool seeder, int now, out bool added, out bool wasSeeder)
     {
         int slot = Find(in id);
         added = slot < 0;
+        wasSeeder = !added && IsSeederSlot(slot);
         if (added)
         {
             slot = Append(in id, seeder);
@@ -116,9 +121,11 @@ internal sealed partial class PeerList<TAddress> where TAddress : unmanaged, ICo
         int size = TAddress.Size;
         int offset = Random.Shared.Next(length);
         ReadOnlySpan<byte> excludedAddress = exclude >= 0 ? CompactAddress.Bytes(in _slots[exclude].Address) : default;
-        for (int n = 0; n < length && written < max; n++)
+        int end = start + length;
+        int i = start + offset;
+        for (int n = 0; n < length && written < max; n++, i++)
         {
-            int i = start + (offset + n) % length;
+            if (i == end) i = start;
             if (i == exclude) continue;
             ref readonly var entry = ref _slots[i];
             var address = CompactAddress.Bytes(in entry.Address);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Shoal.Metainfo;
 
@@ -10,7 +11,8 @@ namespace Shoal.Tracker.Registry;
 /// </summary>
 public sealed partial class SwarmRegistry
 {
-    private const int ShardCount = 64;
+    private const int ShardBits = 6;
+    private const int ShardCount = 1 << ShardBits;
 
     private readonly Shard[] _shards;
     private readonly TimeProvider _time;
@@ -85,12 +87,10 @@ public sealed partial class SwarmRegistry
             list.Remove(in id);
             return;
         }
-        int previous = list.Find(in id);
-        bool wasLeecher = previous < 0 || !list.IsSeederSlot(previous);
         var address = CompactAddress.From<TAddress>(request.Endpoint.Compact);
-        int slot = list.Upsert(in id, in address, request.IsSeeder, now, out _);
+        int slot = list.Upsert(in id, in address, request.IsSeeder, now, out _, out bool wasSeeder);
         // Count each download once, even if a client repeats its completed event.
-        if (request.Event == AnnounceEvent.Completed && wasLeecher) swarm.Downloaded++;
+        if (request.Event == AnnounceEvent.Completed && !wasSeeder) swarm.Downloaded++;
 
         int want = Math.Clamp(request.NumWant, 0, selection.Capacity);
         bool ids = request.WantPeerIds;
@@ -174,8 +174,14 @@ public sealed partial class SwarmRegistry
         _dirty.Enqueue(infoHash);
     }
 
-    private Shard ShardFor(InfoHash infoHash) =>
-        _shards[(uint)InfoHashComparer.Instance.GetHashCode(infoHash) % ShardCount];
+    // Shards only spread lock contention (the dictionaries inside hash with a random seed), so a cheap mix of the
+    // hash's first and last bytes is enough here.
+    private Shard ShardFor(InfoHash infoHash)
+    {
+        var span = infoHash.Span;
+        uint mixed = (BinaryPrimitives.ReadUInt32LittleEndian(span) ^ BinaryPrimitives.ReadUInt32LittleEndian(span[16..])) * 0x9E3779B9u;
+        return _shards[mixed >> (32 - ShardBits)];
+    }
 
     private sealed class Shard
     {

@@ -17,6 +17,7 @@ internal sealed class TrackerCore
         RateLimiter = options.RateLimitPerSecond > 0 ? new IpRateLimiter(options.RateLimitPerSecond, options.EffectiveBurst, time) : null;
         IntervalSeconds = (int)options.AnnounceInterval.TotalSeconds;
         MinIntervalSeconds = (int)options.MinAnnounceInterval.TotalSeconds;
+        StartedAt = time.GetUtcNow();
     }
 
     public TrackerOptions Options { get; }
@@ -28,7 +29,7 @@ internal sealed class TrackerCore
     public IpRateLimiter? RateLimiter { get; }
     public int IntervalSeconds { get; }
     public int MinIntervalSeconds { get; }
-    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset StartedAt { get; }
 
     /// <summary>False when this address is over its request budget (and counts it).</summary>
     public bool Admit(ReadOnlySpan<byte> address)

@@ -45,7 +45,8 @@ public sealed record TrackerOptions
     /// <summary>Torrents held at most; announces for new torrents beyond it are refused.</summary>
     public int MaxTorrents { get; init; } = 1_000_000;
 
-    /// <summary>Concurrent UDP receive loops; 0 means one per processor.</summary>
+    /// <summary>UDP receive threads; 0 means one per two processors (threads sharing one socket contend for it, and
+    /// on a small machine the cores are better left to HTTP and the clients).</summary>
     public int UdpReceiveLoops { get; init; }
 
     /// <summary>How often expired peers are swept out.</summary>
@@ -64,7 +65,7 @@ public sealed record TrackerOptions
     internal TimeSpan EffectiveSweepInterval =>
         SweepInterval ?? TimeSpan.FromSeconds(Math.Clamp(EffectivePeerTimeout.TotalSeconds / 4, 1, 60));
 
-    internal int EffectiveUdpLoops => UdpReceiveLoops > 0 ? UdpReceiveLoops : Math.Max(1, Environment.ProcessorCount);
+    internal int EffectiveUdpLoops => UdpReceiveLoops > 0 ? UdpReceiveLoops : Math.Max(1, Environment.ProcessorCount / 2);
 
     internal int EffectiveBurst => RateLimitBurst > 0 ? RateLimitBurst : (int)Math.Max(10, RateLimitPerSecond * 4);
 
@@ -87,6 +88,7 @@ public sealed record TrackerOptions
         if (DefaultNumWant < 0 || DefaultNumWant > MaxNumWant) throw new ArgumentException("the default numwant must be between 0 and the cap");
         if (RateLimitPerSecond < 0 || double.IsNaN(RateLimitPerSecond)) throw new ArgumentException("the rate limit must be 0 (off) or positive");
         if (MaxTorrents < 1) throw new ArgumentException("the torrent limit must be positive");
+        if (UdpReceiveLoops is < 0 or > 64) throw new ArgumentException("UDP receive threads must be between 0 (automatic) and 64");
         if (StoreFlushInterval <= TimeSpan.Zero) throw new ArgumentException("the store flush interval must be positive");
     }
 }

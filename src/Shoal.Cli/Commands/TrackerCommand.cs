@@ -23,11 +23,12 @@ internal static class TrackerCommand
         var minInterval = new Option<int>("--min-interval") { Description = "Minimum announce interval in seconds", DefaultValueFactory = _ => 300 };
         var numwantMax = new Option<int>("--numwant-max") { Description = "Most peers returned per announce", DefaultValueFactory = _ => 200 };
         var rateLimit = new Option<double>("--rate-limit") { Description = "Requests per second allowed per client IP (0 = unlimited)", DefaultValueFactory = _ => 50 };
+        var udpThreads = new Option<int>("--udp-threads") { Description = "UDP receive threads (0 = one per two processors)" };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error, None", DefaultValueFactory = _ => LogLevel.Information };
 
         var command = new Command("tracker", "Run a BitTorrent tracker (HTTP and UDP on the same port) with a stats page at /")
         {
-            port, host, db, allow, trustIp, trustProxy, interval, minInterval, numwantMax, rateLimit, logLevel,
+            port, host, db, allow, trustIp, trustProxy, interval, minInterval, numwantMax, rateLimit, udpThreads, logLevel,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,6 +47,7 @@ internal static class TrackerCommand
                 MaxNumWant = parse.GetValue(numwantMax),
                 DefaultNumWant = Math.Min(50, parse.GetValue(numwantMax)),
                 RateLimitPerSecond = parse.GetValue(rateLimit),
+                UdpReceiveLoops = parse.GetValue(udpThreads),
             };
             if (options.AllowListPath is { } allowPath && !File.Exists(allowPath))
                 throw new UserErrorException($"allow-list file not found: {allowPath}");

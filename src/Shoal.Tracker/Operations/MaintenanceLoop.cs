@@ -5,10 +5,12 @@ namespace Shoal.Tracker.Operations;
 
 /// <summary>
 /// Once a second: samples the announce counter (for announces/s), sweeps expired peers when the sweep interval is due,
-/// and reloads the allow-list file when it changed on disk.
+/// and reloads the allow-list file when it changed on disk. Once a minute, while there is traffic, logs a summary.
 /// </summary>
 internal sealed class MaintenanceLoop : IAsyncDisposable
 {
+    private static readonly TimeSpan SummaryEvery = TimeSpan.FromMinutes(1);
+
     private readonly TrackerCore _core;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -28,6 +30,8 @@ internal sealed class MaintenanceLoop : IAsyncDisposable
         var time = _core.Time;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         long lastSweep = time.GetTimestamp();
+        long lastSummary = lastSweep;
+        long announcesAtSummary = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
@@ -40,6 +44,14 @@ internal sealed class MaintenanceLoop : IAsyncDisposable
                     if (expired > 0) _logger.LogDebug("expired {Peers} peers", expired);
                 }
                 ReloadAllowListIfChanged();
+                if (time.GetElapsedTime(lastSummary) >= SummaryEvery && _core.Counters.Announces != announcesAtSummary)
+                {
+                    lastSummary = time.GetTimestamp();
+                    announcesAtSummary = _core.Counters.Announces;
+                    var totals = _core.Registry.Totals();
+                    _logger.LogInformation("{Torrents} torrents, {Seeders} seeders, {Leechers} leechers, {Rate:F1} announces/s",
+                        totals.Torrents, totals.Seeders, totals.Leechers, _core.Rate.PerSecond);
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)

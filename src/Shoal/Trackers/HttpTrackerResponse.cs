@@ -105,7 +105,7 @@ public static class HttpTrackerResponse
     {
         if (body.IsEmpty) throw Invalid(tracker, "answered with an empty body");
         if (body[0] != (byte)'d')
-            throw Invalid(tracker, $"answered with something that is not a bencoded dictionary (starts with \"{TrackerException.Printable(body[..Math.Min(body.Length, 40)])}\")");
+            throw Invalid(tracker, $"answered with something that is not a bencoded dictionary (starts with \"{TrackerException.Printable(body[..Math.Min(body.Length, 41)], 40)}\")");
         try
         {
             return (BDictionary)BValue.Parse(body, MaxDepth);

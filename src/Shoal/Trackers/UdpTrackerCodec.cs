@@ -121,9 +121,9 @@ public static class UdpTrackerCodec
             var reason = TrackerException.Printable(packet[HeaderLength..]);
             throw new TrackerException(tracker, TrackerErrorKind.Failure, $"refused the request: {reason}") { FailureReason = reason };
         }
-        if (action != expected) throw Invalid(tracker, $"answered action {(uint)action} to a {expected.ToString().ToLowerInvariant()} request");
+        if (action != expected) throw Invalid(tracker, $"answered action {(uint)action} where {expected.ToString().ToLowerInvariant()} was expected");
         if (packet.Length < minimumLength)
-            throw Invalid(tracker, $"answered a {expected.ToString().ToLowerInvariant()} packet of {packet.Length} bytes, shorter than {minimumLength}");
+            throw Invalid(tracker, $"answered a too short {expected.ToString().ToLowerInvariant()} packet ({packet.Length} bytes, at least {minimumLength} expected)");
     }
 
     private static void WriteHeader(Span<byte> packet, ulong connectionId, Action action, uint transactionId)

@@ -160,6 +160,7 @@ public sealed partial class AnnounceScheduler : IAsyncDisposable
         {
             lock (_gate)
             {
+                if (_stopping.IsCancellationRequested) return _tiers.All(t => t.Loop is null || t.Loop.IsCompleted);
                 var now = _time.GetUtcNow();
                 return _tiers.All(t => t.SleepingUntil is { } until && until > now && !t.Announcing);
             }

@@ -90,6 +90,9 @@ public static class UdpTrackerCodec
     /// <summary>Reads an announce answer whose peers are <paramref name="stride"/> bytes each (6 over IPv4, 18 over IPv6).</summary>
     public static AnnounceResponse ReadAnnounce(ReadOnlySpan<byte> packet, int stride, int maxPeers, Uri tracker)
     {
+        // Whitelisting trackers (opentracker) refuse an unknown torrent with a bare header: no counters, no message.
+        if (packet.Length == HeaderLength && TryReadHeader(packet, out var action, out _) && action == Action.Announce)
+            throw new TrackerException(tracker, TrackerErrorKind.Failure, "answered an empty announce: it probably does not track this torrent");
         Expect(packet, Action.Announce, AnnounceResponseHeaderLength, tracker);
         int interval = BinaryPrimitives.ReadInt32BigEndian(packet[8..]);
         int leechers = BinaryPrimitives.ReadInt32BigEndian(packet[12..]);

@@ -146,7 +146,7 @@ public class UdpTrackerClientTests
         int port;
         using (var probe = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0))) port = ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
         // Long timeouts: only the kernel's "port unreachable" can end this quickly.
-        using var client = new UdpTrackerClient(new Uri($"udp://127.0.0.1:{port}/announce"), Fast with { UdpTimeout = TimeSpan.FromSeconds(60) });
+        using var client = new UdpTrackerClient(new Uri($"udp://127.0.0.1:{port}/announce"), Fast with { UdpTimeout = TimeSpan.FromSeconds(60), UdpMaxTimeout = TimeSpan.FromSeconds(60) });
 
         var e = await Assert.ThrowsAsync<TrackerException>(() => client.AnnounceAsync(Request(), Ct).WaitAsync(TimeSpan.FromSeconds(20), Ct));
 

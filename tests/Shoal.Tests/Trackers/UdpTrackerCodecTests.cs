@@ -115,7 +115,7 @@ public class UdpTrackerCodecTests
     }
 
     [Theory]
-    [InlineData("0000000100000005", "answered a too short announce packet (8 bytes, at least 20 expected)")]
+    [InlineData("000000010000000500", "answered a too short announce packet (9 bytes, at least 20 expected)")]
     [InlineData("000000010000000500000708000000030000000201020304", "whose 4 bytes of peers are not a multiple of 6")]
     [InlineData("0000000200000005000000000000000000000000", "answered action 2 where announce was expected")]
     [InlineData("0000000100000005800000000000000000000000", "negative interval")]
@@ -125,6 +125,14 @@ public class UdpTrackerCodecTests
         var e = Assert.Throws<TrackerException>(() => UdpTrackerCodec.ReadAnnounce(Convert.FromHexString(hex), 6, 100, Tracker));
         Assert.Equal(TrackerErrorKind.InvalidResponse, e.Kind);
         Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void A_bare_announce_header_is_a_refusal()
+    {
+        var e = Assert.Throws<TrackerException>(() => UdpTrackerCodec.ReadAnnounce(Convert.FromHexString("0000000100000005"), 6, 100, Tracker));
+        Assert.Equal(TrackerErrorKind.Failure, e.Kind);
+        Assert.Equal("tracker udp://127.0.0.1:6969/announce answered an empty announce: it probably does not track this torrent", e.Message);
     }
 
     [Fact]

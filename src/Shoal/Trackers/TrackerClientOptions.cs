@@ -9,10 +9,10 @@ public sealed record TrackerClientOptions
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>How long a TCP connect to an HTTP tracker may take.</summary>
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long one HTTP request (connect, send, and read the whole answer) may take.</summary>
-    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Largest (decompressed) HTTP answer read; more is an error rather than a memory risk.</summary>
     public int MaxResponseBytes { get; init; } = 2 * 1024 * 1024;

@@ -39,7 +39,7 @@ public sealed class UdpTrackerClient : ITrackerClient
     public Uri Uri { get; }
 
     /// <summary>The tracker address in use once the first request resolved it.</summary>
-    public IPEndPoint? RemoteEndPoint => _socket?.RemoteEndPoint as IPEndPoint;
+    public IPEndPoint? RemoteEndPoint { get; private set; }
 
     public async Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken ct)
     {
@@ -209,9 +209,17 @@ public sealed class UdpTrackerClient : ITrackerClient
                 throw SocketFailure(e);
             }
             _stride = address.AddressFamily == AddressFamily.InterNetworkV6 ? CompactPeers.IPv6Stride : CompactPeers.IPv4Stride;
-            int bufferSize = (int)Math.Min(MaxDatagram, UdpTrackerCodec.AnnounceResponseHeaderLength + (long)_stride * _options.MaxPeers + 1);
+            // Room for one peer more than we keep, so a longer answer is cut (by the kernel) only past what we use.
+            long peerRoom = Math.Max(_options.MaxPeers + 1L, 32) * _stride;
+            int bufferSize = (int)Math.Min(MaxDatagram, UdpTrackerCodec.AnnounceResponseHeaderLength + peerRoom);
+            RemoteEndPoint = new IPEndPoint(address, Uri.Port);
             Volatile.Write(ref _socket, socket);
-            _ = Task.Run(() => ReceiveLoopAsync(socket, new byte[Math.Max(bufferSize, 512)]), CancellationToken.None);
+            if (_disposed.IsCancellationRequested)
+            {
+                socket.Dispose(); // Dispose ran while we were resolving
+                throw new ObjectDisposedException(nameof(UdpTrackerClient));
+            }
+            _ = Task.Run(() => ReceiveLoopAsync(socket, new byte[bufferSize]), CancellationToken.None);
         }
         finally
         {
@@ -259,7 +267,14 @@ public sealed class UdpTrackerClient : ITrackerClient
             {
                 continue; // e.g. a datagram larger than any answer we accept: drop it, the request will time out.
             }
-            Dispatch(buffer.AsSpan(0, received));
+            var packet = buffer.AsSpan(0, received);
+            if (received == buffer.Length)
+            {
+                // The kernel cut a longer datagram to our buffer: keep only whole peer entries.
+                int header = UdpTrackerCodec.AnnounceResponseHeaderLength;
+                packet = packet[..(header + (received - header) / _stride * _stride)];
+            }
+            Dispatch(packet);
         }
     }
 

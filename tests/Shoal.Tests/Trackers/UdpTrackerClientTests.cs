@@ -205,6 +205,29 @@ public class UdpTrackerClientTests
     }
 
     [Fact]
+    public async Task Ipv6_answers_longer_than_the_receive_buffer_keep_whole_peers()
+    {
+        FakeUdpTracker tracker;
+        try
+        {
+            tracker = new FakeUdpTracker(IPAddress.IPv6Loopback);
+        }
+        catch (SocketException e)
+        {
+            Assert.Skip($"no IPv6 loopback here: {e.Message}");
+            return;
+        }
+        using var _ = tracker;
+        tracker.CompactPeers = Enumerable.Range(1, 100).SelectMany(i => IPAddress.Parse($"2001:db8::{i:x}").GetAddressBytes().Concat(new byte[] { 0, 80 })).ToArray();
+        using var client = new UdpTrackerClient(tracker.Announce, Fast with { MaxPeers = 40 });
+
+        var response = await client.AnnounceAsync(Request(), Ct);
+
+        Assert.Equal(40, response.Peers.Count);
+        Assert.Equal(IPEndPoint.Parse("[2001:db8::28]:80"), response.Peers[^1]);
+    }
+
+    [Fact]
     public async Task Peer_lists_are_bounded()
     {
         using var tracker = new FakeUdpTracker { CompactPeers = Enumerable.Range(1, 200).SelectMany(i => new byte[] { 10, 0, 0, (byte)i, 0, 80 }).ToArray() };

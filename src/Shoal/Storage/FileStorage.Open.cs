@@ -120,5 +120,5 @@ public sealed partial class FileStorage
         if (needed > available) throw DiskFullException.NotEnoughSpace(DownloadDirectory, needed, available);
     }
 
-    private static long ProbeFreeSpace(string directory) => new DriveInfo(directory).AvailableFreeSpace;
+    internal static long ProbeFreeSpace(string directory) => new DriveInfo(directory).AvailableFreeSpace;
 }

@@ -43,7 +43,7 @@ internal static class PieceRecheck
                         Interlocked.Increment(ref valid);
                     }
                     int n = Interlocked.Increment(ref done);
-                    if (progress is not null && (n % reportEvery == 0 || n == pieces.Count))
+                    if (progress is not null && n % reportEvery == 0 && n < pieces.Count)
                         progress.Report(new RecheckProgress(n, pieces.Count, alreadyValid + Volatile.Read(ref valid), info.PieceCount));
                 }
             }
@@ -56,6 +56,8 @@ internal static class PieceRecheck
         var tasks = new Task[workers];
         for (int w = 0; w < workers; w++) tasks[w] = Task.Factory.StartNew(Work, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         await Task.WhenAll(tasks);
+        // The final report comes last, after every worker's.
+        progress?.Report(new RecheckProgress(pieces.Count, pieces.Count, alreadyValid + valid, info.PieceCount));
         for (int i = 0; i < pieces.Count; i++)
         {
             if (good[i]) verified[pieces[i]] = true;

@@ -77,6 +77,22 @@ public sealed class FileLayout
         return ((int)(file.Offset / PieceLength), (int)((file.EndOffset - 1) / PieceLength));
     }
 
+    /// <summary>Bytes of file <paramref name="fileIndex"/> inside verified pieces (for per-file progress).</summary>
+    public long VerifiedBytes(int fileIndex, Bitfield verified)
+    {
+        var file = Files[fileIndex];
+        var (first, last) = PieceRange(fileIndex);
+        long total = 0;
+        for (int piece = first; piece <= last; piece++)
+        {
+            if (!verified[piece]) continue;
+            long start = Math.Max(file.Offset, (long)piece * PieceLength);
+            long end = Math.Min(file.EndOffset, (long)piece * PieceLength + PieceSize(piece));
+            total += end - start;
+        }
+        return total;
+    }
+
     /// <summary>Index of the first file that ends after <paramref name="offset"/> (so holds that byte, if non-empty).</summary>
     internal int FileAt(long offset)
     {

@@ -124,6 +124,7 @@ public sealed partial class FileStorage : IPieceStorage
         foreach (var file in _files) file?.Close();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteCoreAsync(int piece, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         foreach (var slice in Layout.MapPiece(piece, 0, data.Length))

@@ -16,6 +16,8 @@ internal sealed class StorageFile
     private bool _writable;
     private int _inUse;
     private long _lastUse;
+    private int _stampStale = 1;
+    private FileStamp _stamp = FileStamp.Missing;
 
     public StorageFile(int index, FileEntry entry, string finalPath, OpenFileLimiter limiter)
     {
@@ -57,6 +59,7 @@ internal sealed class StorageFile
     {
         lock (_lock)
         {
+            if (Directory.Exists(FinalPath)) throw new IOException($"{FinalPath} is a folder, but the torrent has a file there");
             var final = new FileInfo(FinalPath);
             var part = final.Exists ? null : new FileInfo(PartPath);
             var found = final.Exists ? final : part!.Exists ? part : null;
@@ -66,24 +69,25 @@ internal sealed class StorageFile
         }
     }
 
-    /// <summary>Size and mtime now (through the open handle when there is one, so a concurrent rename cannot confuse it).</summary>
+    /// <summary>
+    /// Size and mtime for the resume record. Re-read only after our own writes (or on first use): for a file we did
+    /// not touch, the old stamp is what the record vouches for, and a change by someone else then shows as a mismatch.
+    /// </summary>
     public FileStamp Stamp()
     {
+        if (Interlocked.Exchange(ref _stampStale, 0) == 0) return _stamp;
         try
         {
             lock (_lock)
             {
-                if (_handle is not null) return new FileStamp(RandomAccess.GetLength(_handle), File.GetLastWriteTimeUtc(_handle).Ticks);
+                if (_handle is not null) return _stamp = new FileStamp(RandomAccess.GetLength(_handle), File.GetLastWriteTimeUtc(_handle).Ticks);
                 var info = new FileInfo(CurrentPath);
-                return info.Exists ? new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks) : FileStamp.Missing;
+                return _stamp = info.Exists ? new FileStamp(info.Length, info.LastWriteTimeUtc.Ticks) : FileStamp.Missing;
             }
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return FileStamp.Missing;
-        }
-        catch (UnauthorizedAccessException)
-        {
+            Volatile.Write(ref _stampStale, 1);
             return FileStamp.Missing;
         }
     }
@@ -112,9 +116,10 @@ internal sealed class StorageFile
             if (forWrite && !_writable) throw new IOException($"cannot write to {CurrentPath}: it could only be opened read-only");
             Interlocked.Increment(ref _inUse);
             Volatile.Write(ref _lastUse, Environment.TickCount64);
+            if (forWrite) Volatile.Write(ref _stampStale, 1);
         }
         if (opened) _limiter.TrimExcess(this);
-        return new Lease(this, _handle);
+        return new Lease(this, _handle, forWrite);
     }
 
     /// <summary>Renames the completed file to its final name, with exactly the torrent's length.</summary>
@@ -131,6 +136,7 @@ internal sealed class StorageFile
                 if (flush) RandomAccess.FlushToDisk(h);
             }
             if (!IsFinal) File.Move(PartPath, FinalPath, overwrite: true);
+            Volatile.Write(ref _stampStale, 1);
             IsFinal = true;
             IsComplete = true;
         }
@@ -213,13 +219,18 @@ internal sealed class StorageFile
         return info.Exists ? info.Length : -1;
     }
 
-    private void Release() => Interlocked.Decrement(ref _inUse);
+    private void Release(bool wrote)
+    {
+        // Stale again once the write is done, so the next stamp sees its mtime.
+        if (wrote) Volatile.Write(ref _stampStale, 1);
+        Interlocked.Decrement(ref _inUse);
+    }
 
     /// <summary>Use of the handle by one I/O operation; disposing it lets the handle be closed again.</summary>
-    public readonly struct Lease(StorageFile? file, SafeFileHandle? handle) : IDisposable
+    public readonly struct Lease(StorageFile? file, SafeFileHandle? handle, bool forWrite) : IDisposable
     {
         public SafeFileHandle? Handle { get; } = handle;
 
-        public void Dispose() => file?.Release();
+        public void Dispose() => file?.Release(forWrite);
     }
 }

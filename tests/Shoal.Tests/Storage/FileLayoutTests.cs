@@ -91,6 +91,25 @@ public class FileLayoutTests
     }
 
     [Fact]
+    public void VerifiedBytes_counts_the_file_bytes_inside_verified_pieces()
+    {
+        Gen.Select(FileSizes, Gen.Int[1, 50], Gen.Int[0, int.MaxValue]).Sample((sizes, pieceLength, seed) =>
+        {
+            var layout = Build(sizes, pieceLength);
+            var random = new Random(seed);
+            var verified = new Bitfield(layout.PieceCount);
+            for (int p = 0; p < layout.PieceCount; p++) verified[p] = random.Next(2) == 0;
+            for (int f = 0; f < sizes.Length; f++)
+            {
+                var file = layout.Files[f];
+                long expected = 0;
+                for (long b = file.Offset; b < file.EndOffset; b++) expected += verified[(int)(b / pieceLength)] ? 1 : 0;
+                Assert.Equal(expected, layout.VerifiedBytes(f, verified));
+            }
+        });
+    }
+
+    [Fact]
     public void Ranges_outside_the_torrent_or_piece_are_refused()
     {
         var layout = Build([(100, false), (50, false)], 64);

@@ -57,6 +57,16 @@ public class FileStorageSafetyTests
     }
 
     [Fact]
+    public async Task A_folder_where_the_torrent_has_a_file_is_a_clear_error()
+    {
+        using var dir = new TempDirectory("unsafe");
+        var (info, _) = TestTorrents.Single("thing", 100);
+        Directory.CreateDirectory(dir.Combine("thing"));
+        var ex = await Assert.ThrowsAsync<IOException>(async () => await FileStorage.OpenAsync(info, dir.Path, Options(), null, Ct));
+        Assert.Equal($"{dir.Combine("thing")} is a folder, but the torrent has a file there", ex.Message);
+    }
+
+    [Fact]
     public async Task Not_enough_free_space_is_a_clear_error_before_anything_is_written()
     {
         using var dir = new TempDirectory("space");

@@ -100,6 +100,7 @@ internal sealed class StorageFile
     public Lease Acquire(bool forWrite)
     {
         bool opened;
+        SafeFileHandle handle;
         lock (_lock)
         {
             if (forWrite && IsFinal && !IsComplete)
@@ -117,9 +118,10 @@ internal sealed class StorageFile
             Interlocked.Increment(ref _inUse);
             Volatile.Write(ref _lastUse, Environment.TickCount64);
             if (forWrite) Volatile.Write(ref _stampStale, 1);
+            handle = _handle!;
         }
         if (opened) _limiter.TrimExcess(this);
-        return new Lease(this, _handle, forWrite);
+        return new Lease(this, handle, forWrite);
     }
 
     /// <summary>Renames the completed file to its final name, with exactly the torrent's length.</summary>

@@ -28,8 +28,6 @@ internal sealed class ResumeRecordStore : IAsyncDisposable
     /// <summary>The last save error, if the last save failed (e.g. a read-only download directory).</summary>
     public Exception? LastError { get; private set; }
 
-    public int SaveCount { get; private set; }
-
     public static ResumeRecord? TryLoad(string path, TorrentInfo info)
     {
         try
@@ -105,7 +103,6 @@ internal sealed class ResumeRecordStore : IAsyncDisposable
             File.WriteAllBytes(temp, bytes);
             File.Move(temp, _path, overwrite: true);
             LastError = null;
-            SaveCount++;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

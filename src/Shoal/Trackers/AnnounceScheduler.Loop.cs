@@ -96,6 +96,7 @@ public sealed partial class AnnounceScheduler
         lock (_gate)
         {
             tier.ConsecutiveFailures++;
+            tier.DeferredTrigger = null; // the backoff decides; a pending 'completed' goes out with the retry
             delay = Backoff(tier);
             tier.NextAnnounce = _time.GetUtcNow() + delay;
             tier.Announcing = false;
@@ -137,6 +138,12 @@ public sealed partial class AnnounceScheduler
             var interval = Clamp(response.Interval, _options.MinimumInterval, _options.MaximumInterval);
             if (response.MinInterval is { } min && min > interval) interval = Clamp(min, _options.MinimumInterval, _options.MaximumInterval);
             tier.NextAnnounce = now + interval;
+            if (tier.DeferredTrigger is { } trigger)
+            {
+                var earliest = trigger == AnnounceEvent.Completed && tier.CompletedPending ? now : now + (tier.MinInterval ?? _options.DefaultMinInterval);
+                if (earliest < tier.NextAnnounce) tier.NextAnnounce = earliest;
+                tier.DeferredTrigger = null;
+            }
             tier.Announcing = false;
         }
         if (response.WarningMessage is not null)

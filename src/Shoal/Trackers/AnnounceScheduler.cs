@@ -116,6 +116,12 @@ public sealed partial class AnnounceScheduler : IAsyncDisposable
             foreach (var tier in _tiers)
             {
                 if (tier.ConsecutiveFailures > 0) continue; // a failing tier keeps its backoff
+                if (tier.Announcing)
+                {
+                    // The answer in flight will reschedule the tier; remember to pull that forward.
+                    if (tier.DeferredTrigger != AnnounceEvent.Completed) tier.DeferredTrigger = ev;
+                    continue;
+                }
                 var earliest = now;
                 if (ev == AnnounceEvent.None && tier.LastSuccess is { } last)
                 {

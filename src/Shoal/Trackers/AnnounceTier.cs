@@ -40,6 +40,9 @@ internal sealed class AnnounceTier(List<TrackerEntry> entries)
     public bool CompletedPending { get; set; }
     public bool Announcing { get; set; }
 
+    /// <summary>An "announce now" that arrived while an announce was in flight, to honour once it is answered.</summary>
+    public AnnounceEvent? DeferredTrigger { get; set; }
+
     /// <summary>When the loop is asleep, the time it sleeps until (for the idle check tests use).</summary>
     public DateTimeOffset? SleepingUntil { get; set; }
 

@@ -214,6 +214,41 @@ public class AnnounceSchedulerTests
     }
 
     [Fact]
+    public async Task Completed_requested_while_an_announce_is_in_flight_follows_its_answer()
+    {
+        await using var rig = new SchedulerRig([[A]]);
+        var answer = new TaskCompletionSource<AnnounceResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        rig[A].Behaviour = (_, _) => answer.Task;
+        rig.Scheduler.Start();
+        await SchedulerRig.WaitUntil(() => rig[A].Calls.Count == 1, "the started announce");
+
+        rig.Scheduler.AnnounceNow(AnnounceEvent.Completed);
+        rig[A].Works(intervalSeconds: 1800);
+        answer.SetResult(ScriptedTracker.Answer(1800));
+        await rig.SettleAsync();
+
+        Assert.Equal([AnnounceEvent.Started, AnnounceEvent.Completed], rig[A].Events);
+        Assert.Equal(TimeSpan.Zero, rig[A].Calls[1].At - SchedulerRig.Start);
+    }
+
+    [Fact]
+    public async Task Announce_now_while_in_flight_is_honoured_after_min_interval()
+    {
+        await using var rig = new SchedulerRig([[A]]);
+        var answer = new TaskCompletionSource<AnnounceResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        rig[A].Behaviour = (_, _) => answer.Task;
+        rig.Scheduler.Start();
+        await SchedulerRig.WaitUntil(() => rig[A].Calls.Count == 1, "the started announce");
+
+        rig.Scheduler.AnnounceNow();
+        rig[A].Works(intervalSeconds: 1800);
+        answer.SetResult(ScriptedTracker.Answer(1800, minIntervalSeconds: 45));
+        await rig.SettleAsync();
+
+        Assert.Equal(TimeSpan.FromSeconds(45), rig.NextIn(A));
+    }
+
+    [Fact]
     public async Task A_seed_that_starts_complete_never_sends_completed()
     {
         await using var rig = new SchedulerRig([[A]]) { Left = 0 };

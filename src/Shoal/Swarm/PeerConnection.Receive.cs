@@ -24,6 +24,8 @@ internal sealed partial class PeerConnection
             }
             _reader.AdvanceTo(buffer.Start, result.Buffer.End);
             if (any) LastReceived = _session.Time.GetTimestamp();
+            // Refill requests once per batch of received blocks rather than once per block: fewer, larger writes.
+            if (blockBytes > 0) _session.Refill(this);
             if (result.IsCompleted || result.IsCanceled) return;
             // The download limit works by not reading from the socket: TCP then slows the sender for us.
             if (blockBytes > 0) await _session.Engine.DownloadLimiter.WaitAsync((int)blockBytes, ct).ConfigureAwait(false);

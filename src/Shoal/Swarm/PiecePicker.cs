@@ -95,8 +95,10 @@ internal sealed class PiecePicker
             if (piece < 0) break;
             var download = Start(piece);
             n += TakeBlocks(download, destination[n..]);
+            if (!download.HasUnrequested) _partial.Remove(download);
         }
-        if (n < destination.Length && InEndgame) n += TakeEndgame(peer, destination[n..]);
+        // Endgame only when nothing new was found: blocks picked just now are not yet in the peer's request queue.
+        if (n == 0 && InEndgame) n = TakeEndgame(peer, destination);
         return n;
     }
 

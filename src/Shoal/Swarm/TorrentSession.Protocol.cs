@@ -96,7 +96,6 @@ public sealed partial class TorrentSession
                 Interlocked.Add(ref _downloaded, data.Length);
                 if (_picker.InEndgame || completed is not null) CancelDuplicates(peer, piece, begin, (int)data.Length);
             }
-            FillRequests(peer);
         }
         if (completed is not null) _verifier.Enqueue(completed);
     }
@@ -113,6 +112,11 @@ public sealed partial class TorrentSession
     internal bool CanServe(PeerConnection peer, int piece)
     {
         lock (Sync) return _picker.Have[piece] && !peer.AmChoking;
+    }
+
+    internal void Refill(PeerConnection peer)
+    {
+        lock (Sync) FillRequests(peer);
     }
 
     /// <summary>Keeps the peer's request pipeline full: deeper for faster peers, one block for snubbed ones.</summary>

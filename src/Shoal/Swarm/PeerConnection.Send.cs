@@ -10,6 +10,7 @@ internal sealed partial class PeerConnection
     // The peer's requests we have queued but not yet served, keyed (piece << 32 | begin).
     private readonly HashSet<long> _theirRequests = [];
     private readonly Lock _theirRequestsSync = new();
+    private int _overflowingRequests;
 
     /// <summary>Bitfield (or have-all / have-none), extension handshake and allowed-fast set: the first messages we send.</summary>
     private void SendGreeting()
@@ -40,12 +41,12 @@ internal sealed partial class PeerConnection
         {
             if (_theirRequests.Count >= _session.Settings.MaxQueuedRequestsFromPeer)
             {
-                // A peer that ignores our reqq by far is flooding us.
-                if (_theirRequests.Count >= 2 * _session.Settings.MaxQueuedRequestsFromPeer)
-                    throw new WireProtocolException("request flood");
+                // A peer that keeps ignoring the reqq we advertised, by as much again, is flooding us.
+                if (++_overflowingRequests > _session.Settings.MaxQueuedRequestsFromPeer) throw new WireProtocolException("request flood");
                 Reject(piece, begin, length);
                 return;
             }
+            _overflowingRequests = 0;
             if (!_theirRequests.Add(Key(piece, begin))) return;
         }
         Enqueue(new Outgoing(MessageId.Piece, piece, begin, length));

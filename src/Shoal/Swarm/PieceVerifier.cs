@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Shoal.Storage;
 using System.Threading.Channels;
 
 namespace Shoal.Swarm;
@@ -35,7 +35,7 @@ internal sealed class PieceVerifier
         await foreach (var download in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             var data = download.Buffer.AsMemory(0, download.Size);
-            if (!Verify(download.Index, data.Span))
+            if (!PieceHasher.Verify(_session.Info, download.Index, data.Span))
             {
                 _session.OnPieceFailed(download);
                 continue;
@@ -51,12 +51,5 @@ internal sealed class PieceVerifier
                 _session.OnStorageError(download, ex);
             }
         }
-    }
-
-    private bool Verify(int piece, ReadOnlySpan<byte> data)
-    {
-        Span<byte> hash = stackalloc byte[20];
-        SHA1.HashData(data, hash);
-        return hash.SequenceEqual(_session.Info.PieceHash(piece));
     }
 }

@@ -14,8 +14,7 @@ public class HostilePeerTests
     private static async Task<(ClientEngine Engine, TorrentSession Session, MemoryStorage Storage)> StartSeederAsync(EngineSettings? settings = null)
     {
         var engine = await ClientEngine.StartAsync(settings ?? new EngineSettings { ListenAddress = IPAddress.Loopback });
-        var storage = new MemoryStorage(Info, (byte[])Content.Clone());
-        storage.Verified.SetAll();
+        var storage = MemoryStorage.CreateSeeded(Info, Content);
         return (engine, engine.AddTorrent(Info, storage), storage);
     }
 
@@ -163,11 +162,11 @@ public class HostilePeerTests
         Assert.True(served > 0);
         var status = leecher.GetStatus();
         Assert.True(status.HashFailures >= 2);
-        Assert.False(storage.Verified[0] && storage.Data.AsSpan(0, 16).SequenceEqual(new byte[16].Select(_ => (byte)0xEE).ToArray()));
+        Assert.False(storage.Verified[0] && SwarmTestData.ReadAll(storage).AsSpan(0, 16).SequenceEqual(new byte[16].Select(_ => (byte)0xEE).ToArray()));
 
         leecher.AddPeers([honestEngine.ListenEndPoint], PeerSource.Manual);
         await leecher.Completion.WaitAsync(TimeSpan.FromSeconds(30), ct);
-        Assert.Equal(Content, storage.Data);
+        Assert.Equal(Content, SwarmTestData.ReadAll(storage));
         // The liar's address stays banned: it is never dialled again.
         leecher.AddPeers([listener.EndPoint], PeerSource.Manual);
         Assert.DoesNotContain(leecher.GetStatus().Peers, p => p.EndPoint.Equals(listener.EndPoint));

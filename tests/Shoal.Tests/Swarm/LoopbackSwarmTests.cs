@@ -16,8 +16,7 @@ public class LoopbackSwarmTests
         var info = SwarmTestData.SingleFile(content);
 
         await using var seederEngine = await ClientEngine.StartAsync(Loopback);
-        var seedStorage = new MemoryStorage(info, (byte[])content.Clone());
-        seedStorage.Verified.SetAll();
+        var seedStorage = MemoryStorage.CreateSeeded(info, content);
         var seeder = seederEngine.AddTorrent(info, seedStorage);
 
         await using var leecherEngine = await ClientEngine.StartAsync(Loopback);
@@ -26,7 +25,7 @@ public class LoopbackSwarmTests
         leecher.AddPeers([seederEngine.ListenEndPoint], PeerSource.Manual);
 
         await leecher.Completion.WaitAsync(TimeSpan.FromSeconds(30), ct);
-        Assert.Equal(content, leechStorage.Data);
+        Assert.Equal(content, SwarmTestData.ReadAll(leechStorage));
         Assert.True(leechStorage.Verified.IsComplete);
         Assert.Equal(TorrentState.Seeding, leecher.GetStatus().State);
     }
@@ -39,8 +38,7 @@ public class LoopbackSwarmTests
         var info = SwarmTestData.SingleFile(content, pieceLength: 16 * 1024);
 
         await using var seederEngine = await ClientEngine.StartAsync(Loopback);
-        var seedStorage = new MemoryStorage(info, (byte[])content.Clone());
-        seedStorage.Verified.SetAll();
+        var seedStorage = MemoryStorage.CreateSeeded(info, content);
         seederEngine.AddTorrent(info, seedStorage);
 
         var engines = new List<ClientEngine>();
@@ -57,7 +55,7 @@ public class LoopbackSwarmTests
             var everyone = engines.Select(e => e.ListenEndPoint).Append(seederEngine.ListenEndPoint).ToList();
             foreach (var (session, _) in sessions) session.AddPeers(everyone, PeerSource.Manual);
             await Task.WhenAll(sessions.Select(s => s.Session.Completion)).WaitAsync(TimeSpan.FromSeconds(30), ct);
-            foreach (var (_, storage) in sessions) Assert.Equal(content, storage.Data);
+            foreach (var (_, storage) in sessions) Assert.Equal(content, SwarmTestData.ReadAll(storage));
         }
         finally
         {

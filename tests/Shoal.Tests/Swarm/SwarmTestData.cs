@@ -13,6 +13,16 @@ internal static class SwarmTestData
         return data;
     }
 
+    /// <summary>Reads a storage's whole content back (through the same API the engine uploads with).</summary>
+    public static byte[] ReadAll(Shoal.Storage.IPieceStorage storage)
+    {
+        var info = storage.Info;
+        var data = new byte[info.TotalLength];
+        for (int piece = 0; piece < info.PieceCount; piece++)
+            storage.ReadAsync(piece, 0, data.AsMemory((int)((long)piece * info.PieceLength), info.PieceSize(piece)), default).AsTask().GetAwaiter().GetResult();
+        return data;
+    }
+
     public static TorrentInfo SingleFile(byte[] content, int pieceLength = 32 * 1024, string name = "data.bin")
     {
         int pieces = (content.Length + pieceLength - 1) / pieceLength;

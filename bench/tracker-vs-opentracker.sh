@@ -13,7 +13,7 @@ command -v opentracker >/dev/null || { echo "opentracker is not installed (scrip
 dotnet build -c Release -v q -nologo src/Shoal.Cli >/dev/null
 dotnet build -c Release -v q -nologo bench/Shoal.TrackerLoad >/dev/null
 LOAD="dotnet bench/Shoal.TrackerLoad/bin/Release/net10.0/Shoal.TrackerLoad.dll"
-SHOAL="dotnet src/Shoal.Cli/bin/Release/net10.0/shoal.dll"
+SHOAL="dotnet src/Shoal.Cli/bin/Release/net10.0/Shoal.Cli.dll"
 
 WORK=$(mktemp -d)
 SHOAL_PID=""; OT_PID=""
@@ -36,7 +36,7 @@ while True:
 $SHOAL tracker --host 127.0.0.1 --port 0 --rate-limit 0 --log-level Warning >"$WORK/shoal.out" 2>"$WORK/shoal.err" &
 SHOAL_PID=$!
 for _ in $(seq 100); do grep -q 'listening on' "$WORK/shoal.out" 2>/dev/null && break; sleep 0.1; done
-SHOAL_PORT=$(grep -oE 'udp://127\.0\.0\.1:[0-9]+' "$WORK/shoal.out" | grep -oE '[0-9]+$')
+SHOAL_PORT=$(grep -oE 'udp://127\.0\.0\.1:[0-9]+' "$WORK/shoal.out" | grep -oE '[0-9]+$' || true)
 [ -n "$SHOAL_PORT" ] || { echo "shoal tracker did not start: $(cat "$WORK/shoal.err")" >&2; exit 1; }
 
 # opentracker (Debian builds it whitelist-only): chroot dir readable by nobody, whitelist of the benchmark torrents.

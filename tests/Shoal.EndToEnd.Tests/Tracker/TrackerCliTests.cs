@@ -15,7 +15,7 @@ public partial class TrackerCliTests
     private static partial Regex ListeningLine();
 
     internal static RunningProgram StartShoal(params string[] arguments) =>
-        RunningProgram.Start("shoal", "dotnet", [Path.Combine(AppContext.BaseDirectory, "shoal.dll"), .. arguments]);
+        RunningProgram.Start("shoal", "dotnet", [Path.Combine(AppContext.BaseDirectory, "Shoal.Cli.dll"), .. arguments]);
 
     internal static async Task<(RunningProgram Process, string HttpUrl, int Port)> StartTrackerAsync(params string[] extra)
     {

@@ -34,6 +34,13 @@ internal static class UdpProtocol
     public const int MaxErrorMessage = 200;
     public const int MaxPacket = AnnounceResponseHeader + TrackerOptions.MaxNumWantLimit * PeerEndpoint.CompactV6Length;
 
+    /// <summary>
+    /// Peers per announce answer so that it fits one 1500-byte Ethernet frame unfragmented (1472 bytes of UDP payload over
+    /// IPv4, 1452 over IPv6): 242 IPv4 or 79 IPv6 peers. Fragments get lost and some clients read into 1500-byte buffers.
+    /// </summary>
+    public static int MaxPeers(bool ipv6) =>
+        ipv6 ? (1452 - AnnounceResponseHeader) / PeerEndpoint.CompactV6Length : (1472 - AnnounceResponseHeader) / PeerEndpoint.CompactV4Length;
+
     /// <summary>Reads the 16 bytes every request starts with.</summary>
     public static bool TryReadHeader(ReadOnlySpan<byte> packet, out long connectionId, out UdpAction action, out int transactionId)
     {

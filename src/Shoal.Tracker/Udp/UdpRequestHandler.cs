@@ -64,7 +64,7 @@ internal sealed class UdpRequestHandler
             endpoint = PeerEndpoint.FromAddress(v4, announce.Port);
         }
         var request = new AnnounceRequest(announce.InfoHash, announce.PeerId, endpoint, announce.Event,
-            IsSeeder: announce.Left == 0, NumWant: _core.NumWant(announce.NumWant));
+            IsSeeder: announce.Left == 0, NumWant: Math.Min(_core.NumWant(announce.NumWant), UdpProtocol.MaxPeers(endpoint.IsIPv6)));
         var selection = t_selection ??= new PeerSelection(TrackerOptions.MaxNumWantLimit);
         var result = _core.Registry.Announce(in request, selection);
         if (result.Status != AnnounceStatus.Ok)

@@ -115,6 +115,24 @@ public class UdpProtocolTests
     }
 
     [Fact]
+    public void Answers_fit_one_unfragmented_datagram()
+    {
+        var handler = NewHandler(new TrackerOptions { MaxNumWant = 1000 });
+        var hash = Hash(3);
+        for (int peer = 0; peer < 300; peer++)
+        {
+            var v4 = V4(peer);
+            handler.Handle(AnnouncePacket(ConnectAs(handler, v4), 1, hash, Id(peer), 5, AnnounceEvent.None, 0, 7000), in v4, _reply);
+            var v6 = V6(peer);
+            handler.Handle(AnnouncePacket(ConnectAs(handler, v6), 1, hash, Id(1000 + peer), 5, AnnounceEvent.None, 0, 7000), in v6, _reply);
+        }
+        var client4 = V4(1);
+        Assert.Equal(20 + 242 * 6, handler.Handle(AnnouncePacket(ConnectAs(handler, client4), 2, hash, Id(1), 5, 0, 1000, 7000), in client4, _reply));
+        var client6 = V6(1);
+        Assert.Equal(20 + 79 * 18, handler.Handle(AnnouncePacket(ConnectAs(handler, client6), 2, hash, Id(1001), 5, 0, 1000, 7000), in client6, _reply));
+    }
+
+    [Fact]
     public void Scrape_answers_counts_in_bep15_order()
     {
         var handler = NewHandler();

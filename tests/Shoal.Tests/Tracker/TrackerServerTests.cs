@@ -178,6 +178,27 @@ public class TrackerServerTests
     }
 
     [Fact]
+    public async Task Allow_list_changes_on_disk_are_picked_up()
+    {
+        using var dir = new TempDirectory("tracker-allow-reload");
+        var path = dir.Combine("allow.txt");
+        await File.WriteAllTextAsync(path, Hash(11).ToHex() + "\n", TestContext.Current.CancellationToken);
+        await using var tracker = await TrackerServer.StartAsync(Loopback with { AllowListPath = path }, cancellationToken: TestContext.Current.CancellationToken);
+        using var http = NewHttp();
+        var url = AnnounceUrl(tracker.HttpAnnounceUrl, Hash(12), "-SH0001-aaaaaaaaaaaa", 7001, 0);
+        Assert.Equal("torrent not allowed on this tracker", FailureReason(await GetBencodedAsync(http, url)));
+
+        await File.WriteAllTextAsync(path, $"{Hash(11).ToHex()}\n{Hash(12).ToHex()}\n", TestContext.Current.CancellationToken);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1)); // a visible change even on coarse file-system clocks
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (FailureReason(await GetBencodedAsync(http, url)) is not null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the allow-list was not reloaded within 10 s");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Rate_limit_answers_with_a_failure_past_the_burst()
     {
         await using var tracker = await TrackerServer.StartAsync(Loopback with { RateLimitPerSecond = 0.01, RateLimitBurst = 3 },

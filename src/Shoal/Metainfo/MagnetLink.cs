@@ -66,7 +66,8 @@ public sealed class MagnetLink
         return text.ToString();
     }
 
-    internal static string FormatPeer(EndPoint peer) => peer switch
+    /// <summary>A peer as x.pe writes it: host:port, 1.2.3.4:port or [ipv6]:port.</summary>
+    public static string FormatPeer(EndPoint peer) => peer switch
     {
         IPEndPoint ip => ip.ToString(), // IPv6 comes out as [addr]:port
         DnsEndPoint dns => $"{dns.Host}:{dns.Port.ToString(CultureInfo.InvariantCulture)}",

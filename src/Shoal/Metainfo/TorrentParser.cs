@@ -26,9 +26,9 @@ internal static class TorrentParser
 
     private static Torrent ParseCore(ReadOnlyMemory<byte> data)
     {
+        if (data.IsEmpty) throw new InvalidTorrentException("the .torrent file is empty");
+        if (data.Span[0] != (byte)'d') throw new InvalidTorrentException("not a .torrent file: it does not start with a bencoded dictionary");
         var reader = new BencodeReader(data.Span);
-        if (reader.Peek() != BencodeTokenType.DictionaryStart)
-            throw new InvalidTorrentException(data.IsEmpty ? "the .torrent file is empty" : "not a .torrent file: it does not start with a bencoded dictionary");
         reader.ReadDictionaryStart();
 
         TorrentInfo? info = null;

@@ -74,6 +74,7 @@ public ref struct BencodeReader
         bool isKey = ExpectingKey;
         BeginValue(isString: true);
         int start = _pos;
+        if ((uint)(_data[start] - '0') > 9) throw Error(isKey ? "dictionary key is not a string" : "expected a string");
         int colon = ScanNumber(start, (byte)':', allowSign: false, "string length");
         long length = ParseInteger(_data[start..colon], start, allowNegative: false);
         int bodyStart = colon + 1;

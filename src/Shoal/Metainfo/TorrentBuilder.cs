@@ -67,7 +67,7 @@ public sealed class TorrentBuilder
     public static int ChoosePieceLength(long totalLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(totalLength);
-        long wanted = (totalLength + TargetPieceCount - 1) / TargetPieceCount;
+        long wanted = totalLength / TargetPieceCount + (totalLength % TargetPieceCount == 0 ? 0 : 1);
         if (wanted <= MinAutoPieceLength) return MinAutoPieceLength;
         if (wanted >= MaxAutoPieceLength) return MaxAutoPieceLength;
         return (int)BitOperations.RoundUpToPowerOf2((ulong)wanted);

@@ -16,6 +16,7 @@ public static class HashingProgress
     {
         var clock = Stopwatch.StartNew();
         T result;
+        Console.Out.WriteLine($"Hashing {description}");
         if (IsInteractive)
         {
             result = await AnsiConsole.Progress()
@@ -24,7 +25,7 @@ public static class HashingProgress
                     new TransferSpeedColumn(), new RemainingTimeColumn())
                 .StartAsync(async context =>
                 {
-                    var task = context.AddTask(Markup.Escape(description), maxValue: Math.Max(1, totalBytes));
+                    var task = context.AddTask("hashing", maxValue: Math.Max(1, totalBytes));
                     var value = await work(new LargestValueProgress(v => task.Value = v));
                     task.Value = task.MaxValue;
                     return value;
@@ -32,7 +33,6 @@ public static class HashingProgress
         }
         else
         {
-            Console.Out.WriteLine($"Hashing {description}");
             result = await work(null);
         }
         double seconds = Math.Max(clock.Elapsed.TotalSeconds, 1e-3);

@@ -90,7 +90,7 @@ public sealed class TorrentBuilder
             throw new ArgumentOutOfRangeException(nameof(PieceLength), pieceLength,
                 $"the piece size must be a power of two between {TorrentInfo.MinPieceLength} and {TorrentInfo.MaxPieceLength} bytes");
 
-        var hashes = await PieceHasher.HashAsync(content.Files, pieceLength, Workers, progress, cancellationToken).ConfigureAwait(false);
+        var hashes = await ContentHasher.HashAsync(content.Files, pieceLength, Workers, progress, cancellationToken).ConfigureAwait(false);
         var files = content.Files.Select(f => (f.PathSegments, f.Length, false)).ToArray();
         var info = TorrentInfo.Create(content.Name, pieceLength, hashes, files, content.IsFolder, IsPrivate);
         var date = IncludeCreationDate ? _time.GetUtcNow() : (DateTimeOffset?)null;

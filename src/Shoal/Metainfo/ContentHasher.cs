@@ -9,7 +9,7 @@ namespace Shoal.Metainfo;
 /// chunks with positional I/O into one pooled buffer each, so memory stays at workers × chunk whatever the piece size,
 /// and one worker's reading overlaps another's hashing.
 /// </summary>
-internal static class PieceHasher
+internal static class ContentHasher
 {
     /// <summary>Large enough that system calls cost nothing, small enough to stay in the CPU's caches between read and hash.</summary>
     internal const int ChunkSize = 1024 * 1024;

@@ -16,7 +16,7 @@ command -v mktorrent >/dev/null || { echo "mktorrent is not installed" >&2; exit
 [ -x /usr/bin/time ] || { echo "/usr/bin/time (GNU time) is not installed" >&2; exit 1; }
 
 dotnet build src/Shoal.Cli -c Release -nologo -v q >/dev/null
-SHOAL="src/Shoal.Cli/bin/Release/net10.0/shoal.dll"
+SHOAL="src/Shoal.Cli/bin/Release/net10.0/Shoal.Cli.dll"
 
 WORK=$(mktemp -d /tmp/shoal-create-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT

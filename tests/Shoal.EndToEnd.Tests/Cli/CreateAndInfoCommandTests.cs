@@ -5,7 +5,7 @@ using Shoal.Tests.Support;
 
 namespace Shoal.EndToEnd.Tests.Cli;
 
-/// <summary>`shoal create` and `shoal info` run as the real program (dotnet shoal.dll), output redirected.</summary>
+/// <summary>`shoal create` and `shoal info` run as the real program (dotnet Shoal.Cli.dll), output redirected.</summary>
 public class CreateAndInfoCommandTests
 {
     private const int UsageError = 2;
@@ -13,7 +13,7 @@ public class CreateAndInfoCommandTests
 
     private static ProcessRunner.Result Shoal(string workingDirectory, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "shoal.dll");
+        var dll = Path.Combine(AppContext.BaseDirectory, "Shoal.Cli.dll");
         return ProcessRunner.Run("dotnet", [dll, .. args], TimeSpan.FromSeconds(60), workingDirectory);
     }
 

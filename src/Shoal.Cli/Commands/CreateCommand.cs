@@ -27,7 +27,7 @@ internal static class CreateCommand
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the .torrent (default: NAME.torrent here)", HelpName = "file" };
         var noDate = new Option<bool>("--no-date", "-d") { Description = "Leave out the creation date, so the same input gives a byte-identical file" };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite the output file if it exists" };
-        var threads = new Option<int?>("--threads") { Description = "Hashing threads (default: one per core)", HelpName = "n" };
+        var threads = new Option<int?>("--threads") { Description = "Hashing threads (default: one more than the number of cores)", HelpName = "n" };
 
         var command = new Command("create", "Create a .torrent from a file or folder")
         {

@@ -53,8 +53,11 @@ public sealed class TorrentBuilder
     /// <summary>Bytes per piece (a power of two between 16 KiB and 256 MiB); null picks one with <see cref="ChoosePieceLength"/>.</summary>
     public int? PieceLength { get; set; }
 
-    /// <summary>Hashing threads; by default one per core.</summary>
-    public int Workers { get; set; } = Environment.ProcessorCount;
+    /// <summary>
+    /// Hashing threads; by default one more than there are cores, so that a worker waiting for the disk never leaves a
+    /// core idle (mktorrent's separate reader thread plays the same part). Each holds one 1 MiB buffer.
+    /// </summary>
+    public int Workers { get; set; } = Environment.ProcessorCount + 1;
 
     public static string DefaultCreatedBy { get; } = $"Shoal/{Version()}";
 

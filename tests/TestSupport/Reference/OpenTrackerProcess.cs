@@ -73,7 +73,7 @@ public sealed class OpenTrackerProcess : IAsyncDisposable
             _process.SendHangup();
             // The reload is asynchronous inside opentracker: probe until the torrent is accepted.
             var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-            while (!await IsAuthorizedAsync(infoHash, cancellationToken))
+            while (!await AcceptsAsync(infoHash, cancellationToken))
             {
                 if (_process.HasExited) throw new ReferencePeerException($"opentracker exited\n{Describe()}");
                 if (DateTime.UtcNow >= deadline)
@@ -140,9 +140,10 @@ public sealed class OpenTrackerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>A "started" announce is checked against the whitelist ("stopped" is not); the probe leaves at once
-    /// with "stopped", as a leecher on port 1, so no program ever mistakes it for a seeder worth dialling for long.</summary>
-    private async Task<bool> IsAuthorizedAsync(InfoHash infoHash, CancellationToken cancellationToken)
+    /// <summary>Whether opentracker accepts announces for the torrent (is it on the loaded whitelist?).
+    /// Probes with a "started" announce, which is checked against the whitelist ("stopped" is not), then leaves at once
+    /// with "stopped"; the probe poses as a leecher on port 1, so no seeder count is ever inflated by it.</summary>
+    public async Task<bool> AcceptsAsync(InfoHash infoHash, CancellationToken cancellationToken = default)
     {
         var peerId = "-SHOALPROBE-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(4));
         var query = $"http://127.0.0.1:{Port}/announce?info_hash={Escape(infoHash)}&peer_id={peerId}&port=1" +

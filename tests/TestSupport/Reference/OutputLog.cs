@@ -5,13 +5,16 @@ namespace Shoal.Tests.Support.Reference;
 public sealed class OutputLog(int capacity = 200)
 {
     private readonly Queue<string> _lines = new();
+    private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
     private long _dropped;
 
     public void Add(string stream, string line)
     {
         lock (_lines)
         {
-            _lines.Enqueue($"[{stream}] {line}");
+            // Seconds since start: shows where a slow test spent its time.
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(_start).TotalSeconds;
+            _lines.Enqueue(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{seconds,7:0.000} {stream}] {line}"));
             if (_lines.Count > capacity)
             {
                 _lines.Dequeue();

@@ -23,7 +23,7 @@ public sealed class ReferenceProcess : IAsyncDisposable
 
     public string Name { get; }
 
-    public int Id => _process.Id;
+    public int Id { get; private set; }
 
     public OutputLog Log { get; } = new();
 
@@ -32,7 +32,7 @@ public sealed class ReferenceProcess : IAsyncDisposable
 
     public bool HasExited => _exited.IsCompleted;
 
-    public int? ExitCode => _exited.IsCompleted ? _process.ExitCode : null;
+    public int? ExitCode { get; private set; }
 
     public TimeSpan GracefulStopTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
@@ -62,11 +62,19 @@ public sealed class ReferenceProcess : IAsyncDisposable
         if (!process.Start()) throw new InvalidOperationException($"could not start {fileName}");
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        running._exited = process.WaitForExitAsync();
+        running.Id = process.Id;
+        running.CommandLine = $"{fileName} {string.Join(' ', psi.ArgumentList)}";
+        running._exited = running.WatchExitAsync();
         return running;
     }
 
-    public string CommandLine => $"{_process.StartInfo.FileName} {string.Join(' ', _process.StartInfo.ArgumentList)}";
+    public string CommandLine { get; private set; } = "";
+
+    private async Task WatchExitAsync()
+    {
+        await _process.WaitForExitAsync();
+        ExitCode = _process.ExitCode;
+    }
 
     /// <summary>What to append to a failure message: the command, exit status and recent output.</summary>
     public string Describe() =>

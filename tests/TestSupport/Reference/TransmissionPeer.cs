@@ -15,7 +15,6 @@ public sealed class TransmissionPeer : IReferencePeer
     private readonly ReferenceProcess _process;
     private readonly TempDirectory _config;
     private readonly CompletionMarker _marker;
-    private volatile bool _seeding;
 
     private TransmissionPeer(ReferenceProcess process, TempDirectory config, CompletionMarker marker, int port)
     {
@@ -31,18 +30,21 @@ public sealed class TransmissionPeer : IReferencePeer
 
     public int? ProcessId => _process.Id;
 
-    /// <summary>Verifies (-v) and seeds the data of <paramref name="torrentPath"/> found in <paramref name="dataDirectory"/>.</summary>
+    /// <summary>Seeds the data of <paramref name="torrentPath"/> found in <paramref name="dataDirectory"/>. Transmission checks
+    /// existing data of a torrent it has no resume record for by itself; the -v flag is not used because with it
+    /// transmission-cli sometimes sees the torrent stopped between two verification passes and exits.</summary>
     public static Task<TransmissionPeer> SeedAsync(string torrentPath, string dataDirectory, TransmissionOptions? options = null,
         CancellationToken cancellationToken = default) =>
-        StartAsync(torrentPath, dataDirectory, seed: true, options ?? new(), cancellationToken);
+        StartAsync(torrentPath, dataDirectory, options ?? new(), cancellationToken);
 
     public static Task<TransmissionPeer> DownloadAsync(string torrentPath, string targetDirectory, TransmissionOptions? options = null,
         CancellationToken cancellationToken = default) =>
-        StartAsync(torrentPath, targetDirectory, seed: false, options ?? new(), cancellationToken);
+        StartAsync(torrentPath, targetDirectory, options ?? new(), cancellationToken);
 
-    /// <summary>Completes when the -f script ran (download complete and verified) or the status line says "Seeding".</summary>
+    /// <summary>Completes when the -f script ran: after a download completed and verified, and after a seeder's check
+    /// found every piece. (The status line cannot be used: it ends in \r only, so it sits in stdio's buffer.)</summary>
     public Task WaitForCompletionAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        Waits.PollAsync(() => _marker.IsSet || _seeding,
+        Waits.PollAsync(() => _marker.IsSet,
             () => _process.HasExited ? $"transmission-cli exited with {_process.ExitCode}" : null,
             timeout, cancellationToken, "Transmission to hold every piece", Describe);
 
@@ -55,8 +57,8 @@ public sealed class TransmissionPeer : IReferencePeer
         _config.Dispose();
     }
 
-    private static async Task<TransmissionPeer> StartAsync(string torrentPath, string directory, bool seed,
-        TransmissionOptions options, CancellationToken cancellationToken)
+    private static async Task<TransmissionPeer> StartAsync(string torrentPath, string directory, TransmissionOptions options,
+        CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
         var config = new TempDirectory("transmission");
@@ -64,18 +66,10 @@ public sealed class TransmissionPeer : IReferencePeer
         int port = options.ListenPort != 0 ? options.ListenPort : FreePort.Next();
         File.WriteAllText(Path.Combine(config.Path, "settings.json"), Settings(port, directory, options));
         List<string> arguments = ["-g", config.Path, "-w", directory, "-p", port.ToString(CultureInfo.InvariantCulture),
-            "-f", marker.ScriptPath];
-        if (seed) arguments.Add("-v");
-        arguments.Add(torrentPath);
-
-        TransmissionPeer? peer = null;
+            "-f", marker.ScriptPath, torrentPath];
         var process = ReferenceProcess.Start("transmission", options.Executable ?? ReferenceExecutables.Resolve("transmission-cli"),
-            arguments, line =>
-            {
-                // Status lines end in \r, so each arrives as its own line; "Seeding" only once every piece verified.
-                if (line.StartsWith("Seeding", StringComparison.Ordinal) && peer is not null) peer._seeding = true;
-            });
-        peer = new TransmissionPeer(process, config, marker, port);
+            arguments);
+        var peer = new TransmissionPeer(process, config, marker, port);
         try
         {
             // transmission-cli prints nothing when it starts listening: probe the port.

@@ -25,8 +25,12 @@ import time
 import libtorrent as lt
 
 
+START = time.monotonic()
+
+
 def emit(event, **fields):
     fields["event"] = event
+    fields["t"] = round(time.monotonic() - START, 3)
     sys.stdout.write(json.dumps(fields) + "\n")
     sys.stdout.flush()
 
@@ -74,8 +78,20 @@ def session_settings(args):
     }
 
 
+def parse_setting(text):
+    key, _, value = text.partition("=")
+    if value in ("true", "false"):
+        return key, value == "true"
+    try:
+        return key, int(value)
+    except ValueError:
+        return key, value
+
+
 def make_session(args):
-    session = lt.session(session_settings(args), 0)  # 0: no default plugins, so no ut_pex unless asked
+    settings = session_settings(args)
+    settings.update(parse_setting(s) for s in args.set)
+    session = lt.session(settings, 0)  # 0: no default plugins, so no ut_pex unless asked
     session.add_extension("ut_metadata")
     session.add_extension("smart_ban")
     if args.pex:
@@ -257,6 +273,8 @@ def main():
         m.add_argument("--pex", action="store_true", help="enable ut_pex")
         m.add_argument("--reannounce-every", type=float, default=0, help="seconds between forced re-announces, 0 = off")
         m.add_argument("--status-interval", type=float, default=0.25)
+        m.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="extra libtorrent setting (int, true/false or string); repeatable")
     c = sub.add_parser("create")
     c.add_argument("--path", required=True)
     c.add_argument("--out", required=True)

@@ -5,7 +5,9 @@ using Shoal.Tests.Support.Reference;
 namespace Shoal.Harness;
 
 /// <summary>Where the figures were measured: they only compare within one machine and one run.</summary>
-public sealed record MachineInfo(string Os, int Cores, string Cpu, DateTimeOffset When, IReadOnlyDictionary<string, string> Programs)
+/// <param name="LoadAverage">/proc/loadavg when the run ended: other work on the machine skews the figures.</param>
+public sealed record MachineInfo(string Os, int Cores, string Cpu, DateTimeOffset When, string LoadAverage,
+    IReadOnlyDictionary<string, string> Programs)
 {
     public static MachineInfo Describe()
     {
@@ -17,7 +19,8 @@ public sealed record MachineInfo(string Os, int Cores, string Cpu, DateTimeOffse
         Version(programs, "aria2", "aria2c", "--version");
         Version(programs, "transmission", "transmission-cli", "--version");
         Version(programs, "opentracker", "dpkg-query", "-W", "-f=${Version}", "opentracker");
-        return new MachineInfo(RuntimeInformation.OSDescription, Environment.ProcessorCount, cpu, DateTimeOffset.UtcNow, programs);
+        var load = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+        return new MachineInfo(RuntimeInformation.OSDescription, Environment.ProcessorCount, cpu, DateTimeOffset.UtcNow, load, programs);
     }
 
     private static void Version(Dictionary<string, string> into, string name, string program, params string[] arguments)

@@ -12,7 +12,7 @@ public static class Report
     {
         output.WriteLine();
         output.WriteLine($"1 seeder → 1 leecher, {ByteSize.Format(report.Size)}, {ByteSize.Format(report.PieceLength)} pieces, TCP on 127.0.0.1, " +
-            $"median of {report.RunsPerPair} ({report.Machine.Cores} cores, {report.Machine.Cpu})");
+            $"median of {report.RunsPerPair} ({report.Machine.Cores} cores, {report.Machine.Cpu}, load average {report.Machine.LoadAverage})");
         Table(output, ["pair (seed:leech)", "MB/s", "min–max MB/s", "seconds", "leecher CPU-s", "leecher peak RSS MB", "seeder CPU-s"],
             report.Summary.Select(s => new[]
             {
@@ -26,7 +26,8 @@ public static class Report
     {
         output.WriteLine();
         output.WriteLine($"1 {report.SeederKind} seeder + {report.Leechers} {report.LeecherKind} leechers, every upload capped at " +
-            $"{F(report.UploadCapBytesPerSecond / 1e6, "0.##")} MB/s, {ByteSize.Format(report.Size)}, median of {report.Runs.Count}");
+            $"{F(report.UploadCapBytesPerSecond / 1e6, "0.##")} MB/s, {ByteSize.Format(report.Size)}, median of {report.Runs.Count} " +
+            $"(load average {report.Machine.LoadAverage})");
         Table(output, ["round", "last leecher done (s)", "first leecher done (s)", "× lower bound"],
             report.Runs.Select(r => new[]
             {

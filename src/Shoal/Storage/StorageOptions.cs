@@ -1,0 +1,46 @@
+namespace Shoal.Storage;
+
+/// <summary>Settings of a <see cref="FileStorage"/>; the defaults suit a command-line client.</summary>
+public sealed record StorageOptions
+{
+    public static StorageOptions Default { get; } = new();
+
+    /// <summary>Where resume records go; null means <c>downloadDirectory/.shoal</c>.</summary>
+    public string? ResumeDirectory { get; init; }
+
+    /// <summary>Whether to read and write resume records at all (off: every open rechecks everything that exists).</summary>
+    public bool UseResumeRecord { get; init; } = true;
+
+    /// <summary>The resume record is rewritten at most this often while pieces arrive (plus on completion, flush and dispose).</summary>
+    public TimeSpan ResumeSaveInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Refuse to start when the missing data cannot fit in the free space of the download directory.</summary>
+    public bool CheckFreeSpace { get; init; } = true;
+
+    /// <summary>Bytes free on the file system holding a directory; injectable for tests. Null uses <see cref="DriveInfo"/>.</summary>
+    public Func<string, long>? FreeSpaceProbe { get; init; }
+
+    /// <summary>Most file handles kept open at once (least recently used ones are closed beyond this).</summary>
+    public int MaxOpenFiles { get; init; } = 128;
+
+    /// <summary>Hashing threads for the recheck on open (each holds one piece buffer).</summary>
+    public int RecheckWorkers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Upper bound on piece buffers held by the recheck (limits workers for huge pieces).</summary>
+    public long RecheckMemoryBudget { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Total bytes of the upload read cache; 0 turns it off.</summary>
+    public int ReadCacheBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Size of the aligned run read (and cached) when an upload read misses the cache.</summary>
+    public int ReadAheadBytes { get; init; } = 128 * 1024;
+
+    /// <summary>
+    /// fsync a file before it is renamed to its final name. Off by default: the page cache survives a killed process,
+    /// only a power cut could then leave a final-named file with lost writes (the next recheck would catch it only if
+    /// the resume record is ignored).
+    /// </summary>
+    public bool FlushBeforeFinalRename { get; init; }
+}

@@ -61,6 +61,21 @@ public sealed class ReferenceDriverTests
     }
 
     [Fact]
+    public async Task A_program_that_dies_at_start_fails_the_start_with_its_own_words()
+    {
+        ReferencePrograms.RequireLibtorrent();
+        using var dir = new TempDirectory("interop");
+        var content = dir.WriteRandomFile("data/y.bin", 10_000, seed: 8);
+        var torrent = await LibtorrentPeer.CreateTorrentAsync(content, dir.Combine("y.torrent"), cancellationToken: Ct);
+        var options = new LibtorrentOptions { ExtraSettings = new Dictionary<string, string> { ["no_such_setting"] = "1" } };
+
+        var error = await Assert.ThrowsAsync<ReferencePeerException>(() =>
+            LibtorrentPeer.SeedAsync(torrent.TorrentPath, dir.Combine("data"), options, Ct));
+
+        Assert.Contains("unknown name in settings_pack: no_such_setting", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Disposing_a_peer_ends_its_process()
     {
         ReferencePrograms.Require("aria2c");

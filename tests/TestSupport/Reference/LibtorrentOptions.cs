@@ -23,6 +23,10 @@ public sealed record LibtorrentOptions
     /// <summary>Forces a tracker announce this often, so peers that never dial loopback (Transmission) are found and dialled.</summary>
     public TimeSpan? ReannounceEvery { get; init; }
 
+    /// <summary>Further libtorrent settings by name (settings_pack), e.g. ["out_enc_policy"] = "2";
+    /// values are passed as int, true/false or string. Applied after the INTEROP.md defaults, so they can override them.</summary>
+    public IReadOnlyDictionary<string, string> ExtraSettings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>How often the script prints a status line.</summary>
     public TimeSpan StatusInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 

@@ -6,9 +6,13 @@ public sealed class LibtorrentParticipant : ITransferParticipant
 
     public ParticipantCapabilities Capabilities { get; } = new(DialsLoopbackPeers: true, ConnectsToGivenPeers: true, ReannouncesOften: true);
 
-    public string? Unavailable() =>
-        File.Exists(ReferenceExecutables.DebianPython) && File.Exists(Path.Combine(AppContext.BaseDirectory, "Reference", "lt_peer.py"))
-            ? null : "libtorrent needs /usr/bin/python3 (python3-libtorrent) and Reference/lt_peer.py next to the assembly";
+    public string? Unavailable()
+    {
+        if (!File.Exists(Path.Combine(AppContext.BaseDirectory, "Reference", "lt_peer.py")))
+            return "Reference/lt_peer.py is not next to the assembly";
+        return File.Exists(ReferenceExecutables.DebianPython) && ProcessRunner.Succeeds(ReferenceExecutables.DebianPython, "-c \"import libtorrent\"")
+            ? null : "python3-libtorrent is not installed (run scripts/install-reference-programs.sh)";
+    }
 
     public async Task<IReferencePeer> StartAsync(TransferRole role, TransferSetup setup, CancellationToken cancellationToken = default)
     {

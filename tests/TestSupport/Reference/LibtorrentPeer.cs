@@ -125,6 +125,7 @@ public sealed class LibtorrentPeer : IReferencePeer
             "--status-interval", options.StatusInterval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)];
         foreach (var endpoint in options.ConnectTo) arguments.AddRange(["--peer", endpoint.ToString()]);
         if (options.EnablePex) arguments.Add("--pex");
+        foreach (var (name, value) in options.ExtraSettings) arguments.AddRange(["--set", $"{name}={value}"]);
         if (options.ReannounceEvery is { } every)
             arguments.AddRange(["--reannounce-every", every.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)]);
 
@@ -146,44 +147,57 @@ public sealed class LibtorrentPeer : IReferencePeer
     private void OnLine(string line)
     {
         if (TryParse(line) is not { } doc) return;
-        using (doc)
+        try
         {
-            var root = doc.RootElement;
-            switch (Event(doc))
-            {
-                case "listening":
-                    _listening.TrySetResult(root.GetProperty("port").GetInt32());
-                    break;
-                case "added":
-                case "metadata":
-                    if (root.GetProperty("info_hash").GetString() is { } hex) _infoHash = InfoHash.Parse(hex);
-                    _added.TrySetResult();
-                    break;
-                case "status":
-                    _latest = root.Deserialize<LibtorrentStatus>(Json);
-                    break;
-                case "finished":
-                    _latest = root.Deserialize<LibtorrentStatus>(Json);
-                    _finished.TrySetResult();
-                    break;
-                case "hash_failed":
-                    Interlocked.Increment(ref _hashFailures);
-                    Note(line);
-                    break;
-                case "tracker_error":
-                    Note(line);
-                    break;
-                case "error":
-                    Note(line);
-                    if (root.GetProperty("fatal").GetBoolean())
-                    {
-                        var error = new ReferencePeerException($"libtorrent failed: {root.GetProperty("message").GetString()}");
-                        _listening.TrySetException(error);
-                        _added.TrySetException(error);
-                        _finished.TrySetException(error);
-                    }
-                    break;
-            }
+            Dispatch(line, doc);
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            Note($"unreadable line ({e.Message}): {line}"); // never let a surprise in the output crash the caller
+        }
+        finally
+        {
+            doc.Dispose();
+        }
+    }
+
+    private void Dispatch(string line, JsonDocument doc)
+    {
+        var root = doc.RootElement;
+        switch (Event(doc))
+        {
+            case "listening":
+                _listening.TrySetResult(root.GetProperty("port").GetInt32());
+                break;
+            case "added":
+            case "metadata":
+                if (root.GetProperty("info_hash").GetString() is { } hex) _infoHash = InfoHash.Parse(hex);
+                _added.TrySetResult();
+                break;
+            case "status":
+                _latest = root.Deserialize<LibtorrentStatus>(Json);
+                break;
+            case "finished":
+                _latest = root.Deserialize<LibtorrentStatus>(Json);
+                _finished.TrySetResult();
+                break;
+            case "hash_failed":
+                Interlocked.Increment(ref _hashFailures);
+                Note(line);
+                break;
+            case "tracker_error":
+                Note(line);
+                break;
+            case "error":
+                Note(line);
+                if (root.GetProperty("fatal").GetBoolean())
+                {
+                    var error = new ReferencePeerException($"libtorrent failed: {root.GetProperty("message").GetString()}");
+                    _listening.TrySetException(error);
+                    _added.TrySetException(error);
+                    _finished.TrySetException(error);
+                }
+                break;
         }
     }
 

@@ -72,11 +72,12 @@ public sealed class OpenTrackerProcess : IAsyncDisposable
             await File.AppendAllTextAsync(Path.Combine(_root, WhitelistName), infoHash.ToHex() + "\n", cancellationToken);
             _process.SendHangup();
             // The reload is asynchronous inside opentracker: probe until the torrent is accepted.
-            var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+            var limit = timeout ?? TimeSpan.FromSeconds(10);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             while (!await AcceptsAsync(infoHash, cancellationToken))
             {
                 if (_process.HasExited) throw new ReferencePeerException($"opentracker exited\n{Describe()}");
-                if (DateTime.UtcNow >= deadline)
+                if (clock.Elapsed >= limit)
                     throw new TimeoutException($"opentracker did not accept {infoHash} after reloading its whitelist\n{Describe()}");
                 await Task.Delay(25, cancellationToken);
             }
@@ -102,11 +103,11 @@ public sealed class OpenTrackerProcess : IAsyncDisposable
     public async Task WaitForSwarmAsync(InfoHash infoHash, int seeders, int leechers, TimeSpan timeout,
         CancellationToken cancellationToken = default)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         SwarmCounts counts;
         while ((counts = await ScrapeAsync(infoHash, cancellationToken)).Seeders < seeders || counts.Leechers < leechers)
         {
-            if (DateTime.UtcNow >= deadline)
+            if (clock.Elapsed >= timeout)
                 throw new TimeoutException($"opentracker lists {counts} for {infoHash} after {timeout.TotalSeconds:0.#} s; " +
                     $"waited for {seeders} seeders and {leechers} leechers");
             await Task.Delay(25, cancellationToken);

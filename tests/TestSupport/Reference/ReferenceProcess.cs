@@ -110,8 +110,8 @@ public sealed class ReferenceProcess : IAsyncDisposable
     private void Signal(int signal)
     {
         if (HasExited) return;
-        if (kill(_process.Id, signal) != 0 && !HasExited)
-            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (kill(Id, signal) != 0 && !HasExited)
+            throw new InvalidOperationException($"kill({Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
     // DllImport rather than LibraryImport: the generated stub would need AllowUnsafeBlocks in every project linking this file.

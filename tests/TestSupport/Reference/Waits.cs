@@ -29,13 +29,13 @@ internal static class Waits
     public static async Task PollAsync(Func<Task<bool>> condition, Func<string?> failure, TimeSpan timeout,
         CancellationToken cancellationToken, string what, Func<string> describe, TimeSpan? interval = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             if (await condition()) return;
             var failed = failure();
             if (failed is not null) throw new ReferencePeerException($"{failed} while waiting for {what}\n{describe()}");
-            if (DateTime.UtcNow >= deadline)
+            if (clock.Elapsed >= timeout)
                 throw new TimeoutException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}\n{describe()}");
             await Task.Delay(interval ?? TimeSpan.FromMilliseconds(10), cancellationToken);
         }

@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Shoal.Metainfo;
+using Shoal.Storage;
+using Shoal.Wire;
+
+namespace Shoal.Swarm;
+
+/// <summary>
+/// The peer engine: one listening socket shared by all torrents (incoming connections are routed by the
+/// info-hash in their handshake), the global upload/download limits and our peer id.
+/// </summary>
+public sealed class ClientEngine : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly ConcurrentDictionary<InfoHash, TorrentSession> _torrents = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _acceptLoop;
+
+    private ClientEngine(EngineSettings settings, TimeProvider time, Socket listener)
+    {
+        Settings = settings;
+        Time = time;
+        _listener = listener;
+        ListenPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        UploadLimiter = new TokenBucket(settings.UploadRateLimit, time);
+        DownloadLimiter = new TokenBucket(settings.DownloadRateLimit, time);
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    public EngineSettings Settings { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>Our 20-byte peer id for this run.</summary>
+    public byte[] PeerId { get; } = Wire.PeerId.Generate();
+
+    /// <summary>The port actually bound (useful when 0 was asked for).</summary>
+    public int ListenPort { get; }
+
+    public IPEndPoint ListenEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+
+    public TokenBucket UploadLimiter { get; }
+
+    public TokenBucket DownloadLimiter { get; }
+
+    public IReadOnlyCollection<TorrentSession> Torrents => [.. _torrents.Values];
+
+    /// <summary>
+    /// Binds the listener and starts accepting. A port that is taken surfaces as a <see cref="SocketException"/>
+    /// with <see cref="SocketError.AddressAlreadyInUse"/>, for the caller to report or to try another port.
+    /// </summary>
+    public static Task<ClientEngine> StartAsync(EngineSettings settings, TimeProvider? time = null)
+    {
+        var listener = new Socket(settings.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (settings.ListenAddress.Equals(IPAddress.IPv6Any)) listener.DualMode = true;
+            listener.Bind(new IPEndPoint(settings.ListenAddress, settings.ListenPort));
+            listener.Listen(256);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+        return Task.FromResult(new ClientEngine(settings, time ?? TimeProvider.System, listener));
+    }
+
+    /// <summary>Starts sharing a torrent whose storage is open (and rechecked): it begins seeding or downloading at once.</summary>
+    public TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage)
+    {
+        var session = new TorrentSession(this, info, storage);
+        if (!_torrents.TryAdd(info.InfoHash, session)) throw new InvalidOperationException($"torrent {info.InfoHash} is already added");
+        session.Start();
+        return session;
+    }
+
+    internal void Unregister(TorrentSession session) => _torrents.TryRemove(new(session.InfoHash, session));
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) { return; }
+            catch (ObjectDisposedException) { return; }
+            catch (SocketException) { continue; }
+            socket.NoDelay = true;
+            _ = HandleIncomingAsync(socket);
+        }
+    }
+
+    private async Task HandleIncomingAsync(Socket socket)
+    {
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        timeout.CancelAfter(Settings.HandshakeTimeout);
+        try
+        {
+            var (infoHash, reserved) = await HandshakeExchange.ReadHeaderAsync(stream, timeout.Token).ConfigureAwait(false);
+            if (!_torrents.TryGetValue(infoHash, out var session))
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+            await session.AcceptIncomingAsync(stream, remote, reserved, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException or SocketException)
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        _listener.Dispose();
+        foreach (var session in _torrents.Values) await session.DisposeAsync().ConfigureAwait(false);
+        await _acceptLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}

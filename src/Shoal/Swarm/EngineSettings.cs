@@ -1,0 +1,69 @@
+using System.Net;
+
+namespace Shoal.Swarm;
+
+/// <summary>Immutable engine settings; every default is what a user on a LAN or the internet would want.</summary>
+public sealed record EngineSettings
+{
+    /// <summary>Address the listener binds to (IPAddress.Any = every interface).</summary>
+    public IPAddress ListenAddress { get; init; } = IPAddress.Any;
+
+    /// <summary>Listen port; 0 = let the OS choose.</summary>
+    public int ListenPort { get; init; }
+
+    /// <summary>Upper bound on connected peers per torrent.</summary>
+    public int MaxConnectionsPerTorrent { get; init; } = 80;
+
+    /// <summary>Outgoing connection attempts in progress at once per torrent.</summary>
+    public int MaxHalfOpen { get; init; } = 16;
+
+    /// <summary>Peers unchoked by tit-for-tat, besides the optimistic unchoke.</summary>
+    public int UploadSlots { get; init; } = 4;
+
+    /// <summary>Bytes per second, 0 = unlimited.</summary>
+    public long UploadRateLimit { get; init; }
+
+    /// <summary>Bytes per second, 0 = unlimited.</summary>
+    public long DownloadRateLimit { get; init; }
+
+    /// <summary>Bound on memory held by piece buffers being downloaded or verified, per torrent.</summary>
+    public long MaxInFlightPieceBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>Most requests we keep outstanding to one peer (further bounded by the peer's advertised reqq).</summary>
+    public int MaxRequestsPerPeer { get; init; } = 500;
+
+    /// <summary>Fewest requests kept outstanding to an unchoking peer, whatever its measured rate.</summary>
+    public int MinRequestsPerPeer { get; init; } = 32;
+
+    /// <summary>Most requests we queue from one peer; we advertise this as our reqq.</summary>
+    public int MaxQueuedRequestsFromPeer { get; init; } = 1000;
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A peer must complete its handshake within this time (defeats slow-loris connections).</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A peer that sends nothing at all for this long is disconnected.</summary>
+    public TimeSpan InactivityTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A peer that unchoked us but sends no requested block for this long is snubbed.</summary>
+    public TimeSpan SnubTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan ChokeInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan OptimisticUnchokeInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Pieces that fail verification with a peer's data before it is banned.</summary>
+    public int HashFailuresBeforeBan { get; init; } = 2;
+
+    /// <summary>Accept peers on loopback addresses (tests and demos run whole swarms on 127.0.0.1).</summary>
+    public bool AllowLoopbackPeers { get; init; } = true;
+
+    /// <summary>Hashing workers (SHA-1 runs beside the network loops).</summary>
+    public int VerifyWorkers { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>The client name sent in the extension handshake.</summary>
+    public string ClientName { get; init; } = "Shoal 0.1.0";
+}

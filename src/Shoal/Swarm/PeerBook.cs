@@ -1,0 +1,106 @@
+using System.Net;
+
+namespace Shoal.Swarm;
+
+/// <summary>Where a peer address came from (for display and for deciding whom to trust).</summary>
+public enum PeerSource
+{
+    Manual,
+    Tracker,
+    Incoming,
+    PeerExchange,
+    LocalDiscovery,
+}
+
+/// <summary>
+/// Every peer address a torrent has heard of, with connection history: which to dial next, which failed
+/// recently (retried with growing delays), which are banned. Bounded, so a flood of addresses costs nothing.
+/// Not thread-safe: used under the session lock.
+/// </summary>
+internal sealed class PeerBook(TimeProvider time, int capacity = 2000)
+{
+    private readonly Dictionary<IPEndPoint, Entry> _entries = [];
+    private readonly HashSet<IPAddress> _bannedAddresses = [];
+
+    public int Count => _entries.Count;
+
+    public sealed class Entry(IPEndPoint endPoint, PeerSource source)
+    {
+        public IPEndPoint EndPoint { get; } = endPoint;
+        public PeerSource Source { get; set; } = source;
+        public bool Connected { get; set; }
+        public bool Connecting { get; set; }
+        public int Failures { get; set; }
+        public long RetryAt { get; set; }
+        public bool Banned { get; set; }
+        /// <summary>Our own listener (we connected to ourselves): never dial again.</summary>
+        public bool IsSelf { get; set; }
+    }
+
+    public bool Add(IPEndPoint endPoint, PeerSource source)
+    {
+        if (_entries.ContainsKey(endPoint)) return false;
+        if (_entries.Count >= capacity && !EvictOne()) return false;
+        _entries[endPoint] = new Entry(endPoint, source);
+        return true;
+    }
+
+    public Entry? Get(IPEndPoint endPoint) => _entries.GetValueOrDefault(endPoint);
+
+    public Entry GetOrAdd(IPEndPoint endPoint, PeerSource source)
+    {
+        if (_entries.TryGetValue(endPoint, out var entry)) return entry;
+        Add(endPoint, source);
+        return _entries.GetValueOrDefault(endPoint) ?? new Entry(endPoint, source);
+    }
+
+    /// <summary>Addresses worth dialling now, fewest failures first.</summary>
+    public IEnumerable<Entry> Candidates()
+    {
+        long now = time.GetTimestamp();
+        return _entries.Values
+            .Where(e => !e.Connected && !e.Connecting && !e.Banned && !e.IsSelf && e.RetryAt <= now)
+            .OrderBy(e => e.Failures);
+    }
+
+    public void MarkFailed(Entry entry)
+    {
+        entry.Connecting = false;
+        entry.Connected = false;
+        entry.Failures++;
+        // 5 s, 10 s, 20 s ... capped at 10 minutes.
+        double delay = Math.Min(600, 5 * Math.Pow(2, Math.Min(entry.Failures - 1, 10)));
+        entry.RetryAt = time.GetTimestamp() + (long)(delay * time.TimestampFrequency);
+    }
+
+    public void MarkConnected(Entry entry)
+    {
+        entry.Connecting = false;
+        entry.Connected = true;
+        entry.Failures = 0;
+    }
+
+    public void MarkDisconnected(Entry entry, bool retrySoon)
+    {
+        entry.Connected = false;
+        entry.Connecting = false;
+        entry.RetryAt = time.GetTimestamp() + (long)((retrySoon ? 5 : 60) * time.TimestampFrequency);
+    }
+
+    public void Ban(IPEndPoint endPoint)
+    {
+        GetOrAdd(endPoint, PeerSource.Manual).Banned = true;
+    }
+
+    /// <summary>Bans every port of an address (used for hostile, non-loopback peers).</summary>
+    public void BanAddress(IPAddress address) => _bannedAddresses.Add(address);
+
+    public bool IsBanned(IPEndPoint endPoint) =>
+        _bannedAddresses.Contains(endPoint.Address) || (_entries.TryGetValue(endPoint, out var e) && e.Banned);
+
+    private bool EvictOne()
+    {
+        var victim = _entries.Values.Where(e => !e.Connected && !e.Connecting && !e.Banned).MaxBy(e => e.Failures);
+        return victim is not null && _entries.Remove(victim.EndPoint);
+    }
+}

@@ -1,0 +1,174 @@
+using System.Net;
+using Shoal.Storage;
+using Shoal.Swarm;
+using Shoal.Wire;
+
+namespace Shoal.Tests.Swarm;
+
+/// <summary>Peers that break the protocol are disconnected and cannot hurt the torrent.</summary>
+public class HostilePeerTests
+{
+    private static readonly byte[] Content = SwarmTestData.RandomBytes(512 * 1024, seed: 11);
+    private static readonly Shoal.Metainfo.TorrentInfo Info = SwarmTestData.SingleFile(Content);
+
+    private static async Task<(ClientEngine Engine, TorrentSession Session, MemoryStorage Storage)> StartSeederAsync(EngineSettings? settings = null)
+    {
+        var engine = await ClientEngine.StartAsync(settings ?? new EngineSettings { ListenAddress = IPAddress.Loopback });
+        var storage = MemoryStorage.CreateSeeded(Info, Content);
+        return (engine, engine.AddTorrent(Info, storage), storage);
+    }
+
+    private static async Task<ScriptedPeer> ConnectedPeerAsync(ClientEngine engine, CancellationToken ct)
+    {
+        var peer = await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, ct);
+        await peer.SendHandshakeAsync(Info.InfoHash);
+        await peer.ReceiveHandshakeAsync(ct);
+        return peer;
+    }
+
+    [Fact]
+    public async Task Oversized_length_prefix_disconnects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, _, _) = await StartSeederAsync();
+        await using var _e = engine;
+        await using var peer = await ConnectedPeerAsync(engine, ct);
+        await peer.SendAsync(ScriptedPeer.Length(0x7FFFFFFF));
+        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Unknown_message_id_disconnects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, _, _) = await StartSeederAsync();
+        await using var _e = engine;
+        await using var peer = await ConnectedPeerAsync(engine, ct);
+        await peer.SendAsync([0, 0, 0, 1, 77]);
+        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Request_outside_the_torrent_disconnects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, _, _) = await StartSeederAsync();
+        await using var _e = engine;
+        await using var peer = await ConnectedPeerAsync(engine, ct);
+        await peer.SendAsync(b => MessageWriter.WriteSimple(b, MessageId.Interested));
+        Assert.NotNull(await peer.ReceiveUntilAsync(MessageId.Unchoke, ct));
+        await peer.SendAsync(b => MessageWriter.WriteRequest(b, MessageId.Request, Info.PieceCount + 5, 0, 16384));
+        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Oversized_block_request_disconnects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, _, _) = await StartSeederAsync();
+        await using var _e = engine;
+        await using var peer = await ConnectedPeerAsync(engine, ct);
+        await peer.SendAsync(b => MessageWriter.WriteSimple(b, MessageId.Interested));
+        Assert.NotNull(await peer.ReceiveUntilAsync(MessageId.Unchoke, ct));
+        await peer.SendAsync(b => MessageWriter.WriteRequest(b, MessageId.Request, 0, 0, 1 << 20));
+        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Request_flood_is_rejected_then_disconnected()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var settings = new EngineSettings { ListenAddress = IPAddress.Loopback, MaxQueuedRequestsFromPeer = 8, UploadRateLimit = 16 * 1024 };
+        var (engine, _, _) = await StartSeederAsync(settings);
+        await using var _e = engine;
+        await using var peer = await ConnectedPeerAsync(engine, ct);
+        await peer.SendAsync(b => MessageWriter.WriteSimple(b, MessageId.Interested));
+        Assert.NotNull(await peer.ReceiveUntilAsync(MessageId.Unchoke, ct));
+        // Far more requests than the reqq we advertised, all at once.
+        var flood = new byte[17 * 200];
+        for (int i = 0; i < 200; i++)
+            MessageWriter.WriteRequest(flood.AsSpan(i * 17), MessageId.Request, i % Info.PieceCount, 0, 16384);
+        await peer.SendAsync(flood);
+        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Slow_loris_handshake_is_cut_off()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var settings = new EngineSettings { ListenAddress = IPAddress.Loopback, HandshakeTimeout = TimeSpan.FromMilliseconds(500) };
+        var (engine, _, _) = await StartSeederAsync(settings);
+        await using var _e = engine;
+        await using var peer = await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, ct);
+        await peer.SendAsync("\u0013BitTor"u8.ToArray());
+        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Handshake_for_an_unknown_torrent_is_refused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, _, _) = await StartSeederAsync();
+        await using var _e = engine;
+        await using var peer = await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, ct);
+        await peer.SendHandshakeAsync(Shoal.Metainfo.InfoHash.Parse(new string('b', 40)));
+        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Bitfield_with_spare_bits_set_disconnects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (engine, _, _) = await StartSeederAsync();
+        await using var _e = engine;
+        await using var peer = await ConnectedPeerAsync(engine, ct);
+        var bits = new byte[(Info.PieceCount + 7) / 8];
+        Array.Fill(bits, (byte)0xFF);
+        await peer.SendAsync(b => MessageWriter.WriteBitfield(b, bits));
+        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Corrupt_seeder_is_banned_and_download_completes_from_the_honest_one()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (honestEngine, _, _) = await StartSeederAsync();
+        await using var _h = honestEngine;
+        await using var leecherEngine = await ClientEngine.StartAsync(new EngineSettings { ListenAddress = IPAddress.Loopback });
+        var storage = new MemoryStorage(Info);
+        var leecher = leecherEngine.AddTorrent(Info, storage);
+
+        using var listener = new ScriptedPeer.Listener();
+        leecher.AddPeers([listener.EndPoint], PeerSource.Manual);
+        await using var liar = await listener.AcceptAsync(ct);
+        await liar.ReceiveHandshakeAsync(ct);
+        await liar.SendHandshakeAsync(Info.InfoHash);
+        await liar.SendAsync(b => MessageWriter.WriteSimple(b, MessageId.HaveAll));
+        await liar.SendAsync(b => MessageWriter.WriteSimple(b, MessageId.Unchoke));
+        // Answer every request with garbage until the leecher hangs up on us.
+        int served = 0;
+        while (await liar.ReceiveAsync(ct) is { } m)
+        {
+            if (m.Id != MessageId.Request) continue;
+            var garbage = new byte[m.Length];
+            Array.Fill(garbage, (byte)0xEE);
+            try
+            {
+                await liar.SendAsync(b => { int n = MessageWriter.WritePieceHeader(b, m.Index, m.Begin, m.Length); garbage.CopyTo(b, n); return n + m.Length; });
+            }
+            catch (IOException) { break; }
+            served++;
+        }
+        Assert.True(served > 0);
+        var status = leecher.GetStatus();
+        Assert.True(status.HashFailures >= 2);
+        Assert.False(storage.Verified[0] && SwarmTestData.ReadAll(storage).AsSpan(0, 16).SequenceEqual(new byte[16].Select(_ => (byte)0xEE).ToArray()));
+
+        leecher.AddPeers([honestEngine.ListenEndPoint], PeerSource.Manual);
+        await leecher.Completion.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        Assert.Equal(Content, SwarmTestData.ReadAll(storage));
+        // The liar's address stays banned: it is never dialled again.
+        leecher.AddPeers([listener.EndPoint], PeerSource.Manual);
+        Assert.DoesNotContain(leecher.GetStatus().Peers, p => p.EndPoint.Equals(listener.EndPoint));
+    }
+}

@@ -1,0 +1,175 @@
+using System.Buffers;
+using Shoal.Storage;
+using Shoal.Swarm;
+
+namespace Shoal.Tests.Swarm;
+
+public class PiecePickerTests
+{
+    private sealed class FakePeer(Bitfield have) : IPickerPeer
+    {
+        public Bitfield Have { get; } = have;
+        public HashSet<(int, int)> Requested { get; } = [];
+        public bool HasRequested(int piece, int begin) => Requested.Contains((piece, begin));
+    }
+
+    private static Bitfield Pieces(int count, params int[] set)
+    {
+        var b = new Bitfield(count);
+        foreach (int p in set) b[p] = true;
+        return b;
+    }
+
+    private static Bitfield All(int count)
+    {
+        var b = new Bitfield(count);
+        b.SetAll();
+        return b;
+    }
+
+    private static PiecePicker NewPicker(int pieces, int pieceLength = 32 * 1024, long maxInFlight = 64L << 20, Bitfield? have = null)
+    {
+        var info = SwarmTestData.SingleFile(new byte[pieces * pieceLength - 100], pieceLength);
+        return new PiecePicker(info, have ?? new Bitfield(info.PieceCount), maxInFlight, new Random(42));
+    }
+
+    private static void Complete(PiecePicker picker, FakePeer peer, BlockRequest[] blocks, Span<BlockRequest> picks)
+    {
+        foreach (var r in picks)
+        {
+            var outcome = picker.Accept(peer, r.Piece, r.Begin, new ReadOnlySequence<byte>(new byte[r.Length]), out var done);
+            Assert.NotEqual(BlockOutcome.Unwanted, outcome);
+            if (done is not null) picker.Verified(done.Index);
+        }
+    }
+
+    [Fact]
+    public void Picks_rarest_piece_once_past_the_random_start()
+    {
+        var picker = NewPicker(10, have: Pieces(10, 0, 1, 2, 3));
+        var common = new FakePeer(All(10));
+        var rare = new FakePeer(Pieces(10, 7));
+        foreach (var peer in new[] { common, rare }) picker.PeerBitfield(peer.Have, +1);
+        picker.PeerBitfield(Pieces(10, 4, 5, 6, 8, 9), +1);
+        picker.PeerBitfield(Pieces(10, 4, 5, 6, 8, 9), +1);
+        var picks = new BlockRequest[1];
+        Assert.Equal(1, picker.Pick(common, picks));
+        Assert.Equal(7, picks[0].Piece);
+    }
+
+    [Fact]
+    public void Only_requests_pieces_the_peer_has_and_we_lack()
+    {
+        var picker = NewPicker(8, have: Pieces(8, 0, 1, 2, 3, 4));
+        var peer = new FakePeer(Pieces(8, 1, 2, 6));
+        picker.PeerBitfield(peer.Have, +1);
+        var picks = new BlockRequest[100];
+        int n = picker.Pick(peer, picks);
+        Assert.Equal(2, n); // piece 6: two 16 KiB blocks
+        Assert.All(picks[..n], r => Assert.Equal(6, r.Piece));
+    }
+
+    [Fact]
+    public void Finishes_partial_pieces_before_starting_new_ones()
+    {
+        var picker = NewPicker(8);
+        var a = new FakePeer(All(8));
+        var b = new FakePeer(All(8));
+        picker.PeerBitfield(a.Have, +1);
+        picker.PeerBitfield(b.Have, +1);
+        var first = new BlockRequest[1];
+        picker.Pick(a, first);
+        var second = new BlockRequest[1];
+        picker.Pick(b, second);
+        Assert.Equal(first[0].Piece, second[0].Piece);
+        Assert.NotEqual(first[0].Begin, second[0].Begin);
+    }
+
+    [Fact]
+    public void In_flight_memory_is_bounded()
+    {
+        var picker = NewPicker(100, pieceLength: 32 * 1024, maxInFlight: 4 * 32 * 1024);
+        var peer = new FakePeer(All(100));
+        picker.PeerBitfield(peer.Have, +1);
+        var picks = new BlockRequest[1000];
+        int n = picker.Pick(peer, picks);
+        Assert.Equal(8, n); // 4 pieces × 2 blocks
+        Assert.Equal(4 * 32 * 1024, picker.InFlightBytes);
+    }
+
+    [Fact]
+    public void Released_blocks_are_requested_again()
+    {
+        var picker = NewPicker(2);
+        var peer = new FakePeer(All(2));
+        picker.PeerBitfield(peer.Have, +1);
+        var picks = new BlockRequest[1];
+        picker.Pick(peer, picks);
+        picker.Release(picks[0].Piece, picks[0].Begin);
+        var again = new BlockRequest[1];
+        picker.Pick(peer, again);
+        Assert.Equal(picks[0], again[0]);
+    }
+
+    [Fact]
+    public void Endgame_duplicates_outstanding_blocks_to_other_peers_only()
+    {
+        var picker = NewPicker(2);
+        var a = new FakePeer(All(2));
+        var b = new FakePeer(All(2));
+        picker.PeerBitfield(a.Have, +1);
+        picker.PeerBitfield(b.Have, +1);
+        var all = new BlockRequest[10];
+        int n = picker.Pick(a, all);
+        Assert.Equal(4, n);
+        foreach (var r in all[..n]) a.Requested.Add((r.Piece, r.Begin));
+        Assert.True(picker.InEndgame);
+        Assert.Equal(0, picker.Pick(a, new BlockRequest[10]));
+        var dup = new BlockRequest[10];
+        Assert.Equal(4, picker.Pick(b, dup));
+        // The first copy to arrive wins; the duplicate is unwanted.
+        var block = dup[0];
+        var data = new ReadOnlySequence<byte>(new byte[block.Length]);
+        Assert.NotEqual(BlockOutcome.Unwanted, picker.Accept(b, block.Piece, block.Begin, data, out _));
+        Assert.Equal(BlockOutcome.Unwanted, picker.Accept(a, block.Piece, block.Begin, data, out _));
+    }
+
+    [Fact]
+    public void Completed_piece_is_handed_over_once_and_failed_piece_is_retried()
+    {
+        var picker = NewPicker(3);
+        var peer = new FakePeer(All(3));
+        picker.PeerBitfield(peer.Have, +1);
+        var picks = new BlockRequest[2];
+        Assert.Equal(2, picker.Pick(peer, picks));
+        Assert.Equal(BlockOutcome.Accepted, picker.Accept(peer, picks[0].Piece, picks[0].Begin, new(new byte[picks[0].Length]), out var none));
+        Assert.Null(none);
+        Assert.Equal(BlockOutcome.CompletedPiece, picker.Accept(peer, picks[1].Piece, picks[1].Begin, new(new byte[picks[1].Length]), out var done));
+        Assert.NotNull(done);
+        Assert.Contains(peer, done!.Contributors);
+        picker.Failed(done.Index);
+        Assert.False(picker.Have[done.Index]);
+        Assert.Equal(0, picker.InFlightBytes);
+        // The piece is free again and can be picked.
+        var all = new BlockRequest[100];
+        int n = picker.Pick(peer, all);
+        Assert.Contains(all[..n], r => r.Piece == done.Index);
+    }
+
+    [Fact]
+    public void Downloads_whole_torrent_and_rejects_malformed_blocks()
+    {
+        var picker = NewPicker(5);
+        var peer = new FakePeer(All(5));
+        picker.PeerBitfield(peer.Have, +1);
+        Assert.Equal(BlockOutcome.Unwanted, picker.Accept(peer, 99, 0, new(new byte[16384]), out _));
+        var picks = new BlockRequest[100];
+        int n = picker.Pick(peer, picks);
+        Assert.Equal(BlockOutcome.Unwanted, picker.Accept(peer, picks[0].Piece, 100, new(new byte[16384]), out _));
+        Assert.Equal(BlockOutcome.Unwanted, picker.Accept(peer, picks[0].Piece, 0, new(new byte[5]), out _));
+        Complete(picker, peer, picks, picks.AsSpan(0, n));
+        Assert.True(picker.IsComplete);
+        Assert.Equal(0, picker.InFlightBytes);
+        Assert.False(picker.InEndgame);
+    }
+}

@@ -1,0 +1,122 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Shoal.Metainfo;
+using Shoal.Wire;
+
+namespace Shoal.Tests.Swarm;
+
+/// <summary>
+/// A hand-driven peer on a raw loopback socket, for tests that need a peer to misbehave in precise ways.
+/// It can act as a dialler (to an engine's listener) or as a listener (dialled by an engine).
+/// </summary>
+internal sealed class ScriptedPeer : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private byte[] _pending = [];
+
+    private ScriptedPeer(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+    }
+
+    public NetworkStream Stream => _stream;
+
+    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint engine, CancellationToken ct)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(engine, ct);
+        return new ScriptedPeer(socket);
+    }
+
+    /// <summary>Listens on 127.0.0.1:0; <see cref="AcceptAsync"/> takes the engine's connection.</summary>
+    public sealed class Listener : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+
+        public Listener() => _listener.Start();
+
+        public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
+
+        public async Task<ScriptedPeer> AcceptAsync(CancellationToken ct) => new(await _listener.AcceptSocketAsync(ct));
+
+        public void Dispose() => _listener.Stop();
+    }
+
+    public async Task SendHandshakeAsync(InfoHash hash, ReservedBits? reserved = null, byte[]? peerId = null)
+    {
+        var buffer = new byte[Handshake.Length];
+        new Handshake(hash, peerId ?? PeerId.Generate(), reserved ?? ReservedBits.Shoal).WriteTo(buffer);
+        await _stream.WriteAsync(buffer);
+    }
+
+    public async Task<Handshake> ReceiveHandshakeAsync(CancellationToken ct)
+    {
+        var buffer = new byte[Handshake.Length];
+        await _stream.ReadExactlyAsync(buffer, ct);
+        return Handshake.Parse(buffer);
+    }
+
+    public Task SendAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
+
+    public Task SendAsync(Func<byte[], int> write)
+    {
+        var buffer = new byte[64 * 1024];
+        int n = write(buffer);
+        return _stream.WriteAsync(buffer.AsMemory(0, n)).AsTask();
+    }
+
+    /// <summary>Reads the next message (keep-alives skipped); null if the engine closed the connection.</summary>
+    public async Task<(MessageId Id, int Index, int Begin, int Length, byte[] Payload)?> ReceiveAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var sequence = new ReadOnlySequence<byte>(_pending);
+            if (MessageReader.TryRead(ref sequence, 1 << 22, out var m))
+            {
+                var result = (m.Id, m.Index, m.Begin, m.Length, m.Payload.ToArray());
+                _pending = sequence.ToArray();
+                if (m.Id == MessageId.KeepAlive) continue;
+                return result;
+            }
+            var chunk = new byte[64 * 1024];
+            int n;
+            try { n = await _stream.ReadAsync(chunk, ct); }
+            catch (IOException) { return null; }
+            if (n == 0) return null;
+            _pending = [.. _pending, .. chunk.AsSpan(0, n)];
+        }
+    }
+
+    /// <summary>Waits until a message with the given id arrives; null if the connection closed first.</summary>
+    public async Task<(MessageId Id, int Index, int Begin, int Length, byte[] Payload)?> ReceiveUntilAsync(MessageId id, CancellationToken ct)
+    {
+        while (await ReceiveAsync(ct) is { } m)
+            if (m.Id == id) return m;
+        return null;
+    }
+
+    /// <summary>True once the engine has closed the connection (reads return end of stream).</summary>
+    public async Task<bool> WaitClosedAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            while (await ReceiveAsync(cts.Token) is not null) { }
+            return true;
+        }
+        catch (OperationCanceledException) { return false; }
+    }
+
+    public static byte[] Length(uint length)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, length);
+        return bytes;
+    }
+
+    public ValueTask DisposeAsync() => _stream.DisposeAsync();
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using Shoal.Metainfo;
+using Shoal.Storage;
+using Shoal.Swarm;
+using Shoal.Trackers;
+
+namespace Shoal.Client;
+
+/// <summary>A torrent being shared by a <see cref="ShoalClient"/>: its session, storage and trackers together.</summary>
+public sealed class ManagedTorrent
+{
+    private readonly ShoalClient _client;
+    private readonly AnnounceScheduler? _trackers;
+    private Task? _stopTask;
+
+    internal ManagedTorrent(ShoalClient client, TorrentSession session, IPieceStorage storage, IReadOnlyList<IReadOnlyList<string>> trackers)
+    {
+        _client = client;
+        Session = session;
+        Storage = storage;
+        if (trackers.Any(t => t.Count > 0))
+        {
+            _trackers = new AnnounceScheduler(trackers, BuildRequest, client.Options.Trackers, client.Options.Time);
+            _trackers.PeersDiscovered += peers => Session.AddPeers(peers, PeerSource.Tracker);
+        }
+        Session.Completed += () => _trackers?.AnnounceNow(AnnounceEvent.Completed);
+    }
+
+    public TorrentSession Session { get; }
+
+    public IPieceStorage Storage { get; }
+
+    public TorrentInfo Info => Session.Info;
+
+    /// <summary>Completes when every piece has verified; faults on a storage error.</summary>
+    public Task Completion => Session.Completion;
+
+    public TorrentStatus Status => Session.GetStatus();
+
+    public IReadOnlyList<TrackerStatus> Trackers => _trackers?.Status ?? [];
+
+    /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
+    public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);
+
+    internal void Start() => _trackers?.Start();
+
+    /// <summary>Announces 'stopped' (briefly), stops the session and closes storage (saving the resume record).</summary>
+    public ValueTask StopAsync()
+    {
+        lock (this) _stopTask ??= StopCoreAsync();
+        return new ValueTask(_stopTask);
+    }
+
+    private async Task StopCoreAsync()
+    {
+        _client.Forget(this);
+        await Session.DisposeAsync().ConfigureAwait(false);
+        if (_trackers is not null)
+        {
+            await _trackers.StopAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+            await _trackers.DisposeAsync().ConfigureAwait(false);
+        }
+        await Storage.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private AnnounceRequest BuildRequest()
+    {
+        var options = _client.Options;
+        return new AnnounceRequest(Info.InfoHash, _client.Engine.PeerId, _client.ListenPort, Session.Uploaded, Session.Downloaded,
+            Session.Left, AnnounceEvent.None, options.NumWant, options.AnnounceAddress?.ToString());
+    }
+}

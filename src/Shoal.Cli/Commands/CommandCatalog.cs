@@ -9,5 +9,6 @@ internal static class CommandCatalog
     [
         CreateCommand.Create(),
         InfoCommand.Create(),
+        TrackerCommand.Create(),
     ];
 }

@@ -21,4 +21,10 @@ public sealed record ClientOptions
     public int NumWant { get; init; } = 50;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// When the listen port is taken, try this many following ports before giving up (for a default port;
+    /// a port the user asked for explicitly should fail instead, so leave this 0 then).
+    /// </summary>
+    public int PortSearchRange { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Swarm;
@@ -24,11 +25,27 @@ public sealed class ShoalClient : IAsyncDisposable
 
     public int ListenPort => Engine.ListenPort;
 
-    /// <summary>Starts the engine (binds the listen port; a taken port throws SocketException AddressAlreadyInUse).</summary>
+    /// <summary>
+    /// Starts the engine. The listen port is bound here: when taken, the next <see cref="ClientOptions.PortSearchRange"/>
+    /// ports are tried; if none is free a <see cref="SocketException"/> (AddressAlreadyInUse) is thrown.
+    /// </summary>
     public static async Task<ShoalClient> StartAsync(ClientOptions options)
     {
-        var engine = await ClientEngine.StartAsync(options.Engine, options.Time).ConfigureAwait(false);
-        return new ShoalClient(options, engine);
+        int port = options.Engine.ListenPort;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var settings = options.Engine with { ListenPort = port };
+                var engine = await ClientEngine.StartAsync(settings, options.Time).ConfigureAwait(false);
+                return new ShoalClient(options with { Engine = settings }, engine);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && port != 0 &&
+                                             attempt < options.PortSearchRange && port < ushort.MaxValue)
+            {
+                port++;
+            }
+        }
     }
 
     /// <summary>

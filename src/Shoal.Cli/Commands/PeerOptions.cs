@@ -48,13 +48,19 @@ internal sealed class PeerOptions
 
     public Option<string?> DownloadLimit { get; } = new("--download-limit") { Description = "Download cap, e.g. 10M (bytes per second; 0 = none)", HelpName = "rate" };
 
+    public Option<int?> Reannounce { get; } = new("--reannounce")
+    {
+        Description = "Announce to trackers at least this often, in seconds (default: as each tracker asks)",
+        HelpName = "seconds",
+    };
+
     public Option<int?> MaxPeers { get; } = new("--max-peers") { Description = "Most peers connected at once (default 80)", HelpName = "n" };
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display; errors and the final line only" };
 
     public Option<bool> Json { get; } = new("--json") { Description = "Progress as one JSON object per line (for scripts)" };
 
-    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json];
+    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json];
 
     public DisplayMode Display(ParseResult parse) =>
         parse.GetValue(Json) ? DisplayMode.Json : parse.GetValue(Quiet) ? DisplayMode.Quiet : DisplayMode.Live;
@@ -92,6 +98,19 @@ internal sealed class PeerOptions
             AnnounceAddress = ResolveAnnounceIp(parse.GetValue(AnnounceIp)),
             PortSearchRange = portGiven || port == 0 ? 0 : PortSearchRange,
         };
+        if (parse.GetValue(Reannounce) is int every)
+        {
+            if (every is < 1 or > 86400) throw new UserErrorException("--reannounce must be between 1 and 86400 seconds");
+            var interval = TimeSpan.FromSeconds(every);
+            options = options with
+            {
+                Trackers = options.Trackers with
+                {
+                    MaximumInterval = interval,
+                    MinimumInterval = interval < options.Trackers.MinimumInterval ? interval : options.Trackers.MinimumInterval,
+                },
+            };
+        }
         if (adjust is not null) options = adjust(options);
         try
         {

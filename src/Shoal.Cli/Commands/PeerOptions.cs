@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Shoal.Cli.Output;
 using Shoal.Client;
 using Shoal.Swarm;
@@ -58,9 +59,11 @@ internal sealed class PeerOptions
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display; errors and the final line only" };
 
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log connections, disconnections (with reasons), bans and tracker errors to stderr" };
+
     public Option<bool> Json { get; } = new("--json") { Description = "Progress as one JSON object per line (for scripts)" };
 
-    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json];
+    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json, Verbose];
 
     public DisplayMode Display(ParseResult parse) =>
         parse.GetValue(Json) ? DisplayMode.Json : parse.GetValue(Quiet) ? DisplayMode.Quiet : DisplayMode.Live;
@@ -97,6 +100,7 @@ internal sealed class PeerOptions
             Engine = engine,
             AnnounceAddress = ResolveAnnounceIp(parse.GetValue(AnnounceIp)),
             PortSearchRange = portGiven || port == 0 ? 0 : PortSearchRange,
+            Loggers = parse.GetValue(Verbose) ? StderrLoggers() : null,
         };
         if (parse.GetValue(Reannounce) is int every)
         {
@@ -130,6 +134,16 @@ internal sealed class PeerOptions
             throw new UserErrorException($"cannot listen on {bind}: no such address on this machine");
         }
     }
+
+    // Lives as long as the process: a command runs one client, and the console logger flushes on exit.
+    private static ILoggerFactory StderrLoggers() => LoggerFactory.Create(logging => logging
+        .SetMinimumLevel(LogLevel.Debug)
+        .AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        })
+        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
 
     internal static IPAddress? ResolveAnnounceIp(string? value)
     {

@@ -17,8 +17,7 @@ namespace Shoal.Tracker.Http;
 /// </summary>
 internal sealed class CatalogueEndpoints(TrackerCore core)
 {
-    public const string BasePath = "/catalogue";
-    public const string KeyHeader = "X-Catalogue-Key";
+    public const string BasePath = CatalogueProtocol.BasePath;
     public const string NoCatalogue = "this tracker has no catalogue (start it with: shoal tracker --catalogue)";
 
     private readonly CatalogueListing _listing = new(core);
@@ -63,7 +62,7 @@ internal sealed class CatalogueEndpoints(TrackerCore core)
         var disposition = new ContentDispositionHeaderValue("attachment");
         disposition.SetHttpFileName(entry.Name + ".torrent");
         context.Response.Headers.ContentDisposition = disposition.ToString();
-        return WriteAsync(context, StatusCodes.Status200OK, "application/x-bittorrent", entry.TorrentBytes);
+        return WriteAsync(context, StatusCodes.Status200OK, CatalogueProtocol.TorrentMediaType, entry.TorrentBytes);
     }
 
     private async Task PublishAsync(HttpContext context, CatalogueService catalogue)
@@ -128,7 +127,8 @@ internal sealed class CatalogueEndpoints(TrackerCore core)
             context.Response.Headers.RetryAfter = "60";
             return WriteTextAsync(context, StatusCodes.Status429TooManyRequests, "too many catalogue changes from this address; try again in a minute");
         }
-        string? key = context.Request.Headers.TryGetValue(KeyHeader, out var header) ? header.ToString() : context.Request.Query["key"].FirstOrDefault();
+        string? key = context.Request.Headers.TryGetValue(CatalogueProtocol.KeyHeader, out var header)
+            ? header.ToString() : context.Request.Query[CatalogueProtocol.KeyParameter].FirstOrDefault();
         if (!catalogue.KeyMatches(key))
         {
             return WriteTextAsync(context, StatusCodes.Status401Unauthorized, key is null

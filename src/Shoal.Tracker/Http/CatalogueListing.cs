@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Shoal.Tracker.Catalogue;
 
@@ -14,11 +15,13 @@ internal sealed class CatalogueListing(TrackerCore core)
     public enum Format { Json, Text }
 
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+    // Served as application/json, never inside HTML: magnet links keep their '&' readable for curl users.
+    private static readonly JsonWriterOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Lock _lock = new();
     private (long Timestamp, Format Format, string? Self, byte[] Body)? _cached;
 
-    public static string TorrentPath(CatalogueEntry entry) => $"{CatalogueEndpoints.BasePath}/{entry.InfoHash.ToHex()}.torrent";
+    public static string TorrentPath(CatalogueEntry entry) => CatalogueProtocol.TorrentPath(entry.InfoHash.ToHex());
 
     /// <summary>The magnet link with this tracker added when the .torrent does not name it.</summary>
     public static string Magnet(CatalogueEntry entry, string? selfAnnounce) =>
@@ -43,7 +46,7 @@ internal sealed class CatalogueListing(TrackerCore core)
         var now = core.Time.GetUtcNow();
         var entries = catalogue.Entries.Newest();
         using var stream = new MemoryStream(256 + entries.Count * 512);
-        using (var json = new Utf8JsonWriter(stream))
+        using (var json = new Utf8JsonWriter(stream, Relaxed))
         {
             json.WriteStartObject();
             json.WriteNumber("maxEntries", catalogue.Entries.MaxEntries);
@@ -78,7 +81,7 @@ internal sealed class CatalogueListing(TrackerCore core)
     {
         var catalogue = core.Catalogue!;
         using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream))
+        using (var json = new Utf8JsonWriter(stream, Relaxed))
         {
             json.WriteStartObject();
             json.WriteString("status", result.Status == PublishStatus.Added ? "added" : "unchanged");

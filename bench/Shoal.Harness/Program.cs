@@ -22,8 +22,10 @@ var pairCommand = new Command("pair", "1 seeder → 1 leecher over TCP: MB/s, le
 };
 pairCommand.SetAction((parse, ct) => Guarded(async () =>
 {
+    var parsedPairs = parse.GetValue(pairs)!.Select(ParsePair).ToList();
+    await UseReadyToRunShoalAsync(parsedPairs.SelectMany(p => new[] { p.Seeder, p.Leecher }), ct);
     var options = new PairOptions(
-        [.. parse.GetValue(pairs)!.Select(ParsePair)], ByteSize.Parse(parse.GetValue(size)!), PieceLength(parse.GetValue(pieceSize)!),
+        [.. parsedPairs], ByteSize.Parse(parse.GetValue(size)!), PieceLength(parse.GetValue(pieceSize)!),
         parse.GetValue(runs), parse.GetValue(warmups), TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 600));
     var report = await new PairScenario(options, Console.Out).RunAsync(ct);
     Report.Print(report, Console.Out);
@@ -43,6 +45,7 @@ var swarmCommand = new Command("swarm", "1 seeder + N leechers, every upload cap
 swarmCommand.SetAction((parse, ct) => Guarded(async () =>
 {
     var leecher = Participant(parse.GetValue(kind)!);
+    await UseReadyToRunShoalAsync([leecher, Participant(parse.GetValue(seederKind) ?? parse.GetValue(kind)!)], ct);
     var options = new SwarmOptions(Participant(parse.GetValue(seederKind) ?? parse.GetValue(kind)!), leecher, parse.GetValue(leechers),
         ByteSize.Parse(parse.GetValue(uploadCap)!), ByteSize.Parse(parse.GetValue(swarmSize)!), PieceLength(parse.GetValue(pieceSize)!),
         parse.GetValue(runs), parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
@@ -73,6 +76,13 @@ static async Task<int> Guarded(Func<Task<int>> action)
         Console.Error.WriteLine($"run failed: {e.Message}");
         return 1;
     }
+}
+
+// Unless SHOAL_CLI names a build to use, the `shoal` kind runs a freshly published ReadyToRun CLI.
+static async Task UseReadyToRunShoalAsync(IEnumerable<ITransferParticipant> participants, CancellationToken ct)
+{
+    if (!participants.Any(p => p.Kind == "shoal") || Environment.GetEnvironmentVariable("SHOAL_CLI") is { Length: > 0 }) return;
+    Environment.SetEnvironmentVariable("SHOAL_CLI", await ShoalBuild.PublishReadyToRunAsync(Console.Out, ct));
 }
 
 static TransferPair ParsePair(string text)

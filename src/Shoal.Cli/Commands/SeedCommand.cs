@@ -53,7 +53,7 @@ internal static class SeedCommand
             managed.AddPeers(peers.PeerEndPoints(parse));
             await using var publisher = await publishing.StartAsync(parse, torrent, peers.TrackerTiers(parse), ct);
             var status = managed.Status;
-            if (mode != DisplayMode.Json)
+            if (mode == DisplayMode.Live)
             {
                 Console.Out.WriteLine($"Seeding {TerminalText.Safe(torrent.Info.Name)} ({ByteSize.Format(torrent.Info.TotalLength)}) on port {client.ListenPort}");
                 Console.Out.WriteLine($"  magnet   {MagnetLink.FromTorrent(torrent)}");
@@ -73,7 +73,7 @@ internal static class SeedCommand
                 CommandRunner.WriteError(message);
                 return code;
             }
-            if (mode != DisplayMode.Json) Console.Out.WriteLine($"stopped; uploaded {ByteSize.Format(managed.Status.Uploaded)}");
+            if (mode == DisplayMode.Live) Console.Out.WriteLine($"stopped; uploaded {ByteSize.Format(managed.Status.Uploaded)}");
             return ExitCodes.Success;
         });
         return command;

@@ -69,9 +69,13 @@ public sealed class ClientEngine : IAsyncDisposable
     }
 
     /// <summary>Starts sharing a torrent whose storage is open (and rechecked): it begins seeding or downloading at once.</summary>
-    public TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage)
+    public TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage) => AddTorrent(info, storage, configure: null);
+
+    /// <summary>As <see cref="AddTorrent(TorrentInfo, IPieceStorage)"/>, letting the caller plug in extensions before any peer can connect.</summary>
+    internal TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage, Action<TorrentSession>? configure)
     {
         var session = new TorrentSession(this, info, storage);
+        configure?.Invoke(session);
         if (!_torrents.TryAdd(info.InfoHash, session)) throw new InvalidOperationException($"torrent {info.InfoHash} is already added");
         session.Start();
         return session;

@@ -189,6 +189,7 @@ public sealed partial class TorrentSession
                 }
                 RefillAllPeers();
             }
+            Extensions.OnTick();
             ConnectMore();
         }
         finally

@@ -1,3 +1,5 @@
+using System.Net;
+using Shoal.Discovery;
 using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Swarm;
@@ -5,17 +7,18 @@ using Shoal.Swarm;
 namespace Shoal.Client;
 
 /// <summary>
-/// The whole client in one object: a peer engine plus, per torrent, its storage and tracker announces.
-/// This is what the command line, the demo and the end-to-end tests drive.
+/// The whole client in one object: a peer engine plus, per torrent, its storage and tracker announces, and the peer
+/// sources beyond trackers (PEX, and LSD when enabled). This is what the command line, the demo and the end-to-end tests drive.
 /// </summary>
-public sealed class ShoalClient : IAsyncDisposable
+public sealed partial class ShoalClient : IAsyncDisposable
 {
     private readonly List<ManagedTorrent> _torrents = [];
 
-    private ShoalClient(ClientOptions options, ClientEngine engine)
+    private ShoalClient(ClientOptions options, ClientEngine engine, LocalServiceDiscovery? lsd)
     {
         Options = options;
         Engine = engine;
+        Lsd = lsd;
     }
 
     public ClientOptions Options { get; }
@@ -24,11 +27,28 @@ public sealed class ShoalClient : IAsyncDisposable
 
     public int ListenPort => Engine.ListenPort;
 
-    /// <summary>Starts the engine (binds the listen port; a taken port throws SocketException AddressAlreadyInUse).</summary>
+    /// <summary>Local service discovery, when <see cref="ClientOptions.EnableLsd"/> is set.</summary>
+    public LocalServiceDiscovery? Lsd { get; }
+
+    /// <summary>Starts the engine (binds the listen port; a taken port throws SocketException AddressAlreadyInUse), and LSD if enabled.</summary>
     public static async Task<ShoalClient> StartAsync(ClientOptions options)
     {
         var engine = await ClientEngine.StartAsync(options.Engine, options.Time).ConfigureAwait(false);
-        return new ShoalClient(options, engine);
+        LocalServiceDiscovery? lsd = null;
+        if (options.EnableLsd)
+        {
+            try
+            {
+                var lsdOptions = options.Lsd.InterfaceAddress is null ? options.Lsd with { InterfaceAddress = options.Engine.ListenAddress } : options.Lsd;
+                lsd = LocalServiceDiscovery.Start(engine.ListenPort, lsdOptions, options.Time);
+            }
+            catch
+            {
+                await engine.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+        return new ShoalClient(options, engine, lsd);
     }
 
     /// <summary>
@@ -43,10 +63,21 @@ public sealed class ShoalClient : IAsyncDisposable
     }
 
     /// <summary>Shares a torrent over storage the caller opened (e.g. in memory).</summary>
-    public ManagedTorrent Add(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> trackers, IPieceStorage storage)
+    public ManagedTorrent Add(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> trackers, IPieceStorage storage) =>
+        AddCore(info, storage, trackers, adoptedTrackers: null);
+
+    private ManagedTorrent AddCore(TorrentInfo info, IPieceStorage storage, IReadOnlyList<IReadOnlyList<string>> trackers,
+        Trackers.AnnounceScheduler? adoptedTrackers)
     {
-        var session = Engine.AddTorrent(info, storage);
-        var managed = new ManagedTorrent(this, session, storage, trackers);
+        // BEP 27: a private torrent's peers come only from its trackers.
+        bool pex = Options.EnablePex && !info.IsPrivate;
+        var session = Engine.AddTorrent(info, storage, s =>
+        {
+            if (pex) s.Extensions.Register(new PeerExchange(s));
+        });
+        var managed = new ManagedTorrent(this, session, storage, trackers, adoptedTrackers);
+        if (Lsd is not null && !info.IsPrivate)
+            managed.LocalDiscovery = Lsd.Register(info.InfoHash, peer => session.AddPeers([peer], PeerSource.LocalDiscovery));
         lock (_torrents) _torrents.Add(managed);
         managed.Start();
         return managed;
@@ -57,12 +88,13 @@ public sealed class ShoalClient : IAsyncDisposable
         lock (_torrents) _torrents.Remove(torrent);
     }
 
-    /// <summary>Stops every torrent (announcing 'stopped'), flushes and closes storage, closes the listener.</summary>
+    /// <summary>Stops every torrent (announcing 'stopped'), flushes and closes storage, stops LSD, closes the listener.</summary>
     public async ValueTask DisposeAsync()
     {
         ManagedTorrent[] torrents;
         lock (_torrents) torrents = [.. _torrents];
         await Task.WhenAll(torrents.Select(t => t.StopAsync().AsTask())).ConfigureAwait(false);
+        if (Lsd is not null) await Lsd.DisposeAsync().ConfigureAwait(false);
         await Engine.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -232,6 +232,7 @@ public sealed partial class MetadataFetcher
                     break;
             }
         }
+        if (message.Type == MetadataMessageType.Data) ReportProgress();
         if (completed is not null) Verify(completed);
     }
 
@@ -255,5 +256,6 @@ public sealed partial class MetadataFetcher
             _assembler ??= new MetadataAssembler<FetchPeer>(size);
             Pump(peer);
         }
+        ReportProgress();
     }
 }

@@ -27,6 +27,10 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
     private ITimer? _timer;
     private int _failedAttempts;
     private bool _started, _stopped;
+
+    // After a mixed-source attempt failed verification, pieces come from one peer at a time, so a liar is found.
+    private bool _singleSource;
+    private FetchPeer? _designated;
     private Task? _stopTask;
 
     public MetadataFetcher(InfoHash infoHash, ReadOnlyMemory<byte> peerId, int listenPort, EngineSettings? settings = null,
@@ -179,6 +183,14 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
         ConnectMore();
     }
 
+    private void ReportProgress()
+    {
+        if (_progress is not { } progress) return;
+        MetadataProgress report;
+        lock (_sync) report = ProgressLocked();
+        progress.Report(report);
+    }
+
     private MetadataProgress ProgressLocked() => new(
         _book.Entries.Count(e => !e.Banned && !e.IsSelf),
         _peers.Count(p => p.IsConnected),
@@ -190,7 +202,8 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
     /// <summary>Keeps a peer's metadata requests topped up (sync held).</summary>
     private void Pump(FetchPeer peer)
     {
-        if (_assembler is null || peer.IsClosed || peer.RemoteMetadataId == 0 || peer.MetadataSize != _assembler.Size) return;
+        if (_assembler is null || !CanServe(peer)) return;
+        if (_singleSource && !ReferenceEquals(peer, Designated())) return;
         long now = Time.GetTimestamp();
         while (_assembler.OutstandingFor(peer) < Options.RequestsPerPeer && _assembler.TryAssign(peer, now, out int piece))
             peer.SendExtended(peer.RemoteMetadataId, MetadataMessage.EncodeRequest(piece));
@@ -199,6 +212,17 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
     private void PumpAll()
     {
         foreach (var peer in _peers) Pump(peer);
+    }
+
+    private bool CanServe(FetchPeer peer) => !peer.IsClosed && peer.RemoteMetadataId != 0 && peer.MetadataSize == _assembler?.Size;
+
+    /// <summary>In single-source mode, the peer the current attempt comes from; a new one restarts the attempt (sync held).</summary>
+    private FetchPeer? Designated()
+    {
+        if (_designated is not null && CanServe(_designated)) return _designated;
+        _designated = _peers.Where(CanServe).OrderBy(p => _strikes.GetValueOrDefault(p.EndPoint)).ThenBy(p => p.StartedAt).FirstOrDefault();
+        if (_designated is not null && _assembler is { ReceivedBytes: > 0 } old) _assembler = new MetadataAssembler<FetchPeer>(old.Size);
+        return _designated;
     }
 
     /// <summary>Bans a peer for this fetch and drops its connection (sync held).</summary>
@@ -231,9 +255,12 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
             var contributors = assembler.Contributors;
             foreach (var peer in contributors)
             {
-                int strikes = _strikes[peer.EndPoint] = _strikes.GetValueOrDefault(peer.EndPoint) + 1;
-                if (contributors.Count == 1 || strikes >= 2) Ban(peer, "sent metadata that does not match the info-hash");
+                _strikes[peer.EndPoint] = _strikes.GetValueOrDefault(peer.EndPoint) + 1;
+                // A sole source is certainly lying; with several, one at a time from now on tells who.
+                if (contributors.Count == 1) Ban(peer, "sent metadata that does not match the info-hash");
             }
+            _singleSource = true;
+            _designated = null;
             // Start over with the size most remaining peers agree on (a liar may have lied about the size too).
             var size = _peers.Where(p => !p.IsClosed && p.MetadataSize is not null)
                 .GroupBy(p => p.MetadataSize!.Value).OrderByDescending(g => g.Count()).Select(g => (int?)g.Key).FirstOrDefault();

@@ -23,7 +23,7 @@ public static class LsdMessage
     public const int MaxReceivedSize = 1500;
 
     /// <summary>Info-hashes taken from one received announce.</summary>
-    public const int MaxInfoHashesPerAnnounce = 32;
+    public const int MaxInfoHashesPerAnnounce = 20;
 
     /// <summary>Longest cookie accepted (ours is 16 hex digits).</summary>
     public const int MaxCookieLength = 64;
@@ -48,15 +48,19 @@ public static class LsdMessage
         string tail = $"cookie: {cookie}\r\n\r\n\r\n";
         var packets = new List<byte[]>();
         var body = new StringBuilder();
+        int inBody = 0;
         foreach (var hash in infoHashes)
         {
             string line = $"Infohash: {hash.ToHex()}\r\n";
-            if (body.Length > 0 && head.Length + body.Length + line.Length + tail.Length > MaxPacketSize)
+            bool full = inBody == MaxInfoHashesPerAnnounce || head.Length + body.Length + line.Length + tail.Length > MaxPacketSize;
+            if (inBody > 0 && full)
             {
                 packets.Add(Encoding.ASCII.GetBytes(head + body + tail));
                 body.Clear();
+                inBody = 0;
             }
             body.Append(line);
+            inBody++;
         }
         if (body.Length > 0) packets.Add(Encoding.ASCII.GetBytes(head + body + tail));
         return packets;

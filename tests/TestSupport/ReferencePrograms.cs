@@ -7,7 +7,7 @@ namespace Shoal.Tests.Support;
 /// </summary>
 public static class ReferencePrograms
 {
-    public const string DebianPython = "/usr/bin/python3";
+    public const string DebianPython = Reference.ReferenceExecutables.DebianPython;
 
     public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
@@ -28,16 +28,7 @@ public static class ReferencePrograms
         return DebianPython;
     }
 
-    public static string? Find(string program)
-    {
-        if (Path.IsPathRooted(program)) return File.Exists(program) ? program : null;
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, program);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
+    public static string? Find(string program) => Reference.ReferenceExecutables.Find(program);
 
     /// <summary>Skips the test outside CI; fails it in CI.</summary>
     public static void Unavailable(string why)

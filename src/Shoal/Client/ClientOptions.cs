@@ -23,6 +23,12 @@ public sealed record ClientOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// When the listen port is taken, try this many following ports before giving up (for a default port;
+    /// a port the user asked for explicitly should fail instead, so leave this 0 then).
+    /// </summary>
+    public int PortSearchRange { get; init; }
+
     /// <summary>Peer exchange (BEP 11) with peers that speak it; never used for private torrents.</summary>
     public bool EnablePex { get; init; } = true;
 

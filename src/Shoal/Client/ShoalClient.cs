@@ -1,4 +1,4 @@
-using System.Net;
+using System.Net.Sockets;
 using Shoal.Discovery;
 using Shoal.Metainfo;
 using Shoal.Storage;
@@ -30,25 +30,43 @@ public sealed partial class ShoalClient : IAsyncDisposable
     /// <summary>Local service discovery, when <see cref="ClientOptions.EnableLsd"/> is set.</summary>
     public LocalServiceDiscovery? Lsd { get; }
 
-    /// <summary>Starts the engine (binds the listen port; a taken port throws SocketException AddressAlreadyInUse), and LSD if enabled.</summary>
+    /// <summary>
+    /// Starts the engine, and LSD if enabled. The listen port is bound here: when taken, the next
+    /// <see cref="ClientOptions.PortSearchRange"/> ports are tried; if none is free a <see cref="SocketException"/>
+    /// (AddressAlreadyInUse) is thrown.
+    /// </summary>
     public static async Task<ShoalClient> StartAsync(ClientOptions options)
     {
-        var engine = await ClientEngine.StartAsync(options.Engine, options.Time).ConfigureAwait(false);
-        LocalServiceDiscovery? lsd = null;
-        if (options.EnableLsd)
+        int port = options.Engine.ListenPort;
+        for (int attempt = 0; ; attempt++)
         {
             try
             {
-                var lsdOptions = options.Lsd.InterfaceAddress is null ? options.Lsd with { InterfaceAddress = options.Engine.ListenAddress } : options.Lsd;
-                lsd = LocalServiceDiscovery.Start(engine.ListenPort, lsdOptions, options.Time);
+                var settings = options.Engine with { ListenPort = port };
+                var engine = await ClientEngine.StartAsync(settings, options.Time).ConfigureAwait(false);
+                return new ShoalClient(options with { Engine = settings }, engine, await StartLsdAsync(options, engine).ConfigureAwait(false));
             }
-            catch
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && port != 0 &&
+                                             attempt < options.PortSearchRange && port < ushort.MaxValue)
             {
-                await engine.DisposeAsync().ConfigureAwait(false);
-                throw;
+                port++;
             }
         }
-        return new ShoalClient(options, engine, lsd);
+    }
+
+    private static async Task<LocalServiceDiscovery?> StartLsdAsync(ClientOptions options, ClientEngine engine)
+    {
+        if (!options.EnableLsd) return null;
+        try
+        {
+            var lsdOptions = options.Lsd.InterfaceAddress is null ? options.Lsd with { InterfaceAddress = options.Engine.ListenAddress } : options.Lsd;
+            return LocalServiceDiscovery.Start(engine.ListenPort, lsdOptions, options.Time);
+        }
+        catch
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>

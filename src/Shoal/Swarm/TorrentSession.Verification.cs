@@ -29,6 +29,8 @@ public sealed partial class TorrentSession
                 foreach (var peer in _peers)
                     if (peer.IsSeed) peer.Close("both seeding");
             }
+            // The piece's buffer is free again: peers held back by the in-flight memory bound may request more.
+            else RefillAllPeers();
         }
         PieceVerified?.Invoke(piece);
         if (nowComplete && _completed.TrySetResult()) Completed?.Invoke();

@@ -178,11 +178,3 @@ public sealed partial class TorrentSession : IAsyncDisposable
     internal int[] AllowedFastFor(PeerConnection peer) =>
         AllowedFastSet.Compute(Normalize(peer.RemoteEndPoint).Address, InfoHash, Info.PieceCount);
 }
-public sealed partial class TorrentSession
-{
-    public string DebugState()
-    {
-        lock (Sync)
-            return $"inflight={_picker.InFlightBytes >> 20}MiB have={_picker.Have.SetCount} peers=[{string.Join(",", _peers.Select(p => $"req={p.Requests.Count} choked={p.PeerChoking} int={p.AmInterested} rate={p.DownloadRate.BytesPerSecond / 1e6:F0}"))}]";
-    }
-}

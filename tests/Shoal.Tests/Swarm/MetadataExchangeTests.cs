@@ -178,10 +178,14 @@ public class MetadataExchangeTests
         await using var liar = FakeMetadataPeer.Scripted(Torrent.Info.InfoHash, Metadata.Length, _ => "d8:msg_typei1e5:piecei0e10:total_sizei"u8.ToArray());
         await using var honest = FakeMetadataPeer.Honest(Torrent.Info.InfoHash, Metadata);
         await using var fetcher = NewFetcher();
-        fetcher.AddPeers([liar.EndPoint, honest.EndPoint], PeerSource.Manual);
-        var info = await fetcher.FetchAsync(null, ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
-        Assert.Equal(Metadata, info.RawInfo.ToArray());
+        fetcher.AddPeers([liar.EndPoint], PeerSource.Manual);
+        var fetch = fetcher.FetchAsync(null, ct);
+        await WaitUntilAsync(() => liar.ClosedByRemote > 0, ct);
         Assert.DoesNotContain(fetcher.KnownPeers, p => p.EndPoint.Equals(liar.EndPoint));
+        fetcher.AddPeers([honest.EndPoint, liar.EndPoint], PeerSource.Manual);
+        var info = await fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        Assert.Equal(Metadata, info.RawInfo.ToArray());
+        Assert.Equal(1, liar.Connections);
     }
 
     [Fact]

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using Shoal.Harness;
+using Shoal.Tests.Support.Reference;
+
+// Whole-program transfer benchmarks on 127.0.0.1, comparing programs in the same run. See bench/README.md.
+var runs = new Option<int>("--runs") { Description = "Timed runs (per pair); the median is reported", DefaultValueFactory = _ => 3 };
+var size = new Option<string>("--size") { Description = "Payload size, e.g. 1GiB, 256MiB", DefaultValueFactory = _ => "1GiB" };
+var pieceSize = new Option<string>("--piece-size") { Description = "Piece length of the torrent", DefaultValueFactory = _ => "256KiB" };
+var json = new Option<string?>("--json") { Description = "Also write the results to this JSON file" };
+var timeout = new Option<int?>("--timeout") { Description = "Seconds one transfer may take before the run fails" };
+
+var pairs = new Option<string[]>("--pair")
+{
+    Description = "SEEDER:LEECHER kinds to compare, repeatable (kinds: " + string.Join(", ", TransferParticipants.All.Select(p => p.Kind)) + ")",
+    DefaultValueFactory = _ => ["lt:lt"],
+    Arity = ArgumentArity.OneOrMore,
+};
+var warmups = new Option<int>("--warmups") { Description = "Untimed transfers per pair before timing", DefaultValueFactory = _ => 1 };
+var pairCommand = new Command("pair", "1 seeder → 1 leecher over TCP: MB/s, leecher CPU-seconds and peak RSS, per program pair")
+{
+    pairs, size, pieceSize, runs, warmups, json, timeout,
+};
+pairCommand.SetAction((parse, ct) => Guarded(async () =>
+{
+    var options = new PairOptions(
+        [.. parse.GetValue(pairs)!.Select(ParsePair)], ByteSize.Parse(parse.GetValue(size)!), PieceLength(parse.GetValue(pieceSize)!),
+        parse.GetValue(runs), parse.GetValue(warmups), TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 600));
+    var report = await new PairScenario(options, Console.Out).RunAsync(ct);
+    Report.Print(report, Console.Out);
+    if (parse.GetValue(json) is { } path) Report.WriteJson(report, path);
+    return 0;
+}));
+
+var kind = new Option<string>("--kind") { Description = "Kind of every peer (seeder and leechers)", DefaultValueFactory = _ => "lt" };
+var seederKind = new Option<string?>("--seeder") { Description = "Kind of the seeder, if not --kind" };
+var leechers = new Option<int>("--leechers") { Description = "Number of leechers", DefaultValueFactory = _ => 8 };
+var uploadCap = new Option<string>("--upload-cap") { Description = "Upload cap of every peer, per second, e.g. 10MB", DefaultValueFactory = _ => "10MB" };
+var swarmSize = new Option<string>("--size") { Description = "Payload size", DefaultValueFactory = _ => "256MiB" };
+var swarmCommand = new Command("swarm", "1 seeder + N leechers, every upload capped: time until the last leecher finishes vs the lower bound")
+{
+    kind, seederKind, leechers, uploadCap, swarmSize, pieceSize, runs, json, timeout,
+};
+swarmCommand.SetAction((parse, ct) => Guarded(async () =>
+{
+    var leecher = Participant(parse.GetValue(kind)!);
+    var options = new SwarmOptions(Participant(parse.GetValue(seederKind) ?? parse.GetValue(kind)!), leecher, parse.GetValue(leechers),
+        ByteSize.Parse(parse.GetValue(uploadCap)!), ByteSize.Parse(parse.GetValue(swarmSize)!), PieceLength(parse.GetValue(pieceSize)!),
+        parse.GetValue(runs), parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
+    var report = await new SwarmScenario(options, Console.Out).RunAsync(ct);
+    Report.Print(report, Console.Out);
+    if (parse.GetValue(json) is { } path) Report.WriteJson(report, path);
+    return 0;
+}));
+
+var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)") { pairCommand, swarmCommand };
+return await root.Parse(args).InvokeAsync();
+
+// Usage mistakes are one line and exit code 2; a failed run (a program failed, timed out or delivered wrong bytes)
+// prints what the programs said and exits with 1.
+static async Task<int> Guarded(Func<Task<int>> action)
+{
+    try
+    {
+        return await action();
+    }
+    catch (HarnessUsageException e)
+    {
+        Console.Error.WriteLine($"error: {e.Message}");
+        return 2;
+    }
+    catch (Exception e) when (e is ReferencePeerException or TimeoutException or InvalidOperationException)
+    {
+        Console.Error.WriteLine($"run failed: {e.Message}");
+        return 1;
+    }
+}
+
+static TransferPair ParsePair(string text)
+{
+    var parts = text.Split(':');
+    if (parts.Length != 2) throw new HarnessUsageException($"--pair '{text}' must be SEEDER:LEECHER, e.g. lt:aria2");
+    return new TransferPair(Participant(parts[0]), Participant(parts[1]));
+}
+
+static ITransferParticipant Participant(string kind)
+{
+    var participant = TransferParticipants.All.FirstOrDefault(p => string.Equals(p.Kind, kind, StringComparison.OrdinalIgnoreCase))
+        ?? throw new HarnessUsageException($"unknown peer kind '{kind}' (known: {string.Join(", ", TransferParticipants.All.Select(p => p.Kind))}; " +
+            "a new kind, e.g. Shoal's CLI, is added as an ITransferParticipant in TransferParticipants)");
+    if (participant.Unavailable() is { } why) throw new HarnessUsageException(why);
+    return participant;
+}
+
+static int PieceLength(string text)
+{
+    long bytes = ByteSize.Parse(text);
+    return bytes is >= 16 * 1024 and <= 64L << 20 && (bytes & (bytes - 1)) == 0
+        ? (int)bytes
+        : throw new HarnessUsageException($"--piece-size {text} must be a power of two between 16 KiB and 64 MiB");
+}
+
+internal sealed class HarnessUsageException(string message) : Exception(message);

@@ -10,7 +10,8 @@ internal static class CommandRunner
     public static async Task<int> InvokeAsync(RootCommand root, string[] args)
     {
         var parse = root.Parse(args);
-        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+        // Ctrl+C or SIGTERM cancels the command's token; give it time to announce "stopped" and save resume data.
+        var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
         try
         {
             return await parse.InvokeAsync(config);

@@ -7,5 +7,11 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All() =>
     [
+        DemoCommand.Create(),
+        SeedCommand.Create(),
+        GetCommand.Create(),
+        CreateCommand.Create(),
+        InfoCommand.Create(),
+        TrackerCommand.Create(),
     ];
 }

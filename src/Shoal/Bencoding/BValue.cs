@@ -58,7 +58,7 @@ public abstract class BValue
             case BencodeTokenType.End:
                 throw new BencodeException("expected a value, found 'e'", reader.Position);
             default:
-                throw new BencodeException("unexpected end of input", reader.Position);
+                throw new BencodeException(reader.Depth > 0 ? "unterminated list or dictionary" : "unexpected end of input", reader.Position);
         }
     }
 }

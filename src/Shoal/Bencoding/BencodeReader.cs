@@ -61,11 +61,9 @@ public ref struct BencodeReader
         BeginValue(isString: false);
         Expect((byte)'i', "an integer");
         int start = _pos;
-        int end = _data[start..].IndexOf((byte)'e');
-        if (end < 0) throw Error("unterminated integer", start);
-        var digits = _data.Slice(start, end);
-        long value = ParseInteger(digits, start, allowNegative: true);
-        _pos = start + end + 1;
+        int end = ScanNumber(start, (byte)'e', allowSign: true, "integer");
+        long value = ParseInteger(_data[start..end], start, allowNegative: true);
+        _pos = end + 1;
         EndValue();
         return value;
     }
@@ -76,10 +74,10 @@ public ref struct BencodeReader
         bool isKey = ExpectingKey;
         BeginValue(isString: true);
         int start = _pos;
-        int colon = _data[start..].IndexOf((byte)':');
-        if (colon < 0) throw Error("unterminated string length", start);
-        long length = ParseInteger(_data.Slice(start, colon), start, allowNegative: false);
-        int bodyStart = start + colon + 1;
+        if ((uint)(_data[start] - '0') > 9) throw Error(isKey ? "dictionary key is not a string" : "expected a string");
+        int colon = ScanNumber(start, (byte)':', allowSign: false, "string length");
+        long length = ParseInteger(_data[start..colon], start, allowNegative: false);
+        int bodyStart = colon + 1;
         if (length > _data.Length - bodyStart) throw Error($"string of {length} bytes runs past the end of input", start);
         var body = _data.Slice(bodyStart, (int)length);
         _pos = bodyStart + (int)length;
@@ -182,6 +180,20 @@ public ref struct BencodeReader
     {
         if (_data[_pos] != marker) throw Error($"expected {what}");
         _pos++;
+    }
+
+    /// <summary>
+    /// Finds the terminator after a run of digits, looking no further than the digits themselves, so a hostile
+    /// input cannot make every number scan the rest of the buffer; the error names the offending byte.
+    /// </summary>
+    private readonly int ScanNumber(int start, byte terminator, bool allowSign, string what)
+    {
+        int i = start;
+        if (allowSign && i < _data.Length && _data[i] == (byte)'-') i++;
+        while (i < _data.Length && (uint)(_data[i] - '0') <= 9) i++;
+        if (i >= _data.Length) throw Error($"unterminated {what}", start);
+        if (_data[i] != terminator) throw Error($"invalid byte 0x{_data[i]:x2} in {what}", i);
+        return i;
     }
 
     private readonly long ParseInteger(ReadOnlySpan<byte> digits, int position, bool allowNegative)

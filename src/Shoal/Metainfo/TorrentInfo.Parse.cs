@@ -14,6 +14,9 @@ public sealed partial class TorrentInfo
     /// <summary>Upper bound on files in one torrent, so a hostile file cannot make us allocate without limit.</summary>
     public const int MaxFiles = 1_000_000;
 
+    /// <summary>Longest accepted file path inside a torrent, in characters ('/'-joined; Linux's PATH_MAX).</summary>
+    public const int MaxPathLength = 4096;
+
     /// <summary>
     /// Parses and validates a bencoded info dictionary (the bytes are kept as-is: the info-hash is their SHA-1).
     /// Throws <see cref="InvalidTorrentException"/> naming the problem.
@@ -90,7 +93,7 @@ public sealed partial class TorrentInfo
 
         long total = files[^1].EndOffset;
         if (total == 0) throw new InvalidTorrentException("the torrent contains no data (total length 0)");
-        long expectedPieces = (total + pieceLength.Value - 1) / pieceLength.Value;
+        long expectedPieces = (total - 1) / pieceLength.Value + 1; // no overflow even for a total near long.MaxValue
         if (pieces.Length / HashLength != expectedPieces)
             throw new InvalidTorrentException($"'pieces' holds {pieces.Length / HashLength} hashes but {total} bytes in pieces of {pieceLength} need {expectedPieces}");
 
@@ -140,36 +143,66 @@ public sealed partial class TorrentInfo
         if (reader.Peek() != BencodeTokenType.ListStart) throw new InvalidTorrentException("a file 'path' is not a list");
         reader.ReadListStart();
         var segments = new List<string>();
-        while (!reader.TryReadEnd()) segments.Add(ReadText(ref reader, "path"));
+        int characters = 0;
+        while (!reader.TryReadEnd())
+        {
+            var segment = ReadText(ref reader, "path");
+            // Bounded so later per-path work (display, prefix checks) stays linear in the input size.
+            characters += segment.Length + 1;
+            if (characters > MaxPathLength) throw new InvalidTorrentException($"a file path is longer than {MaxPathLength} characters");
+            segments.Add(segment);
+        }
         return segments;
     }
 
     private static List<FileEntry> BuildFiles(string root, List<RawFile> rawFiles)
     {
         var files = new List<FileEntry>(rawFiles.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var tree = new PathTree();
         long offset = 0;
         foreach (var raw in rawFiles)
         {
-            string display = string.Join('/', raw.Path);
             if (raw.Path.Count == 0) throw new InvalidTorrentException("a file has an empty path");
             // Padding files are never written, but their names still must not be hostile to tools that list them.
-            foreach (var segment in raw.Path) PathSafety.EnsureSafeSegment(segment, $"{root}/{display}");
-            if (!raw.IsPadding && !seen.Add(display)) throw new InvalidTorrentException($"file path '{root}/{display}' appears twice");
+            foreach (var segment in raw.Path) PathSafety.EnsureSafeSegment(segment, $"{root}/{string.Join('/', raw.Path)}");
+            if (!raw.IsPadding) tree.AddFile(root, raw.Path);
             files.Add(new FileEntry(raw.Path, raw.Length, offset, raw.IsPadding));
-            offset = checked(offset + raw.Length);
-        }
-        // A path that is a file cannot also be a folder holding other files.
-        foreach (var file in files)
-        {
-            if (file.IsPadding) continue;
-            for (int i = 1; i < file.PathSegments.Count; i++)
-            {
-                string prefix = string.Join('/', file.PathSegments.Take(i));
-                if (seen.Contains(prefix)) throw new InvalidTorrentException($"'{root}/{prefix}' is both a file and a folder");
-            }
+            if (raw.Length > long.MaxValue - offset) throw new InvalidTorrentException("the files' total length does not fit in 64 bits");
+            offset += raw.Length;
         }
         return files;
+    }
+
+    /// <summary>
+    /// Every folder and file path seen so far, one node per component, so "appears twice" and "both a file and a
+    /// folder" are found in time linear in the paths' length however deep or many they are.
+    /// </summary>
+    private sealed class PathTree
+    {
+        private readonly Dictionary<(int Parent, string Name), int> _nodes = [];
+        private readonly List<bool> _isFile = [false]; // node 0 is the root folder
+
+        public void AddFile(string root, List<string> path)
+        {
+            int parent = 0;
+            for (int i = 0; i < path.Count; i++)
+            {
+                bool last = i == path.Count - 1;
+                if (_nodes.TryGetValue((parent, path[i]), out int node))
+                {
+                    if (last && _isFile[node]) throw new InvalidTorrentException($"file path '{root}/{string.Join('/', path)}' appears twice");
+                    if (last || _isFile[node])
+                        throw new InvalidTorrentException($"'{root}/{string.Join('/', path.Take(i + 1))}' is both a file and a folder");
+                }
+                else
+                {
+                    node = _isFile.Count;
+                    _nodes.Add((parent, path[i]), node);
+                    _isFile.Add(last);
+                }
+                parent = node;
+            }
+        }
     }
 
     private static long ReadInteger(ref BencodeReader reader, string what)

@@ -1,0 +1,86 @@
+using System.CommandLine;
+using System.Globalization;
+using Shoal.Cli.Output;
+using Shoal.Metainfo;
+
+namespace Shoal.Cli.Commands;
+
+/// <summary><c>shoal info FILE.torrent|MAGNET [--json]</c>: shows what a torrent or magnet link describes.</summary>
+internal static class InfoCommand
+{
+    public static Command Create()
+    {
+        var source = new Argument<string>("source") { Description = "A .torrent file or a magnet link (quote it in the shell)" };
+        var json = new Option<bool>("--json") { Description = "Print machine-readable JSON instead of text" };
+        var command = new Command("info", "Show what a .torrent file or magnet link describes") { source, json };
+        command.SetAction(parse =>
+        {
+            var text = parse.GetValue(source)!;
+            bool asJson = parse.GetValue(json);
+            var output = Console.Out;
+            if (text.TrimStart().StartsWith("magnet:", StringComparison.OrdinalIgnoreCase))
+            {
+                var link = MagnetLink.Parse(text);
+                if (asJson) InfoJson.Write(Console.OpenStandardOutput(), link);
+                else WriteMagnet(output, link);
+            }
+            else
+            {
+                var torrent = Load(text);
+                if (asJson) InfoJson.Write(Console.OpenStandardOutput(), torrent);
+                else WriteTorrent(output, torrent);
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static Torrent Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            if (Directory.Exists(path)) throw new UserErrorException($"{path} is a folder, not a .torrent file");
+            if (InfoHash.TryParse(path, out _)) throw new UserErrorException($"'{path}' looks like an info-hash: pass it as magnet:?xt=urn:btih:{path}");
+            throw new UserErrorException($"no such file: {path}");
+        }
+        return Torrent.Load(path);
+    }
+
+    private static void WriteTorrent(TextWriter output, Torrent torrent)
+    {
+        var info = torrent.Info;
+        int fileCount = info.Files.Count(f => !f.IsPadding);
+        Field(output, "name", TerminalText.Safe(info.Name));
+        Field(output, "info-hash", info.InfoHash.ToHex());
+        Field(output, "size", $"{ByteSize.Format(info.TotalLength)} ({ByteSize.Exact(info.TotalLength)} bytes) in {fileCount:N0} file{(fileCount == 1 ? "" : "s")}");
+        Field(output, "pieces", $"{info.PieceCount:N0} × {ByteSize.Format(info.PieceLength)}");
+        Field(output, "private", info.IsPrivate ? "yes" : "no");
+        if (torrent.AnnounceTiers.Count == 0) Field(output, "trackers", "none");
+        for (int i = 0; i < torrent.AnnounceTiers.Count; i++)
+        {
+            var urls = string.Join(", ", torrent.AnnounceTiers[i].Select(TerminalText.Safe));
+            Field(output, i == 0 ? "trackers" : "", torrent.AnnounceTiers.Count == 1 ? urls : $"tier {i + 1}: {urls}");
+        }
+        foreach (var (seed, i) in torrent.WebSeeds.Select((s, i) => (s, i))) Field(output, i == 0 ? "web seeds" : "", TerminalText.Safe(seed));
+        if (torrent.CreatedBy is { } createdBy) Field(output, "created by", TerminalText.Safe(createdBy));
+        if (torrent.CreationDate is { } date) Field(output, "created on", date.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture));
+        if (torrent.Comment is { } comment) Field(output, "comment", TerminalText.Safe(comment));
+        Field(output, "magnet", MagnetLink.FromTorrent(torrent).ToString());
+        output.WriteLine();
+        FileTreeWriter.Write(output, info);
+    }
+
+    private static void WriteMagnet(TextWriter output, MagnetLink link)
+    {
+        Field(output, "info-hash", link.InfoHash.ToHex());
+        Field(output, "name", link.DisplayName is null ? "(not given)" : TerminalText.Safe(link.DisplayName));
+        Field(output, "size", link.ExactLength is { } length ? $"{ByteSize.Format(length)} ({ByteSize.Exact(length)} bytes)" : "(not given)");
+        if (link.Trackers.Count == 0) Field(output, "trackers", "none");
+        foreach (var (tracker, i) in link.Trackers.Select((t, i) => (t, i))) Field(output, i == 0 ? "trackers" : "", TerminalText.Safe(tracker));
+        foreach (var (peer, i) in link.Peers.Select((p, i) => (p, i))) Field(output, i == 0 ? "peers" : "", TerminalText.Safe(MagnetLink.FormatPeer(peer)));
+        Field(output, "magnet", link.ToString());
+        output.WriteLine("(the file list and piece hashes come from peers once a download starts)");
+    }
+
+    private static void Field(TextWriter output, string label, string value) => output.WriteLine($"{label,-11} {value}");
+}

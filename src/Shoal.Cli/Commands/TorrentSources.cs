@@ -1,0 +1,29 @@
+using Shoal.Metainfo;
+
+namespace Shoal.Cli.Commands;
+
+/// <summary>Reading what the user named on the command line: a .torrent file or a magnet link.</summary>
+internal static class TorrentSources
+{
+    public static bool IsMagnet(string source) => source.StartsWith("magnet:", StringComparison.OrdinalIgnoreCase);
+
+    public static Torrent LoadTorrentFile(string path)
+    {
+        if (Directory.Exists(path)) throw new UserErrorException($"{path} is a folder, not a .torrent file");
+        if (!File.Exists(path)) throw new UserErrorException($"no such file: {path} (give a .torrent file or a magnet: link)");
+        return Torrent.Load(path);
+    }
+
+    /// <summary>The torrent's own tiers followed by extra ones, without repeating a URL.</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> MergeTiers(IReadOnlyList<IReadOnlyList<string>> own, IReadOnlyList<IReadOnlyList<string>> extra)
+    {
+        var seen = new HashSet<string>(own.SelectMany(t => t), StringComparer.Ordinal);
+        var merged = own.ToList();
+        foreach (var tier in extra)
+        {
+            var fresh = tier.Where(seen.Add).ToArray();
+            if (fresh.Length > 0) merged.Add(fresh);
+        }
+        return merged;
+    }
+}

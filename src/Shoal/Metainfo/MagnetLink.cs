@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Shoal.Metainfo;
+
+/// <summary>
+/// A BEP 9 magnet link for a v1 torrent: <c>magnet:?xt=urn:btih:HASH&amp;dn=NAME&amp;tr=URL&amp;x.pe=HOST:PORT&amp;xl=BYTES</c>.
+/// The hash may be 40 hex digits or 32 base32 characters; <see cref="ToString"/> writes hex.
+/// </summary>
+public sealed class MagnetLink
+{
+    public MagnetLink(InfoHash infoHash, string? displayName = null, IEnumerable<string>? trackers = null,
+        IEnumerable<EndPoint>? peers = null, long? exactLength = null)
+    {
+        if (exactLength < 0) throw new ArgumentOutOfRangeException(nameof(exactLength), "must not be negative");
+        InfoHash = infoHash;
+        DisplayName = string.IsNullOrEmpty(displayName) ? null : displayName;
+        Trackers = Torrent.NormaliseUrls(trackers);
+        Peers = peers?.Distinct().ToArray() ?? [];
+        if (Peers.Any(p => p is not (IPEndPoint or DnsEndPoint)))
+            throw new ArgumentException("peers must be IPEndPoint or DnsEndPoint", nameof(peers));
+        ExactLength = exactLength;
+    }
+
+    public InfoHash InfoHash { get; }
+
+    /// <summary>'dn': a name to show until the metadata arrives.</summary>
+    public string? DisplayName { get; }
+
+    /// <summary>'tr': tracker URLs, in the order given.</summary>
+    public IReadOnlyList<string> Trackers { get; }
+
+    /// <summary>'x.pe': peers to contact directly (<see cref="IPEndPoint"/>, or <see cref="DnsEndPoint"/> for host names).</summary>
+    public IReadOnlyList<EndPoint> Peers { get; }
+
+    /// <summary>'xl': the total size of the content in bytes.</summary>
+    public long? ExactLength { get; }
+
+    /// <summary>Parses a magnet link; throws <see cref="InvalidTorrentException"/> saying what is wrong.</summary>
+    public static MagnetLink Parse(string text) =>
+        TryParse(text, out var link, out var error) ? link : throw new InvalidTorrentException($"invalid magnet link: {error}");
+
+    public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MagnetLink? link) =>
+        TryParse(text, out link, out _);
+
+    /// <summary>Never throws; on failure <paramref name="error"/> says what is wrong.</summary>
+    public static bool TryParse(string? text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out MagnetLink? link,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error) =>
+        MagnetLinkParser.TryParse(text, out link, out error);
+
+    /// <summary>The magnet link of a torrent: its info-hash, name, size and every tracker.</summary>
+    public static MagnetLink FromTorrent(Torrent torrent)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        return new MagnetLink(torrent.InfoHash, torrent.Info.Name, torrent.Trackers, exactLength: torrent.Info.TotalLength);
+    }
+
+    public override string ToString()
+    {
+        var text = new StringBuilder("magnet:?xt=urn:btih:").Append(InfoHash.ToHex());
+        if (DisplayName is not null) text.Append("&dn=").Append(Uri.EscapeDataString(DisplayName));
+        if (ExactLength is { } length) text.Append("&xl=").Append(length.ToString(CultureInfo.InvariantCulture));
+        foreach (var tracker in Trackers) text.Append("&tr=").Append(Uri.EscapeDataString(tracker));
+        foreach (var peer in Peers) text.Append("&x.pe=").Append(Uri.EscapeDataString(FormatPeer(peer)));
+        return text.ToString();
+    }
+
+    /// <summary>A peer as x.pe writes it: host:port, 1.2.3.4:port or [ipv6]:port.</summary>
+    public static string FormatPeer(EndPoint peer) => peer switch
+    {
+        IPEndPoint ip => ip.ToString(), // IPv6 comes out as [addr]:port
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port.ToString(CultureInfo.InvariantCulture)}",
+        _ => peer.ToString() ?? "",
+    };
+}

@@ -22,6 +22,7 @@ public sealed class ManagedTorrent
         _client = client;
         Session = session;
         Storage = storage;
+        AnnounceTiers = trackers;
         if (adoptedTrackers is not null)
         {
             _trackers = adoptedTrackers;
@@ -47,6 +48,12 @@ public sealed class ManagedTorrent
     public TorrentStatus Status => Session.GetStatus();
 
     public IReadOnlyList<TrackerStatus> Trackers => _trackers?.Status ?? [];
+
+    /// <summary>The tracker tiers this torrent was added with.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> AnnounceTiers { get; }
+
+    /// <summary>A .torrent for what is shared (its info dictionary byte for byte, and its trackers), e.g. to save a magnet's metadata.</summary>
+    public Torrent ToTorrent() => new(Info, AnnounceTiers);
 
     /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);

@@ -59,6 +59,40 @@ public sealed partial class ShoalClient
         }
     }
 
+    /// <summary>
+    /// <see cref="AddMagnetAsync(InfoHash, IReadOnlyList{IReadOnlyList{string}}, IEnumerable{IPEndPoint}, string, IProgress{MetadataProgress}?, IProgress{RecheckProgress}?, CancellationToken)"/>
+    /// for a parsed link: each 'tr' is a tier of its own (announced to in parallel, as libtorrent does), 'x.pe' peers are
+    /// dialled (host names resolved; ones that do not resolve are skipped), and <paramref name="extraPeers"/> (--peer) too.
+    /// </summary>
+    public async Task<ManagedTorrent> AddMagnetAsync(MagnetLink link, string downloadDirectory, IEnumerable<IPEndPoint>? extraPeers = null,
+        IProgress<MetadataProgress>? metadataProgress = null, IProgress<RecheckProgress>? recheck = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        var peers = new List<IPEndPoint>(extraPeers ?? []);
+        foreach (var peer in link.Peers)
+        {
+            if (peer is IPEndPoint ip) peers.Add(ip);
+            else if (peer is DnsEndPoint dns) peers.AddRange(await ResolveAsync(dns, ct).ConfigureAwait(false));
+        }
+        IReadOnlyList<IReadOnlyList<string>> tiers = [.. link.Trackers.Select(t => (IReadOnlyList<string>)[t])];
+        return await AddMagnetAsync(link.InfoHash, tiers, peers, downloadDirectory, metadataProgress, recheck, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<IEnumerable<IPEndPoint>> ResolveAsync(DnsEndPoint peer, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(peer.Host, timeout.Token).ConfigureAwait(false);
+            return addresses.Select(a => new IPEndPoint(a, peer.Port));
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return [];
+        }
+    }
+
     /// <summary>Where a magnet's announces and discovered peers go: the fetcher until the metadata is in, then the torrent.</summary>
     private sealed class MagnetRoute(ShoalClient client, InfoHash infoHash, MetadataFetcher fetcher)
     {

@@ -19,12 +19,6 @@ public sealed partial class TorrentSession
         }
     }
 
-    /// <summary>Whether this endpoint is a peer we are connected to (session lock held by the caller or not needed).</summary>
-    internal bool IsConnected(IPEndPoint endPoint)
-    {
-        lock (Sync) return IsConnectedTo(Normalize(endPoint));
-    }
-
     /// <summary>Where the address of a connected peer came from (session lock held).</summary>
     private PeerSource? SourceOf(PeerConnection peer)
     {

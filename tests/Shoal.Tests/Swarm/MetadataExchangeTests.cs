@@ -71,6 +71,27 @@ public class MetadataExchangeTests
     }
 
     [Fact]
+    public async Task A_magnet_link_with_a_peer_yields_a_torrent_that_saves_as_a_torrent_file()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("magnet-link");
+        await using var seeder = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        seeder.Add(Torrent.Info, [], MemoryStorage.CreateSeeded(Torrent.Info, Torrent.Content));
+        await using var leecher = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        // The tracker cannot be reached (port 1 on loopback): the fetch relies on the x.pe peer and keeps the tracker for the .torrent.
+        var link = MagnetLink.Parse($"magnet:?xt=urn:btih:{Torrent.Info.InfoHash.ToHex()}&dn=many&tr=http%3A%2F%2F127.0.0.1%3A1%2Fannounce" +
+            $"&x.pe={seeder.Engine.ListenEndPoint}");
+        var torrent = await leecher.AddMagnetAsync(link, dir.Path, ct: ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+        var path = dir.Combine("saved.torrent");
+        torrent.ToTorrent().Save(path);
+        var saved = Shoal.Metainfo.Torrent.Load(path);
+        Assert.Equal(Torrent.Info.InfoHash, saved.InfoHash);
+        Assert.Equal(Metadata, saved.Info.RawInfo.ToArray());
+        Assert.Equal(["http://127.0.0.1:1/announce"], saved.Trackers);
+        await torrent.Completion.WaitAsync(TimeSpan.FromSeconds(20), ct);
+    }
+
+    [Fact]
     public async Task Fetcher_asks_several_seeders_in_parallel()
     {
         var ct = TestContext.Current.CancellationToken;

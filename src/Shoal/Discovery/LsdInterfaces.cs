@@ -26,9 +26,17 @@ internal static class LsdInterfaces
                 .OrderByDescending(a => family == AddressFamily.InterNetworkV6 && a.IsIPv6LinkLocal) // link-local reaches ff15:: peers on the link
                 .FirstOrDefault();
             if (address is null) continue;
-            int index = family == AddressFamily.InterNetwork
-                ? properties.GetIPv4Properties()?.Index ?? -1
-                : properties.GetIPv6Properties()?.Index ?? -1;
+            int index;
+            try
+            {
+                index = family == AddressFamily.InterNetwork
+                    ? properties.GetIPv4Properties()?.Index ?? -1
+                    : properties.GetIPv6Properties()?.Index ?? -1;
+            }
+            catch (NetworkInformationException)
+            {
+                continue; // the family is not enabled on this interface
+            }
             if (index < 0) continue;
             result.Add(new LsdInterface(nic.Name, index, address));
         }

@@ -15,6 +15,7 @@ public sealed class ClientEngine : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly ConcurrentDictionary<InfoHash, TorrentSession> _torrents = new();
+    private readonly ConcurrentDictionary<InfoHash, MetadataFetcher> _fetchers = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
 
@@ -83,6 +84,11 @@ public sealed class ClientEngine : IAsyncDisposable
 
     internal void Unregister(TorrentSession session) => _torrents.TryRemove(new(session.InfoHash, session));
 
+    /// <summary>While a magnet's metadata is fetched, incoming connections for its info-hash go to the fetcher.</summary>
+    internal bool RegisterFetcher(MetadataFetcher fetcher) => _fetchers.TryAdd(fetcher.InfoHash, fetcher);
+
+    internal void UnregisterFetcher(MetadataFetcher fetcher) => _fetchers.TryRemove(new(fetcher.InfoHash, fetcher));
+
     private async Task AcceptLoopAsync()
     {
         while (!_stopping.IsCancellationRequested)
@@ -111,7 +117,10 @@ public sealed class ClientEngine : IAsyncDisposable
             var (infoHash, reserved) = await HandshakeExchange.ReadHeaderAsync(stream, timeout.Token).ConfigureAwait(false);
             if (!_torrents.TryGetValue(infoHash, out var session))
             {
-                await stream.DisposeAsync().ConfigureAwait(false);
+                if (_fetchers.TryGetValue(infoHash, out var fetcher))
+                    await fetcher.AcceptIncomingAsync(stream, remote, reserved, timeout.Token).ConfigureAwait(false);
+                else
+                    await stream.DisposeAsync().ConfigureAwait(false);
                 return;
             }
             await session.AcceptIncomingAsync(stream, remote, reserved, timeout.Token).ConfigureAwait(false);

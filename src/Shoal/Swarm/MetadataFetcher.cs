@@ -32,6 +32,7 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
     private bool _singleSource;
     private FetchPeer? _designated;
     private Task? _stopTask;
+    private ClientEngine? _engine;
 
     public MetadataFetcher(InfoHash infoHash, ReadOnlyMemory<byte> peerId, int listenPort, EngineSettings? settings = null,
         MetadataFetcherOptions? options = null, TimeProvider? time = null)
@@ -46,11 +47,14 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
         _book = new PeerBook(Time);
     }
 
-    /// <summary>A fetcher speaking as <paramref name="engine"/> (its peer id, listen port and settings).</summary>
+    /// <summary>
+    /// A fetcher speaking as <paramref name="engine"/> (its peer id, listen port and settings). While it runs, peers that
+    /// dial the engine for this info-hash (e.g. a seeder that heard our LSD announce) are taken into the fetch.
+    /// </summary>
     public static MetadataFetcher ForEngine(ClientEngine engine, InfoHash infoHash, MetadataFetcherOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        return new MetadataFetcher(infoHash, engine.PeerId, engine.ListenPort, engine.Settings, options, engine.Time);
+        return new MetadataFetcher(infoHash, engine.PeerId, engine.ListenPort, engine.Settings, options, engine.Time) { _engine = engine };
     }
 
     public InfoHash InfoHash { get; }
@@ -104,6 +108,7 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
             _started = true;
             _progress = progress;
             _timer = Time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            if (_engine is not null && !_engine.RegisterFetcher(this)) _engine = null; // another fetch of the same hash takes incoming peers
         }
         ConnectMore();
         try
@@ -132,6 +137,7 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
             foreach (var peer in _peers) peer.Close("fetch finished");
             tasks = [.. _tasks];
         }
+        _engine?.UnregisterFetcher(this);
         _stopping.Cancel();
         if (_timer is not null) await _timer.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -154,13 +160,17 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
             foreach (var entry in _book.Candidates().Take(room).ToList())
             {
                 entry.Connecting = true;
-                var peer = new FetchPeer(entry, Time.GetTimestamp());
+                var peer = new FetchPeer(entry, Time.GetTimestamp(), incoming: false);
                 _peers.Add(peer);
-                var task = RunPeerAsync(peer);
-                _tasks.Add(task);
-                _ = task.ContinueWith(t => { lock (_sync) _tasks.Remove(t); }, TaskScheduler.Default);
+                Track(RunPeerAsync(peer, accepted: null));
             }
         }
+    }
+
+    private void Track(Task task)
+    {
+        _tasks.Add(task);
+        _ = task.ContinueWith(t => { lock (_sync) _tasks.Remove(t); }, TaskScheduler.Default);
     }
 
     /// <summary>Once a second: drops peers sitting on requests or never finishing their handshake, dials more.</summary>
@@ -229,6 +239,7 @@ public sealed partial class MetadataFetcher : IAsyncDisposable
     private void Ban(FetchPeer peer, string reason)
     {
         peer.Entry.Banned = true;
+        if (peer.ListenEntry is { } listen) listen.Banned = true;
         _assembler?.Forget(peer);
         peer.Close(reason);
     }

@@ -56,6 +56,27 @@ public sealed class LsdNetnsTests
         Assert.Contains(leecher.Lines, l => l.Contains("\"peer\"") && l.Contains("LocalDiscovery"));
     }
 
+    [Fact]
+    public async Task A_seeder_that_hears_a_magnet_leecher_dials_it_and_serves_metadata_and_data()
+    {
+        using var lab = RequireLab();
+        using var dir = new TempDirectory("lsd-magnet-in");
+        var content = dir.WriteRandomFile("seed/payload.bin", 1024 * 1024 + 7, seed: 10);
+        var info = TorrentFiles.ForFile(content, pieceLength: 16 * 1024);
+        var infoFile = dir.Combine("payload.info");
+        await File.WriteAllBytesAsync(infoFile, info.RawInfo.ToArray(), Ct);
+
+        // The seeder is up first, so its announce goes unheard; the magnet leecher's announce reaches it and it dials in.
+        await using var seeder = await PeerProcess.StartAsync(lab, 0, ["seed", "--info", infoFile, "--dir", dir.Combine("seed")]);
+        await using var leecher = await PeerProcess.StartAsync(lab, 1, ["get", "--info-hash", info.InfoHash.ToHex(), "--dir", dir.Combine("leech")]);
+        await leecher.WaitForAsync("metadata", TimeSpan.FromSeconds(30));
+        await leecher.WaitForAsync("complete", TimeSpan.FromSeconds(30));
+
+        var differences = ContentComparison.Differences(content, dir.Combine("leech", "payload.bin"));
+        Assert.True(differences is null, $"{differences}\n{leecher.Describe()}\n{seeder.Describe()}");
+        Assert.Contains(seeder.Lines, l => l.Contains("\"peer\"") && l.Contains("LocalDiscovery"));
+    }
+
     private static NetnsLab RequireLab()
     {
         var lab = NetnsLab.TryCreate(2, out var why);

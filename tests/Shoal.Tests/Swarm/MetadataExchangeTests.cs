@@ -92,6 +92,21 @@ public class MetadataExchangeTests
     }
 
     [Fact]
+    public async Task A_seeder_that_dials_a_magnet_leecher_serves_it_the_metadata_and_the_data()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("magnet-incoming");
+        await using var leecher = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        var fetch = leecher.AddMagnetAsync(Torrent.Info.InfoHash, [], [], dir.Path, ct: ct);
+        await using var seeder = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        // As when the seeder hears the leecher's LSD announce: the leecher knows no one, the seeder dials it.
+        seeder.Add(Torrent.Info, [], MemoryStorage.CreateSeeded(Torrent.Info, Torrent.Content)).AddPeers([leecher.Engine.ListenEndPoint]);
+        var torrent = await fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        Assert.Equal(Metadata, torrent.Info.RawInfo.ToArray());
+        await torrent.Completion.WaitAsync(TimeSpan.FromSeconds(20), ct);
+    }
+
+    [Fact]
     public async Task Fetcher_asks_several_seeders_in_parallel()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -15,7 +15,7 @@ public sealed partial class ShoalClient
     /// Downloads from a magnet link: finds peers (the link's trackers, its x.pe peers and any given by hand, LSD when
     /// enabled), fetches the info dictionary from them (BEP 9, verified against <paramref name="infoHash"/>), then opens
     /// storage under <paramref name="downloadDirectory"/> and continues as a normal download. The trackers keep announcing
-    /// across the switch. Cancelling before the metadata arrives stops everything it started.
+    /// across the switch. Cancelling before the metadata arrives (or disposing the client) stops everything it started.
     /// </summary>
     public async Task<ManagedTorrent> AddMagnetAsync(InfoHash infoHash, IReadOnlyList<IReadOnlyList<string>> trackers, IEnumerable<IPEndPoint> peers,
         string downloadDirectory, IProgress<MetadataProgress>? metadataProgress = null, IProgress<RecheckProgress>? recheck = null,
@@ -23,6 +23,9 @@ public sealed partial class ShoalClient
     {
         ArgumentNullException.ThrowIfNull(trackers);
         ArgumentNullException.ThrowIfNull(peers);
+        if (Engine.Torrents.Any(t => t.InfoHash == infoHash)) throw new InvalidOperationException($"torrent {infoHash} is already added");
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _disposing.Token);
+        ct = linked.Token;
         await using var fetcher = MetadataFetcher.ForEngine(Engine, infoHash, Options.Metadata);
         fetcher.AddPeers(peers, PeerSource.Manual);
         var route = new MagnetRoute(this, infoHash, fetcher);

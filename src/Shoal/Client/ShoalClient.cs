@@ -14,6 +14,9 @@ public sealed partial class ShoalClient : IAsyncDisposable
 {
     private readonly List<ManagedTorrent> _torrents = [];
 
+    /// <summary>Cancelled when the client is disposed, ending metadata fetches still in flight.</summary>
+    private readonly CancellationTokenSource _disposing = new();
+
     private ShoalClient(ClientOptions options, ClientEngine engine, LocalServiceDiscovery? lsd)
     {
         Options = options;
@@ -109,6 +112,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
     /// <summary>Stops every torrent (announcing 'stopped'), flushes and closes storage, stops LSD, closes the listener.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _disposing.CancelAsync().ConfigureAwait(false);
         ManagedTorrent[] torrents;
         lock (_torrents) torrents = [.. _torrents];
         await Task.WhenAll(torrents.Select(t => t.StopAsync().AsTask())).ConfigureAwait(false);

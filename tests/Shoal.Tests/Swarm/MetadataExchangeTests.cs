@@ -107,6 +107,20 @@ public class MetadataExchangeTests
     }
 
     [Fact]
+    public async Task Disposing_the_client_ends_a_metadata_fetch_in_flight()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var dir = new TempDirectory("magnet-dispose");
+        await using var silent = FakeMetadataPeer.Scripted(Torrent.Info.InfoHash, Metadata.Length, _ => (byte[]?)null);
+        var client = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        var fetch = client.AddMagnetAsync(Torrent.Info.InfoHash, [], [silent.EndPoint], dir.Path, ct: ct);
+        await WaitUntilAsync(() => silent.Requests > 0, ct);
+        await client.DisposeAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetch.WaitAsync(TimeSpan.FromSeconds(10), ct));
+        await WaitUntilAsync(() => silent.ClosedByRemote > 0, ct);
+    }
+
+    [Fact]
     public async Task Fetcher_asks_several_seeders_in_parallel()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Shoal.Cli.Output;
 using Shoal.Client;
 using Shoal.Swarm;
@@ -48,13 +49,21 @@ internal sealed class PeerOptions
 
     public Option<string?> DownloadLimit { get; } = new("--download-limit") { Description = "Download cap, e.g. 10M (bytes per second; 0 = none)", HelpName = "rate" };
 
+    public Option<int?> Reannounce { get; } = new("--reannounce")
+    {
+        Description = "Announce to trackers at least this often, in seconds (default: as each tracker asks)",
+        HelpName = "seconds",
+    };
+
     public Option<int?> MaxPeers { get; } = new("--max-peers") { Description = "Most peers connected at once (default 80)", HelpName = "n" };
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "No progress display; errors and the final line only" };
 
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Log connections, disconnections (with reasons), bans and tracker errors to stderr" };
+
     public Option<bool> Json { get; } = new("--json") { Description = "Progress as one JSON object per line (for scripts)" };
 
-    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json];
+    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json, Verbose];
 
     public DisplayMode Display(ParseResult parse) =>
         parse.GetValue(Json) ? DisplayMode.Json : parse.GetValue(Quiet) ? DisplayMode.Quiet : DisplayMode.Live;
@@ -91,7 +100,21 @@ internal sealed class PeerOptions
             Engine = engine,
             AnnounceAddress = ResolveAnnounceIp(parse.GetValue(AnnounceIp)),
             PortSearchRange = portGiven || port == 0 ? 0 : PortSearchRange,
+            Loggers = parse.GetValue(Verbose) ? StderrLoggers() : null,
         };
+        if (parse.GetValue(Reannounce) is int every)
+        {
+            if (every is < 1 or > 86400) throw new UserErrorException("--reannounce must be between 1 and 86400 seconds");
+            var interval = TimeSpan.FromSeconds(every);
+            options = options with
+            {
+                Trackers = options.Trackers with
+                {
+                    MaximumInterval = interval,
+                    MinimumInterval = interval < options.Trackers.MinimumInterval ? interval : options.Trackers.MinimumInterval,
+                },
+            };
+        }
         if (adjust is not null) options = adjust(options);
         try
         {
@@ -111,6 +134,16 @@ internal sealed class PeerOptions
             throw new UserErrorException($"cannot listen on {bind}: no such address on this machine");
         }
     }
+
+    // Lives as long as the process: a command runs one client, and the console logger flushes on exit.
+    private static ILoggerFactory StderrLoggers() => LoggerFactory.Create(logging => logging
+        .SetMinimumLevel(LogLevel.Debug)
+        .AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss.fff ";
+        })
+        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
 
     internal static IPAddress? ResolveAnnounceIp(string? value)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Shoal.Discovery;
 using Shoal.Storage;
 using Shoal.Swarm;
@@ -22,6 +23,9 @@ public sealed record ClientOptions
     public int NumWant { get; init; } = 50;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the engine and the trackers log (connections, bans, tracker errors); null = nowhere.</summary>
+    public ILoggerFactory? Loggers { get; init; }
 
     /// <summary>
     /// When the listen port is taken, try this many following ports before giving up (for a default port;

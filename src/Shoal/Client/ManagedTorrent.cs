@@ -30,7 +30,8 @@ public sealed class ManagedTorrent
         }
         else if (trackers.Any(t => t.Count > 0))
         {
-            _trackers = new AnnounceScheduler(trackers, BuildRequest, client.Options.Trackers, client.Options.Time);
+            _trackers = new AnnounceScheduler(trackers, BuildRequest, client.Options.Trackers, client.Options.Time,
+                client.Options.Loggers?.CreateLogger("Shoal.Trackers"));
             _trackers.PeersDiscovered += peers => Session.AddPeers(peers, PeerSource.Tracker);
         }
         Session.Completed += () => _trackers?.AnnounceNow(AnnounceEvent.Completed);

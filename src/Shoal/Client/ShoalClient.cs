@@ -46,7 +46,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
             try
             {
                 var settings = options.Engine with { ListenPort = port };
-                var engine = await ClientEngine.StartAsync(settings, options.Time).ConfigureAwait(false);
+                var engine = await ClientEngine.StartAsync(settings, options.Time, options.Loggers).ConfigureAwait(false);
                 return new ShoalClient(options with { Engine = settings }, engine, await StartLsdAsync(options, engine).ConfigureAwait(false));
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && port != 0 &&

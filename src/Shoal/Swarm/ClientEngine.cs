@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Wire;
@@ -19,10 +21,11 @@ public sealed class ClientEngine : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
 
-    private ClientEngine(EngineSettings settings, TimeProvider time, Socket listener)
+    private ClientEngine(EngineSettings settings, TimeProvider time, Socket listener, ILoggerFactory loggers)
     {
         Settings = settings;
         Time = time;
+        Loggers = loggers;
         _listener = listener;
         ListenPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
         UploadLimiter = new TokenBucket(settings.UploadRateLimit, time);
@@ -33,6 +36,8 @@ public sealed class ClientEngine : IAsyncDisposable
     public EngineSettings Settings { get; }
 
     public TimeProvider Time { get; }
+
+    internal ILoggerFactory Loggers { get; }
 
     /// <summary>Our 20-byte peer id for this run.</summary>
     public byte[] PeerId { get; } = Wire.PeerId.Generate();
@@ -52,7 +57,7 @@ public sealed class ClientEngine : IAsyncDisposable
     /// Binds the listener and starts accepting. A port that is taken surfaces as a <see cref="SocketException"/>
     /// with <see cref="SocketError.AddressAlreadyInUse"/>, for the caller to report or to try another port.
     /// </summary>
-    public static Task<ClientEngine> StartAsync(EngineSettings settings, TimeProvider? time = null)
+    public static Task<ClientEngine> StartAsync(EngineSettings settings, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
         var listener = new Socket(settings.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -66,7 +71,7 @@ public sealed class ClientEngine : IAsyncDisposable
             listener.Dispose();
             throw;
         }
-        return Task.FromResult(new ClientEngine(settings, time ?? TimeProvider.System, listener));
+        return Task.FromResult(new ClientEngine(settings, time ?? TimeProvider.System, listener, loggers ?? NullLoggerFactory.Instance));
     }
 
     /// <summary>Starts sharing a torrent whose storage is open (and rechecked): it begins seeding or downloading at once.</summary>

@@ -6,8 +6,6 @@ namespace Shoal.Swarm;
 
 internal sealed partial class PeerConnection
 {
-    private bool _availabilityReceived;
-
     private async Task ReceiveLoopAsync(CancellationToken ct)
     {
         int maxLength = MessageReader.MaxMessageLength(_session.Info.PieceCount);
@@ -51,7 +49,6 @@ internal sealed partial class PeerConnection
                 return 0;
             case MessageId.Have:
                 CheckPieceIndex(message.Index);
-                _availabilityReceived = true;
                 _session.OnHave(this, message.Index);
                 return 0;
             case MessageId.Bitfield:
@@ -106,12 +103,9 @@ internal sealed partial class PeerConnection
         ReceiveAvailability(bitfield!);
     }
 
-    private void ReceiveAvailability(Bitfield bitfield)
-    {
-        if (_availabilityReceived) throw new WireProtocolException("bitfield sent after the first availability message");
-        _availabilityReceived = true;
-        _session.OnBitfield(this, bitfield);
-    }
+    // BEP 3 wants the bitfield first, but aria2 sends have-none and later a full bitfield instead of haves:
+    // a late bitfield simply replaces what we knew.
+    private void ReceiveAvailability(Bitfield bitfield) => _session.OnBitfield(this, bitfield);
 
     /// <summary>Called by the session under its lock when the peer's whole availability is known.</summary>
     internal void SetHave(Bitfield bitfield) => Have = bitfield;

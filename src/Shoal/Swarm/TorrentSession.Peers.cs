@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Shoal.Wire;
 
 namespace Shoal.Swarm;
@@ -79,6 +80,7 @@ public sealed partial class TorrentSession
                 _connecting--;
                 _book.MarkFailed(entry);
             }
+            Log.LogDebug("could not connect to {Peer}: {Reason}", entry.EndPoint, ex.Message);
             return;
         }
         lock (Sync) _connecting--;
@@ -132,7 +134,9 @@ public sealed partial class TorrentSession
             }
             else if (entry is not null) _book.MarkConnected(entry);
         }
+        Log.LogDebug("connected to {Peer} ({Client}, {Direction})", peer.RemoteEndPoint, peer.ClientName, peer.IsIncoming ? "incoming" : "outgoing");
         await peer.RunAsync().ConfigureAwait(false);
+        Log.LogDebug("disconnected from {Peer} ({Client}): {Reason}", peer.RemoteEndPoint, peer.ClientName, peer.CloseReason);
         lock (Sync)
         {
             if (_peers.Remove(peer)) Forget(peer);

@@ -57,6 +57,7 @@ public sealed partial class TorrentSession
     {
         lock (Sync)
         {
+            if (peer.Have.SetCount > 0) _picker.PeerBitfield(peer.Have, -1);
             peer.SetHave(bitfield);
             _picker.PeerBitfield(bitfield, +1);
             peer.WantedPieces = CountWanted(bitfield);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Shoal.Wire;
 
 namespace Shoal.Swarm;
@@ -48,6 +49,7 @@ public sealed partial class TorrentSession
                 if (contributor is not PeerConnection peer) continue;
                 peer.HashFailures++;
                 if (peer.HashFailures < Settings.HashFailuresBeforeBan) continue;
+                Log.LogWarning("banned {Peer} ({Client}): {Count} pieces with its data failed verification", peer.RemoteEndPoint, peer.ClientName, peer.HashFailures);
                 _book.Ban(peer.ListenEndPoint ?? peer.RemoteEndPoint);
                 _book.Ban(peer.RemoteEndPoint);
                 peer.Close("sent data that failed verification");
@@ -64,6 +66,7 @@ public sealed partial class TorrentSession
         lock (Sync)
         {
             _error ??= error;
+            Log.LogError("writing piece {Piece} failed: {Error}", download.Index, error.Message);
             _picker.Failed(download.Index);
             foreach (var peer in _peers) UpdateInterest(peer);
             peers = [.. _peers];

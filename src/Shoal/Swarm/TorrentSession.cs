@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Wire;
@@ -40,6 +41,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _book = new PeerBook(engine.Time);
         _choker = new Choker(engine.Settings.UploadSlots, _random);
         _verifier = new PieceVerifier(this, engine.Settings.VerifyWorkers);
+        Log = engine.Loggers.CreateLogger($"Shoal.Swarm.{info.InfoHash.ToHex()[..8]}");
         Extensions.Register(new MetadataExtension(info.RawInfo));
         if (_picker.IsComplete) _completed.TrySetResult();
     }
@@ -57,6 +59,8 @@ public sealed partial class TorrentSession : IAsyncDisposable
     internal TimeProvider Time => Engine.Time;
 
     internal ExtensionRegistry Extensions { get; } = new();
+
+    internal ILogger Log { get; }
 
     /// <summary>Completes when every piece has verified (at once for a seed); faults if storage fails.</summary>
     public Task Completion => _completed.Task;

@@ -59,12 +59,13 @@ public sealed class LibtorrentPeer : IReferencePeer
     /// <summary>Makes a v1-only torrent of a file or folder (lt.create_torrent with v1_only: no BEP 47 pad files).</summary>
     public static async Task<CreatedTorrent> CreateTorrentAsync(string contentPath, string torrentPath,
         IEnumerable<string>? trackers = null, int pieceLength = 256 * 1024, bool isPrivate = false, string? python = null,
-        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default, bool hybrid = false)
     {
         List<string> arguments = [ReferenceExecutables.LibtorrentScript, "create", "--path", contentPath, "--out", torrentPath,
             "--piece-size", pieceLength.ToString(CultureInfo.InvariantCulture)];
         foreach (var tracker in trackers ?? []) arguments.AddRange(["--tracker", tracker]);
         if (isPrivate) arguments.Add("--private");
+        if (hybrid) arguments.Add("--hybrid");
         CreatedTorrent? created = null;
         await using var process = ReferenceProcess.Start("libtorrent create", python ?? ReferenceExecutables.DebianPython, arguments,
             line =>

@@ -244,7 +244,8 @@ def create(args):
     lt.add_files(fs, args.path)
     if fs.num_files() == 0:
         fail("nothing to add under " + args.path)
-    t = lt.create_torrent(fs, args.piece_size, flags=lt.create_torrent.v1_only)
+    # Hybrid (v1+v2) torrents carry BEP 47 pad files and v2 keys that a v1 client must tolerate.
+    t = lt.create_torrent(fs, args.piece_size, flags=0 if args.hybrid else lt.create_torrent.v1_only)
     for tier, url in enumerate(args.tracker):
         t.add_tracker(url, tier)
     t.set_priv(args.private)
@@ -281,6 +282,7 @@ def main():
     c.add_argument("--tracker", action="append", default=[])
     c.add_argument("--piece-size", type=int, default=262144)
     c.add_argument("--private", action="store_true")
+    c.add_argument("--hybrid", action="store_true", help="v1+v2 hybrid with pad files instead of v1 only")
     args = p.parse_args()
     if args.mode == "create":
         return create(args)

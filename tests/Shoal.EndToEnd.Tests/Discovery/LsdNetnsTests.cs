@@ -94,7 +94,7 @@ public sealed class LsdNetnsTests
         {
             var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? ReferencePrograms.Find("dotnet")
                 ?? throw new InvalidOperationException("dotnet is not on PATH");
-            var dll = Path.Combine(AppContext.BaseDirectory, "Shoal.NetnsPeer.dll");
+            var dll = Path.Combine(AppContext.BaseDirectory, "netns-peer", "Shoal.NetnsPeer.dll");
             var peer = new PeerProcess();
             peer._process = ReferenceProcess.Start($"shoal peer in {lab.Hosts[host]}", "ip",
                 [.. lab.Exec(host), dotnet, dll, .. arguments, "--bind", lab.AddressOf(host).ToString()], peer.OnLine, keepStdinOpen: true);

@@ -10,7 +10,8 @@ using Shoal.Swarm;
 //   get  --info FILE --dir DIR --bind IP      downloads it into DIR
 //   get  --info-hash HEX --dir DIR --bind IP  downloads a magnet link (metadata from peers found by LSD)
 // LSD is on, bound to the interface holding IP; there is no tracker and no peer given. One JSON object per line on
-// stdout: ready {port, interfaces}, metadata {info_hash}, peer {endpoint, source} (each new connected peer),
+// stdout: ready {port, interfaces}, lsd_peer {info_hash, endpoint} (a neighbour announced the torrent), metadata {info_hash},
+// peer {endpoint, source} (each new connected peer, as far as a 50 ms poll sees),
 // complete {bytes}, error {message}. Exits when stdin closes.
 return await NetnsPeer.RunAsync(args);
 
@@ -29,6 +30,7 @@ internal static class NetnsPeer
                 Engine = new EngineSettings { ListenAddress = bind },
                 EnableLsd = true,
             });
+            client.Lsd!.PeerDiscovered += (hash, peer) => Emit("lsd_peer", new { info_hash = hash.ToHex(), endpoint = peer.ToString() });
             Emit("ready", new { port = client.ListenPort, interfaces = client.Lsd!.Interfaces.Select(i => $"{i.Name}/{i.Address}").ToArray() });
             var stdinClosed = Task.Run(() => Console.In.ReadToEnd());
 
@@ -81,10 +83,15 @@ internal static class NetnsPeer
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
+    private static readonly Lock OutputSync = new();
+
     private static void Emit(string name, object fields)
     {
         var line = JsonSerializer.Serialize(fields);
-        Console.Out.WriteLine("{\"event\":\"" + name + "\"," + line[1..]);
-        Console.Out.Flush();
+        lock (OutputSync)
+        {
+            Console.Out.WriteLine("{\"event\":\"" + name + "\"," + line[1..]);
+            Console.Out.Flush();
+        }
     }
 }

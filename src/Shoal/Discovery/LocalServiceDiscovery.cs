@@ -45,6 +45,9 @@ public sealed partial class LocalServiceDiscovery : IAsyncDisposable
 
     internal TimeProvider Time { get; }
 
+    /// <summary>Raised (on a receive thread) when a neighbour announces a registered torrent — at most once a minute per neighbour and torrent.</summary>
+    public event Action<InfoHash, IPEndPoint>? PeerDiscovered;
+
     /// <summary>
     /// Opens the sockets and starts the announce and receive loops. With no usable interface it runs idle (nothing is
     /// sent). Throws <see cref="SocketException"/> if the LSD port cannot be bound at all.
@@ -106,7 +109,9 @@ public sealed partial class LocalServiceDiscovery : IAsyncDisposable
         {
             Registration? registration;
             lock (_sync) registration = _torrents.GetValueOrDefault(hash);
-            if (registration is not null && _inbox.IsNew(hash, peer)) registration.OnPeer(peer);
+            if (registration is null || !_inbox.IsNew(hash, peer)) continue;
+            PeerDiscovered?.Invoke(hash, peer);
+            registration.OnPeer(peer);
         }
     }
 

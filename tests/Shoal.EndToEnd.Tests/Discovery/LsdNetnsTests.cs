@@ -32,7 +32,7 @@ public sealed class LsdNetnsTests
         var differences = ContentComparison.Differences(content, dir.Combine("leech", "payload.bin"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}\n{seeder.Describe()}");
         // The seeder learned the leecher's address from its announce (and dialled it).
-        Assert.Contains(seeder.Lines, l => l.Contains("\"peer\"") && l.Contains($"{lab.AddressOf(1)}:") && l.Contains("LocalDiscovery"));
+        Assert.Contains(seeder.Lines, l => l.Contains("\"lsd_peer\"") && l.Contains($"{lab.AddressOf(1)}:"));
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class LsdNetnsTests
 
         var differences = ContentComparison.Differences(content, dir.Combine("leech", "payload.bin"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}\n{seeder.Describe()}");
-        Assert.Contains(leecher.Lines, l => l.Contains("\"peer\"") && l.Contains("LocalDiscovery"));
+        Assert.Contains(leecher.Lines, l => l.Contains("\"lsd_peer\"") && l.Contains($"{lab.AddressOf(0)}:"));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class LsdNetnsTests
 
         var differences = ContentComparison.Differences(content, dir.Combine("leech", "payload.bin"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}\n{seeder.Describe()}");
-        Assert.Contains(seeder.Lines, l => l.Contains("\"peer\"") && l.Contains("LocalDiscovery"));
+        Assert.Contains(seeder.Lines, l => l.Contains("\"lsd_peer\"") && l.Contains($"{lab.AddressOf(1)}:"));
     }
 
     private static NetnsLab RequireLab()

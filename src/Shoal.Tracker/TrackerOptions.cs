@@ -49,6 +49,9 @@ public sealed record TrackerOptions
     /// on a small machine the cores are better left to HTTP and the clients).</summary>
     public int UdpReceiveLoops { get; init; }
 
+    /// <summary>On Linux, receive and answer UDP datagrams in batches (recvmmsg/sendmmsg); false forces one call per datagram.</summary>
+    public bool UdpBatching { get; init; } = true;
+
     /// <summary>How often expired peers are swept out.</summary>
     public TimeSpan? SweepInterval { get; init; }
 

@@ -55,7 +55,22 @@ swarmCommand.SetAction((parse, ct) => Guarded(async () =>
     return 0;
 }));
 
-var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)") { pairCommand, swarmCommand };
+var metadataPieces = new Option<int>("--pieces") { Description = "Pieces of the torrent (16 KiB each; 20 bytes of hash each)", DefaultValueFactory = _ => 20_000 };
+var metadataCommand = new Command("metadata", "Magnet → metadata in hand (BEP 9): Shoal from a libtorrent seeder, libtorrent from a Shoal seeder")
+{
+    metadataPieces, runs, json, timeout,
+};
+metadataCommand.SetAction((parse, ct) => Guarded(async () =>
+{
+    if (TransferParticipants.All.First(p => p.Kind == "lt").Unavailable() is { } why) throw new HarnessUsageException(why);
+    var report = await new MetadataScenario(parse.GetValue(metadataPieces), parse.GetValue(runs),
+        TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 120), Console.Out).RunAsync(ct);
+    Report.Print(report, Console.Out);
+    if (parse.GetValue(json) is { } path) Report.WriteJson(report, path);
+    return 0;
+}));
+
+var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)") { pairCommand, swarmCommand, metadataCommand };
 return await root.Parse(args).InvokeAsync();
 
 // Usage mistakes are one line and exit code 2; a failed run (a program failed, timed out or delivered wrong bytes)

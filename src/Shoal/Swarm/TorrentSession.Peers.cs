@@ -183,6 +183,7 @@ public sealed partial class TorrentSession
                 }
                 RefillAllPeers();
             }
+            Extensions.OnTick();
             ConnectMore();
         }
         finally

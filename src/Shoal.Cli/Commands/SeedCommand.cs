@@ -70,6 +70,11 @@ internal static class SeedCommand
                     Console.Out.WriteLine($"  warning  only {status.PiecesVerified:N0} of {status.PieceCount:N0} pieces on disk verified; the rest will be downloaded");
                 Console.Out.WriteLine("Press Ctrl+C to stop.");
             }
+            else if (mode == DisplayMode.Quiet)
+            {
+                // What --publish achieved is a result the user asked for, not progress: shown even when quiet.
+                foreach (var line in publisher?.Summary ?? []) Console.Out.WriteLine(line);
+            }
             await TransferDisplay.RunAsync(managed, mode, Task.Delay(Timeout.Infinite, ct), ct);
             await managed.StopAsync();
             if (managed.Completion.IsFaulted)

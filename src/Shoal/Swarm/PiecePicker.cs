@@ -66,15 +66,7 @@ internal sealed class PiecePicker
     public void PeerLost(int piece) => _free.Decrement(piece);
 
     /// <summary>Adds (+1) or removes (-1) a whole bitfield's worth of availability.</summary>
-    public void PeerBitfield(Bitfield pieces, int sign)
-    {
-        for (int p = 0; p < pieces.Count; p++)
-        {
-            if (!pieces[p]) continue;
-            if (sign > 0) _free.Increment(p);
-            else _free.Decrement(p);
-        }
-    }
+    public void PeerBitfield(Bitfield pieces, int sign) => _free.Apply(pieces, sign);
 
     /// <summary>True if the peer has a piece we still lack.</summary>
     public bool IsInteresting(Bitfield peer)

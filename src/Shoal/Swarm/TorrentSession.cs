@@ -105,7 +105,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         {
             var peers = _peers.Select(p => new PeerStatus(p.ListenEndPoint ?? p.RemoteEndPoint, p.ClientName, p.IsIncoming, p.IsSeed,
                 p.Have.Count == 0 ? 0 : (double)p.Have.SetCount / p.Have.Count, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
-                p.AmChoking, p.AmInterested, p.PeerChoking, p.PeerInterested, p.IsSnubbed, SourceOf(p))).ToList();
+                p.AmChoking, p.AmInterested, p.PeerChoking, p.PeerInterested, p.IsSnubbed, SourceOf(p), p.Requests.Count, p.QueuedUploads)).ToList();
             return new TorrentStatus(State, Info.TotalLength, VerifiedBytes(), _picker.Have.SetCount, Info.PieceCount,
                 peers.Sum(p => p.DownloadRate), peers.Sum(p => p.UploadRate), Downloaded, Uploaded, Interlocked.Read(ref _wasted),
                 _hashFailures, peers, _book.Count, _error?.Message);

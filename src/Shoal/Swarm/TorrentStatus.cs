@@ -49,4 +49,6 @@ public sealed record PeerStatus(
     bool PeerChoking,
     bool PeerInterested,
     bool Snubbed,
-    PeerSource? Source = null);
+    PeerSource? Source = null,
+    int RequestsOut = 0,
+    int RequestsIn = 0);

@@ -172,4 +172,28 @@ public class PiecePickerTests
         Assert.Equal(0, picker.InFlightBytes);
         Assert.False(picker.InEndgame);
     }
+
+    /// <summary>
+    /// Regression: a seed's bitfield was applied in piece-index order, which sorted the rarest bucket by index, so every
+    /// leecher asked the seeder for the same pieces in the same order and the swarm traded almost nothing.
+    /// </summary>
+    [Fact]
+    public void Leechers_with_different_seeds_start_on_different_pieces_after_a_seed_bitfield()
+    {
+        const int pieces = 200;
+        var seed = All(pieces);
+        var first = new List<int>[2];
+        for (int leecher = 0; leecher < 2; leecher++)
+        {
+            var info = SwarmTestData.SingleFile(new byte[pieces * 16 * 1024], 16 * 1024);
+            var picker = new PiecePicker(info, new Bitfield(pieces), 64L << 20, new Random(1000 + leecher));
+            picker.PeerBitfield(seed, +1);
+            var peer = new FakePeer(seed);
+            var picks = new BlockRequest[30];
+            int n = picker.Pick(peer, picks);
+            first[leecher] = [.. picks[..n].Select(r => r.Piece)];
+        }
+        int common = first[0].Intersect(first[1]).Count();
+        Assert.True(common < 15, $"{common} of 30 first pieces are the same for both leechers");
+    }
 }

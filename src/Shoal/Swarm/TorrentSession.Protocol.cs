@@ -141,8 +141,9 @@ public sealed partial class TorrentSession
     {
         if (peer.IsSnubbed) return 1;
         int cap = Math.Min(Settings.MaxRequestsPerPeer, peer.Extensions?.RequestQueueDepth ?? 250);
-        // Enough requests to cover one second at the peer's current rate (libtorrent uses a similar rule).
-        double rateBlocks = peer.DownloadRate.BytesPerSecond / BlockRequest.BlockSize;
+        // Enough requests to cover half a second at the peer's current rate: deeper queues at a slow (capped) seeder make
+        // every leecher hold requests for many pieces there, and two leechers often end up fetching the same ones.
+        double rateBlocks = peer.DownloadRate.BytesPerSecond * 0.5 / BlockRequest.BlockSize;
         return Math.Clamp((int)rateBlocks, Math.Min(Settings.MinRequestsPerPeer, cap), cap);
     }
 

@@ -86,7 +86,7 @@ internal static class TrackerCommand
             try
             {
                 var tracker = await TrackerServer.StartAsync(attempt, loggers, cancellationToken: cancellationToken);
-                if (i > 0) Console.Error.WriteLine($"shoal: port {options.Port} is taken; using {attempt.Port}");
+                if (i > 0) Console.Error.WriteLine($"shoal: port {options.Port} is taken; listening on {attempt.Port} instead");
                 return tracker;
             }
             catch (PortInUseException) when (i + 1 < tries && attempt.Port < TrackerOptions.MaxPortNumber)

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Shoal.EndToEnd.Tests.Tracker;
+using Shoal.Tests.Support;
+using Shoal.Tests.Support.Reference;
+
+namespace Shoal.EndToEnd.Tests.Robustness;
+
+/// <summary>
+/// One `shoal` command running as a real process (optionally inside a network namespace), with its `--json`
+/// progress lines parsed, bounded waits, kill -9, and the whole process killed on dispose.
+/// </summary>
+internal sealed partial class ShoalProcess : IAsyncDisposable
+{
+    private readonly RunningProgram _program;
+
+    private ShoalProcess(RunningProgram program) => _program = program;
+
+    public static string CliPath => ShoalPeer.CliPath;
+
+    public int Id => _program.Id;
+
+    public bool HasExited => _program.HasExited;
+
+    /// <summary>Starts `dotnet Shoal.Cli.dll ARGS`, inside network namespace <paramref name="netns"/> when given.</summary>
+    public static ShoalProcess Start(string name, IEnumerable<string> arguments, string? netns = null) =>
+        new(netns is null
+            ? RunningProgram.Start(name, "dotnet", [CliPath, .. arguments])
+            : RunningProgram.Start(name, "ip", ["netns", "exec", netns, "dotnet", CliPath, .. arguments]));
+
+    /// <summary>Runs a short command to its end (bounded) and returns its exit code and output.</summary>
+    public static ProcessRunner.Result Run(params string[] arguments) =>
+        ProcessRunner.Run("dotnet", [CliPath, .. arguments], TimeSpan.FromSeconds(60));
+
+    /// <summary>Starts `shoal tracker` and returns it with its HTTP announce URL (from its listening line).</summary>
+    public static async Task<(ShoalProcess Tracker, string AnnounceUrl)> StartTrackerAsync(string host, int port, string? netns = null,
+        params string[] extra)
+    {
+        var tracker = Start("tracker", ["tracker", "--host", host, "--port", Invariant(port), "--min-interval", "1", "--interval", "2", .. extra], netns);
+        try
+        {
+            var line = await tracker._program.WaitForLineAsync(l => ListeningLine().IsMatch(l), TimeSpan.FromSeconds(30), "the listening line");
+            return (tracker, ListeningLine().Match(line).Groups[1].Value);
+        }
+        catch
+        {
+            await tracker.DisposeAsync();
+            throw;
+        }
+    }
+
+    [GeneratedRegex(@"^tracker: listening on (http://\S+/announce) and udp://")]
+    private static partial Regex ListeningLine();
+
+    public IReadOnlyList<string> StdOut => _program.Lines.Where(l => !l.StartsWith("[err] ", StringComparison.Ordinal)).ToList();
+
+    public IReadOnlyList<string> StdErr => _program.Lines.Where(l => l.StartsWith("[err] ", StringComparison.Ordinal)).Select(l => l[6..]).ToList();
+
+    /// <summary>The `--json` lines printed so far.</summary>
+    public IReadOnlyList<JsonElement> JsonLines => StdOut.Where(l => l.StartsWith('{')).Select(Parse).ToList();
+
+    /// <summary>Waits for a `--json` line matching <paramref name="match"/>.</summary>
+    public async Task<JsonElement> WaitForJsonAsync(Func<JsonElement, bool> match, TimeSpan timeout, string what)
+    {
+        var line = await _program.WaitForLineAsync(l => l.StartsWith('{') && match(Parse(l)), timeout, what);
+        return Parse(line);
+    }
+
+    /// <summary>Waits until the download verified at least <paramref name="fraction"/> of the torrent.</summary>
+    public Task<JsonElement> WaitForProgressAsync(double fraction, TimeSpan timeout) =>
+        WaitForJsonAsync(j => j.GetProperty("progress").GetDouble() >= fraction, timeout, $"{fraction:P0} verified");
+
+    /// <summary>Waits for the `complete` event (every piece verified) and returns its line.</summary>
+    public Task<JsonElement> WaitForCompleteAsync(TimeSpan timeout) =>
+        WaitForJsonAsync(j => j.GetProperty("event").GetString() == "complete", timeout, "the complete event");
+
+    public Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan timeout, string what) => _program.WaitForLineAsync(match, timeout, what);
+
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => _program.WaitForExitAsync(timeout);
+
+    /// <summary>kill -9: no chance to save, announce or clean up (a crash or a power cut).</summary>
+    public async Task KillHardAsync()
+    {
+        _program.Signal(9);
+        await _program.WaitForExitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    public string Describe() => _program.Describe();
+
+    public ValueTask DisposeAsync() => _program.DisposeAsync();
+
+    private static JsonElement Parse(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        return document.RootElement.Clone();
+    }
+
+    public static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

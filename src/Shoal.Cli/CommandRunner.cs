@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using Shoal.Bencoding;
+using Shoal.Storage;
 
 namespace Shoal.Cli;
 
@@ -43,6 +44,7 @@ internal static class CommandRunner
         FileNotFoundException fnf => (ExitCodes.UsageError, $"file not found: {fnf.FileName ?? fnf.Message}"),
         DirectoryNotFoundException => (ExitCodes.UsageError, ex.Message),
         UnauthorizedAccessException => (ExitCodes.DiskError, ex.Message),
+        DiskFullException => (ExitCodes.DiskError, ex.Message),
         IOException io when IsDiskFull(io) => (ExitCodes.DiskError, $"disk full: {io.Message}"),
         IOException => (ExitCodes.DiskError, ex.Message),
         SocketException or HttpRequestException => (ExitCodes.NetworkError, ex.Message),

@@ -31,7 +31,10 @@ internal static class GetCommand
         {
             string what = parse.GetValue(source)!;
             if (TorrentSources.IsMagnet(what))
+            {
+                MagnetLink.Parse(what); // a malformed link is invalid input (exit 3), whatever this build can do with a good one
                 throw new UserErrorException("magnet links are not supported by this build yet: download the .torrent file instead");
+            }
             var torrent = TorrentSources.LoadTorrentFile(what);
             var mode = peers.Display(parse);
             string directory = Path.GetFullPath(parse.GetValue(output) ?? ".");
@@ -99,8 +102,9 @@ internal static class GetCommand
     private static void Report(DisplayMode mode, ManagedTorrent torrent, string @event, string message, bool error = false)
     {
         if (mode == DisplayMode.Json) Console.Out.WriteLine(ProgressJson.Line(@event, torrent, torrent.Status, message));
-        else if (error) CommandRunner.WriteError(message);
-        else Console.Out.WriteLine(message);
+        // An error is always one line on stderr too, so people running a --json command see why it stopped.
+        if (error) CommandRunner.WriteError(message);
+        else if (mode != DisplayMode.Json) Console.Out.WriteLine(message);
     }
 
     private static int Fail(ManagedTorrent torrent, DisplayMode mode, Exception error)

@@ -140,7 +140,9 @@ public sealed partial class TorrentSession
         lock (Sync)
         {
             if (_peers.Remove(peer)) Forget(peer);
-            if (entry is not null && !entry.Banned) _book.MarkDisconnected(entry, retrySoon: !_picker.IsComplete && !peer.IsSeed);
+            // Redial soon while either side still needs the other: a seed that vanished mid-download (crash, restart)
+            // is exactly the peer a leecher wants back. Only two seeds have nothing left to say to each other.
+            if (entry is not null && !entry.Banned) _book.MarkDisconnected(entry, retrySoon: !(_picker.IsComplete && peer.IsSeed));
         }
         Extensions.OnDisconnected(peer);
         ConnectMore();

@@ -68,7 +68,7 @@ public sealed partial class PortConflictTests
             Assert.Contains(new IPEndPoint(IPAddress.Loopback, actual), peers);
 
             // ...so a leecher that knows only the tracker downloads from it.
-            var get = await Task.Run(() => Run("get", torrentPath, "-o", dir.Combine("leech"), "--port", Invariant(FreePort.Next()),
+            var get = await Task.Run(() => Run("get", torrentPath, "-o", dir.Combine("leech"), "--port", "0",
                 "--bind", "127.0.0.1", "--quiet", "--idle-timeout", "20"), Ct);
             Assert.True(get.ExitCode == 0, $"get exited {get.ExitCode}: {get.StdErr}{get.StdOut}\n{seeder.Describe()}");
             Assert.Null(ContentComparison.Differences(data, dir.Combine("leech", "data.bin")));

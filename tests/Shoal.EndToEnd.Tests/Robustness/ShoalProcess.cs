@@ -37,7 +37,7 @@ internal sealed partial class ShoalProcess : IAsyncDisposable
     public static async Task<(ShoalProcess Tracker, string AnnounceUrl)> StartTrackerAsync(string host, int port, string? netns = null,
         params string[] extra)
     {
-        var tracker = Start("tracker", ["tracker", "--host", host, "--port", Invariant(port), "--min-interval", "1", "--interval", "2", .. extra], netns);
+        var tracker = Start("tracker", ["tracker", "--host", host, "--port", Invariant(port), .. extra], netns);
         try
         {
             var line = await tracker._program.WaitForLineAsync(l => ListeningLine().IsMatch(l), TimeSpan.FromSeconds(30), "the listening line");
@@ -49,6 +49,31 @@ internal sealed partial class ShoalProcess : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Starts `shoal seed DATA` on <paramref name="port"/> (bound to <paramref name="host"/>) with --json, making the
+    /// .torrent at <paramref name="torrentPath"/> (or seeding with it when it exists), and waits until it seeds.
+    /// </summary>
+    public static async Task<ShoalProcess> StartSeederAsync(string data, string torrentPath, int port, string host = "127.0.0.1",
+        string? netns = null, params string[] extra)
+    {
+        string[] torrent = File.Exists(torrentPath) ? ["--torrent", torrentPath] : ["-o", torrentPath, "--piece-size", "64K"];
+        var seeder = Start("seeder", ["seed", data, .. torrent, "--port", Invariant(port), "--bind", host, "--json", .. extra], netns);
+        try
+        {
+            await seeder.WaitForJsonAsync(j => j.GetProperty("state").GetString() == "seeding", TimeSpan.FromSeconds(60), "seeding");
+            return seeder;
+        }
+        catch
+        {
+            await seeder.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Starts `shoal get TORRENT -o DIR` with --json, listening on 127.0.0.1 on a port the system picks.</summary>
+    public static ShoalProcess StartLeecher(string name, string torrentPath, string directory, params string[] extra) =>
+        Start(name, ["get", torrentPath, "-o", directory, "--port", "0", "--bind", "127.0.0.1", "--json", .. extra]);
 
     [GeneratedRegex(@"^tracker: listening on (http://\S+/announce) and udp://")]
     private static partial Regex ListeningLine();

@@ -48,4 +48,5 @@ public sealed record PeerStatus(
     bool AmInterested,
     bool PeerChoking,
     bool PeerInterested,
-    bool Snubbed);
+    bool Snubbed,
+    PeerSource? Source = null);

@@ -23,11 +23,20 @@ internal sealed partial class ShoalProcess : IAsyncDisposable
 
     public bool HasExited => _program.HasExited;
 
-    /// <summary>Starts `dotnet Shoal.Cli.dll ARGS`, inside network namespace <paramref name="netns"/> when given.</summary>
-    public static ShoalProcess Start(string name, IEnumerable<string> arguments, string? netns = null) =>
-        new(netns is null
-            ? RunningProgram.Start(name, "dotnet", [CliPath, .. arguments])
-            : RunningProgram.Start(name, "ip", ["netns", "exec", netns, "dotnet", CliPath, .. arguments]));
+    /// <summary>
+    /// Starts `dotnet Shoal.Cli.dll ARGS`, inside network namespace <paramref name="netns"/> when given, with extra
+    /// environment variables (NAME=VALUE) when given.
+    /// </summary>
+    public static ShoalProcess Start(string name, IEnumerable<string> arguments, string? netns = null, IEnumerable<string>? environment = null)
+    {
+        string[] command = [Dotnet, CliPath, .. arguments];
+        if (environment is not null) command = ["env", .. environment, .. command];
+        if (netns is not null) command = ["ip", "netns", "exec", netns, .. command];
+        return new(RunningProgram.Start(name, command[0], command[1..]));
+    }
+
+    private static string Dotnet =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? ReferencePrograms.Find("dotnet") ?? "dotnet";
 
     /// <summary>Runs a short command to its end (bounded) and returns its exit code and output.</summary>
     public static ProcessRunner.Result Run(params string[] arguments) =>

@@ -1,0 +1,51 @@
+using Shoal.EndToEnd.Tests.Discovery;
+using Shoal.Tests.Support;
+using Shoal.Tests.Support.Reference;
+using static Shoal.EndToEnd.Tests.Robustness.ShoalProcess;
+
+namespace Shoal.EndToEnd.Tests.Robustness;
+
+/// <summary>
+/// The seed program's promise "works across machines in the same network", with three machines made of network
+/// namespaces on one bridge (10.77.X.0/24, no default route: nothing can leave them): `shoal tracker` on the first,
+/// `shoal seed` on the second (tracker from $SHOAL_TRACKER, --announce-ip auto), `shoal get` on the third, each on its
+/// default port as on real machines. Needs root; skipped with the reason elsewhere, except under CI=true (CI runs as root).
+/// </summary>
+[Trait("Category", "Netns")]
+public sealed class LanTests
+{
+    [Fact]
+    public async Task Tracker_seeder_and_leecher_on_three_hosts_of_a_lan()
+    {
+        var lab = NetnsLab.TryCreate(3, out var why);
+        if (lab is null) ReferencePrograms.Unavailable(why!);
+        using (lab)
+        {
+            using var dir = new TempDirectory("lan");
+            string data = dir.WriteRandomFile("seed/movie.bin", 5 * 1024 * 1024 + 321, seed: 31);
+            string torrent = dir.Combine("movie.bin.torrent");
+            string trackerHost = lab!.AddressOf(0).ToString(), seederHost = lab.AddressOf(1).ToString(), leecherHost = lab.AddressOf(2).ToString();
+
+            var (tracker, announce) = await StartTrackerAsync(trackerHost, 9090, lab.Hosts[0], "--interval", "2", "--min-interval", "1");
+            await using (tracker)
+            {
+                Assert.Equal($"http://{trackerHost}:9090/announce", announce);
+                await using var seeder = Start("seeder", ["seed", data, "-o", torrent, "--announce-ip", "auto", "--json", "--verbose"],
+                    lab.Hosts[1], [$"SHOAL_TRACKER={announce}"]);
+                await seeder.WaitForJsonAsync(j => j.GetProperty("state").GetString() == "seeding", TimeSpan.FromSeconds(60), "seeding");
+
+                await using var leecher = Start("leecher", ["get", torrent, "-o", dir.Combine("leech"), "--json", "--verbose", "--idle-timeout", "30"], lab.Hosts[2]);
+                await leecher.WaitForCompleteAsync(TimeSpan.FromSeconds(40));
+                Assert.Equal(0, await leecher.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+
+                var differences = ContentComparison.Differences(data, dir.Combine("leech", "movie.bin"));
+                Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
+                // The leecher learned the seeder's LAN address from the tracker and dialled it there (on the seeder's
+                // default port); the seeder saw it come from the leecher's machine. No connection went over loopback.
+                Assert.Contains(leecher.StdErr, l => l.Contains($"connected to {seederHost}:8001 ", StringComparison.Ordinal));
+                Assert.Contains(seeder.StdErr, l => l.Contains($"connected to {leecherHost}:", StringComparison.Ordinal));
+                Assert.DoesNotContain(leecher.StdErr.Concat(seeder.StdErr), l => l.Contains("connected to 127.", StringComparison.Ordinal));
+            }
+        }
+    }
+}

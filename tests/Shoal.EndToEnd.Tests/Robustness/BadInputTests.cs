@@ -70,6 +70,19 @@ public sealed class BadInputTests
         Assert.Contains(expected, line);
     }
 
+    [Theory]
+    [InlineData("seed", "Required argument missing for command: 'seed' (see: shoal seed --help)")]
+    [InlineData("get x.torrent --port abc", "Cannot parse argument 'abc' for option '--port' as expected type 'System.Int32' (see: shoal get --help)")]
+    [InlineData("tracker --no-such-option", "Unrecognized command or argument '--no-such-option' (see: shoal tracker --help)")]
+    [InlineData("frobnicate", "Unrecognized command or argument 'frobnicate' (see: shoal --help)")]
+    public void A_command_line_mistake_is_one_line_and_exit_code_2(string arguments, string expected)
+    {
+        var result = Run(arguments.Split(' '));
+        string line = CleanError.AssertOneLine(ExitCodes.UsageError, result.ExitCode, CleanError.Lines(result.StdErr), result.StdOut);
+        Assert.Contains(expected, line);
+        Assert.Equal("", result.StdOut.Trim()); // no wall of help text burying the line
+    }
+
     [Fact]
     public void An_unreachable_tracker_is_one_line_naming_it_and_exit_code_4()
     {

@@ -113,6 +113,9 @@ internal sealed partial class ShoalProcess : IAsyncDisposable
 
     public Task<int> WaitForExitAsync(TimeSpan timeout) => _program.WaitForExitAsync(timeout);
 
+    /// <summary>Sends a signal (15 = SIGTERM, what Ctrl+C and service managers do to stop a program).</summary>
+    public void Signal(int signal) => _program.Signal(signal);
+
     /// <summary>kill -9: no chance to save, announce or clean up (a crash or a power cut).</summary>
     public async Task KillHardAsync()
     {

@@ -17,7 +17,7 @@ internal static class TrackerCommand
         var host = new Option<string>("--host") { Description = "Address to listen on: 0.0.0.0, ::, 127.0.0.1, ...", DefaultValueFactory = _ => "0.0.0.0" };
         var db = new Option<FileInfo?>("--db") { Description = "SQLite file keeping swarms and completed counts across restarts" };
         var allow = new Option<FileInfo?>("--allow") { Description = "File of permitted info-hashes (40 hex digits per line, optional name): a private tracker" };
-        var trustIp = new Option<bool>("--trust-ip-param") { Description = "Use the announce's ip/ipv4/ipv6 parameter instead of the source address" };
+        var trustIp = new Option<bool>("--trust-ip-param") { Description = "Use the announce's ip/ipv4/ipv6 parameter instead of the source address (always done for peers on this machine)" };
         var trustProxy = new Option<bool>("--trust-proxy") { Description = "Take client addresses from X-Forwarded-For (only behind your own reverse proxy)" };
         var interval = new Option<int>("--interval") { Description = "Announce interval in seconds", DefaultValueFactory = _ => 1800 };
         var minInterval = new Option<int>("--min-interval") { Description = "Minimum announce interval in seconds", DefaultValueFactory = _ => 300 };

@@ -48,4 +48,38 @@ public sealed class LanTests
             }
         }
     }
+
+    [Fact]
+    public async Task A_seeder_on_the_tracker_machine_announcing_to_localhost_is_handed_out_at_its_lan_address()
+    {
+        var lab = NetnsLab.TryCreate(3, out var why);
+        if (lab is null) ReferencePrograms.Unavailable(why!);
+        using (lab)
+        {
+            using var dir = new TempDirectory("lan-local-seeder");
+            string data = dir.WriteRandomFile("seed/movie.bin", 2 * 1024 * 1024 + 5, seed: 32);
+            string torrent = dir.Combine("movie.bin.torrent");
+            string trackerHost = lab!.AddressOf(0).ToString(), leecherHost = lab.AddressOf(2).ToString();
+
+            // The tracker listens on every interface of its machine; the seeder beside it reaches it over loopback, so
+            // the tracker sees 127.0.0.1 — --announce-ip auto tells it the address the rest of the LAN can use.
+            var (tracker, _) = await StartTrackerAsync("0.0.0.0", 9090, lab.Hosts[0], "--interval", "2", "--min-interval", "1");
+            await using (tracker)
+            {
+                await using var seeder = Start("seeder", ["seed", data, "-o", torrent, "--tracker", "http://127.0.0.1:9090/announce",
+                    "--announce-ip", "auto", "--json", "--verbose"], lab.Hosts[0]);
+                await seeder.WaitForJsonAsync(j => j.GetProperty("state").GetString() == "seeding", TimeSpan.FromSeconds(60), "seeding");
+
+                await using var leecher = Start("leecher", ["get", torrent, "-o", dir.Combine("leech"), "--tracker", $"http://{trackerHost}:9090/announce",
+                    "--json", "--verbose", "--idle-timeout", "30"], lab.Hosts[2]);
+                await leecher.WaitForCompleteAsync(TimeSpan.FromSeconds(40));
+                Assert.Equal(0, await leecher.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+
+                var differences = ContentComparison.Differences(data, dir.Combine("leech", "movie.bin"));
+                Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
+                Assert.Contains(leecher.StdErr, l => l.Contains($"connected to {trackerHost}:8001 ", StringComparison.Ordinal));
+                Assert.Contains(seeder.StdErr, l => l.Contains($"connected to {leecherHost}:", StringComparison.Ordinal));
+            }
+        }
+    }
 }

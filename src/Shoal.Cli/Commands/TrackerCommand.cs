@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Net;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Shoal.Client;
 using Shoal.Tracker;
 
 namespace Shoal.Cli.Commands;
@@ -74,6 +76,12 @@ internal static class TrackerCommand
             await using var tracker = await StartAsync(options, portGiven, loggers, cancellationToken);
             // The stable line scripts and tests parse; logs go to stderr so stdout carries only this.
             Console.Out.WriteLine(tracker.ListeningLine);
+            // Listening on every interface, the URL above names none; say the one other machines on the LAN should use.
+            if (tracker.HttpEndPoint.Address.Equals(IPAddress.Any) || tracker.HttpEndPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                if (LocalAddresses.Primary() is { } lan)
+                    Console.Out.WriteLine($"tracker: other machines announce to http://{lan}:{tracker.HttpEndPoint.Port}/announce");
+            }
             Console.Out.WriteLine($"tracker: stats on {tracker.StatsUrl}");
             if (tracker.CatalogueUrl is { } catalogueUrl)
                 Console.Out.WriteLine($"tracker: catalogue on {catalogueUrl}{(options.CatalogueKey is null ? " (anyone who can reach it may publish)" : " (publishing needs the key)")}");

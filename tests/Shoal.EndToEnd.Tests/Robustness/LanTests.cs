@@ -66,6 +66,8 @@ public sealed class LanTests
             var (tracker, _) = await StartTrackerAsync("0.0.0.0", 9090, lab.Hosts[0], "--interval", "2", "--min-interval", "1");
             await using (tracker)
             {
+                await tracker.WaitForLineAsync(l => l == $"tracker: other machines announce to http://{trackerHost}:9090/announce",
+                    TimeSpan.FromSeconds(10), "the tracker's LAN address");
                 await using var seeder = Start("seeder", ["seed", data, "-o", torrent, "--tracker", "http://127.0.0.1:9090/announce",
                     "--announce-ip", "auto", "--json", "--verbose"], lab.Hosts[0]);
                 await seeder.WaitForJsonAsync(j => j.GetProperty("state").GetString() == "seeding", TimeSpan.FromSeconds(60), "seeding");

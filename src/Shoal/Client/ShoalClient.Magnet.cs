@@ -36,7 +36,8 @@ public sealed partial class ShoalClient
         {
             if (trackers.Any(t => t.Count > 0))
             {
-                scheduler = new AnnounceScheduler(trackers, route.BuildRequest, Options.Trackers, Options.Time);
+                scheduler = new AnnounceScheduler(trackers, route.BuildRequest, Options.Trackers, Options.Time,
+                    Options.Loggers?.CreateLogger("Shoal.Trackers"));
                 scheduler.PeersDiscovered += found => route.AddPeers(found, PeerSource.Tracker);
                 scheduler.Start();
             }

@@ -9,7 +9,8 @@ namespace Shoal.EndToEnd.Tests.Robustness;
 /// The seed program's promise "works across machines in the same network", with three machines made of network
 /// namespaces on one bridge (10.77.X.0/24, no default route: nothing can leave them): `shoal tracker` on the first,
 /// `shoal seed` on the second (tracker from $SHOAL_TRACKER, --announce-ip auto), `shoal get` on the third, each on its
-/// default port as on real machines. Needs root; skipped with the reason elsewhere, except under CI=true (CI runs as root).
+/// default port as on real machines. Local discovery is off, so the tracker is the only way the peers meet.
+/// Needs root; skipped with the reason elsewhere, except under CI=true (CI runs as root).
 /// </summary>
 [Trait("Category", "Netns")]
 public sealed class LanTests
@@ -30,11 +31,11 @@ public sealed class LanTests
             await using (tracker)
             {
                 Assert.Equal($"http://{trackerHost}:9090/announce", announce);
-                await using var seeder = Start("seeder", ["seed", data, "-o", torrent, "--announce-ip", "auto", "--json", "--verbose"],
+                await using var seeder = Start("seeder", ["seed", data, "-o", torrent, "--announce-ip", "auto", "--json", "--verbose", "--no-lsd"],
                     lab.Hosts[1], [$"SHOAL_TRACKER={announce}"]);
                 await seeder.WaitForJsonAsync(j => j.GetProperty("state").GetString() == "seeding", TimeSpan.FromSeconds(60), "seeding");
 
-                await using var leecher = Start("leecher", ["get", torrent, "-o", dir.Combine("leech"), "--json", "--verbose", "--idle-timeout", "30"], lab.Hosts[2]);
+                await using var leecher = Start("leecher", ["get", torrent, "-o", dir.Combine("leech"), "--json", "--verbose", "--no-lsd", "--idle-timeout", "30"], lab.Hosts[2]);
                 await leecher.WaitForCompleteAsync(TimeSpan.FromSeconds(40));
                 Assert.Equal(0, await leecher.WaitForExitAsync(TimeSpan.FromSeconds(15)));
 
@@ -69,11 +70,11 @@ public sealed class LanTests
                 await tracker.WaitForLineAsync(l => l == $"tracker: other machines announce to http://{trackerHost}:9090/announce",
                     TimeSpan.FromSeconds(10), "the tracker's LAN address");
                 await using var seeder = Start("seeder", ["seed", data, "-o", torrent, "--tracker", "http://127.0.0.1:9090/announce",
-                    "--announce-ip", "auto", "--json", "--verbose"], lab.Hosts[0]);
+                    "--announce-ip", "auto", "--json", "--verbose", "--no-lsd"], lab.Hosts[0]);
                 await seeder.WaitForJsonAsync(j => j.GetProperty("state").GetString() == "seeding", TimeSpan.FromSeconds(60), "seeding");
 
                 await using var leecher = Start("leecher", ["get", torrent, "-o", dir.Combine("leech"), "--tracker", $"http://{trackerHost}:9090/announce",
-                    "--json", "--verbose", "--idle-timeout", "30"], lab.Hosts[2]);
+                    "--json", "--verbose", "--no-lsd", "--idle-timeout", "30"], lab.Hosts[2]);
                 await leecher.WaitForCompleteAsync(TimeSpan.FromSeconds(40));
                 Assert.Equal(0, await leecher.WaitForExitAsync(TimeSpan.FromSeconds(15)));
 

@@ -58,8 +58,9 @@ internal static class DownloadRun
     public static void Report(DisplayMode mode, ManagedTorrent torrent, string @event, string message, bool error = false)
     {
         if (mode == DisplayMode.Json) Console.Out.WriteLine(ProgressJson.Line(@event, torrent, torrent.Status, message));
-        else if (error) CommandRunner.WriteError(message);
-        else Console.Out.WriteLine(message);
+        // An error is always one line on stderr too, so people running a --json command see why it stopped.
+        if (error) CommandRunner.WriteError(message);
+        else if (mode != DisplayMode.Json) Console.Out.WriteLine(message);
     }
 
     private static async Task<int> FailAsync(ManagedTorrent torrent, DisplayMode mode, Exception error)

@@ -29,9 +29,11 @@ internal sealed partial class PeerConnection
         if ((uint)piece >= (uint)info.PieceCount) throw new WireProtocolException($"request for piece {piece} out of range");
         if (length <= 0 || length > MessageReader.MaxBlockLength || begin < 0 || (long)begin + length > info.PieceSize(piece))
             throw new WireProtocolException($"request ({piece},{begin},{length}) outside the piece");
-        if (!_session.CanServe(this, piece))
+        var decision = _session.DecideUpload(this, piece, out int suggestion);
+        if (decision != UploadDecision.Serve)
         {
             Reject(piece, begin, length);
+            if (suggestion >= 0) Enqueue(new Outgoing(MessageId.SuggestPiece, suggestion));
             return;
         }
         lock (_theirRequestsSync)

@@ -25,6 +25,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _connectionTasks = [];
     private ITimer? _timer;
+    private UploadAssignments? _assignments;
     private int _ticking;
     private long _downloaded, _uploaded, _wasted;
     private int _hashFailures, _connecting;

@@ -114,12 +114,21 @@ internal sealed class ScriptedPeer : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until a message with the given id arrives; null if the connection closed first.</summary>
+    /// <summary>Waits (at most 15 s) until a message with the given id arrives; null if the connection closed first.</summary>
     public async Task<(MessageId Id, int Index, int Begin, int Length, byte[] Payload)?> ReceiveUntilAsync(MessageId id, CancellationToken ct)
     {
-        while (await ReceiveAsync(ct) is { } m)
-            if (m.Id == id) return m;
-        return null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        try
+        {
+            while (await ReceiveAsync(timeout.Token) is { } m)
+                if (m.Id == id) return m;
+            return null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no {id} message within 15 s");
+        }
     }
 
     /// <summary>True once the engine has closed the connection (reads return end of stream).</summary>

@@ -81,6 +81,7 @@ public sealed class MagnetInteropTests
         await leecher.WaitForCompletionAsync(TimeSpan.FromSeconds(40), Ct);
         Assert.Equal(info.InfoHash, leecher.InfoHashReported);
         Assert.Equal(0, leecher.HashFailures);
+        await leecher.DisposeAsync(); // libtorrent reports "finished" before its disk writes are all done: stop it first
         var differences = ContentComparison.Differences(content, dir.Combine("leech", "payload.bin"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
     }

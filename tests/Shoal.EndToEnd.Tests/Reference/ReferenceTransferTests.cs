@@ -74,6 +74,7 @@ public sealed class ReferenceTransferTests
         Assert.Equal(torrent.InfoHash, leecher.InfoHashReported);
         Assert.Equal(1.0, leecher.LatestStatus!.Progress);
         Assert.Equal(0, leecher.HashFailures);
+        await leecher.DisposeAsync(); // libtorrent reports "finished" before its disk writes are all done: stop it first
         var differences = ContentComparison.Differences(dir.Combine("seed", "album"), dir.Combine("leech", "album"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
     }
@@ -95,6 +96,7 @@ public sealed class ReferenceTransferTests
         await leecher.WaitForCompletionAsync(Step, Ct);
 
         Assert.Equal(torrent.InfoHash, leecher.InfoHashReported);
+        await leecher.DisposeAsync();
         var differences = ContentComparison.Differences(content, dir.Combine("leech", "movie.bin"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
     }

@@ -18,6 +18,7 @@ internal static class ProgressJson
             json.WriteString("info_hash", torrent.Info.InfoHash.ToHex());
             json.WriteString("name", torrent.Info.Name);
             json.WriteString("state", status.State.ToString().ToLowerInvariant());
+            json.WriteNumber("listen_port", torrent.ListenPort);
             json.WriteNumber("progress", Math.Round(status.Progress, 6));
             json.WriteNumber("verified_bytes", status.VerifiedBytes);
             json.WriteNumber("total_bytes", status.TotalBytes);

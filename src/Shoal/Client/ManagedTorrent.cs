@@ -43,6 +43,9 @@ public sealed class ManagedTorrent
 
     public TorrentInfo Info => Session.Info;
 
+    /// <summary>The TCP port peers reach us on (announced to trackers).</summary>
+    public int ListenPort => _client.ListenPort;
+
     /// <summary>Completes when every piece has verified; faults on a storage error.</summary>
     public Task Completion => Session.Completion;
 

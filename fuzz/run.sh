@@ -62,7 +62,7 @@ show() {
   local target="$1" file="$2"
   echo "---- $file ($(stat -c %s "$file") bytes)"
   echo "hex:"
-  head -c 1024 "$file" | xxd | sed 's/^/  /'
+  head -c 1024 "$file" | od -A x -t x1z -v | sed 's/^/  /'
   echo "base64: $(head -c 4096 "$file" | base64 -w0)"
   SHOAL_FUZZ_HANG_SECONDS="${SHOAL_FUZZ_HANG_SECONDS:-5}" dotnet "$BIN/Shoal.Fuzz.dll" "$target" "$file" 2>&1 | sed 's/^/  /' | head -40 || true
 }

@@ -56,47 +56,64 @@ $LOAD preload --target "127.0.0.1:$SHOAL_PORT" --torrents "$TORRENTS" --peers "$
 $LOAD preload --target "127.0.0.1:$OT_PORT" --torrents "$TORRENTS" --peers "$PEERS" >&2
 SHOAL_RSS1=$(rss_mb "$SHOAL_PID"); OT_RSS1=$(rss_mb "$OT_PID")
 
-declare -A RATES
-run() { # tracker port mode args...
-  local name=$1 port=$2 mode=$3; shift 3
-  local out; out=$($LOAD "$@" --target "127.0.0.1:$port" --torrents "$TORRENTS" --peers "$PEERS" --seconds "$SECS")
-  echo "$name $mode: $out" >&2
+# Server CPU time (user + system, in clock ticks) of a process: announces/s depend on what else the machine runs,
+# CPU per announce much less so.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+declare -A RATES CPU
+run() { # tracker pid port mode args...
+  local name=$1 pid=$2 port=$3 mode=$4; shift 4
+  local before after out
+  before=$(ticks "$pid")
+  out=$($LOAD "$@" --target "127.0.0.1:$port" --torrents "$TORRENTS" --peers "$PEERS" --seconds "$SECS")
+  after=$(ticks "$pid")
+  local us; us=$(awk -v t=$((after - before)) -v n="$(result "$out" announces)" -v hz="$HZ" 'BEGIN { printf "%.1f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+  echo "$name $mode: $out server_cpu_us_per_announce=$us" >&2
   RATES[$name/$mode]+="$(result "$out" rate) "
+  CPU[$name/$mode]+="$us "
 }
+# Warm-up (not recorded): JIT and connection paths, so the first measured round is not a compile-time benchmark.
+for args in "udp" "udp --connect-each" "http" "http --no-keepalive"; do
+  # shellcheck disable=SC2086
+  $LOAD $args --target "127.0.0.1:$SHOAL_PORT" --torrents "$TORRENTS" --peers "$PEERS" --seconds 2 >/dev/null
+done
 for round in $(seq "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   # Alternate which tracker goes first, so warm-up and background load do not favour one.
   for order in shoal ot; do
     if { [ $((round % 2)) = 1 ] && [ $order = shoal ]; } || { [ $((round % 2)) = 0 ] && [ $order = ot ]; }; then
-      run shoal "$SHOAL_PORT" udp udp --inflight 128
-      run shoal "$SHOAL_PORT" udp-connect udp --inflight 128 --connect-each
-      run shoal "$SHOAL_PORT" http-keepalive http --connections 32
-      run shoal "$SHOAL_PORT" http-close http --connections 32 --no-keepalive
+      run shoal "$SHOAL_PID" "$SHOAL_PORT" udp udp --inflight 128
+      run shoal "$SHOAL_PID" "$SHOAL_PORT" udp-connect udp --inflight 128 --connect-each
+      run shoal "$SHOAL_PID" "$SHOAL_PORT" http-keepalive http --connections 32
+      run shoal "$SHOAL_PID" "$SHOAL_PORT" http-close http --connections 32 --no-keepalive
     else
-      run ot "$OT_PORT" udp udp --inflight 128
-      run ot "$OT_PORT" udp-connect udp --inflight 128 --connect-each
-      run ot "$OT_PORT" http-close http --connections 32 --no-keepalive
+      run ot "$OT_PID" "$OT_PORT" udp udp --inflight 128
+      run ot "$OT_PID" "$OT_PORT" udp-connect udp --inflight 128 --connect-each
+      run ot "$OT_PID" "$OT_PORT" http-close http --connections 32 --no-keepalive
     fi
   done
 done
 
 median() { tr ' ' '\n' <<<"$1" | { grep -v '^$' || true; } | sort -n | awk '{a[NR]=$1} END {if (NR==0) print "n/a"; else print a[int((NR+1)/2)]}'; }
+best() { tr ' ' '\n' <<<"$1" | { grep -v '^$' || true; } | sort -n | tail -1 | awk '{print} END {if (NR==0) print "n/a"}'; }
 MEM=$($LOAD memory --torrents "$TORRENTS" --peers "$PEERS")
 
-printf '\nTracker announces/s, %s torrents x %s peers registered, %s s per run, median of %s rounds (2 cores, shared)\n' "$TORRENTS" "$PEERS" "$SECS" "$ROUNDS"
-printf '%-34s %14s %14s %8s\n' "mode" "shoal" "opentracker" "ratio"
+printf '\nTracker announces/s, %s torrents x %s peers registered, %s s per run, %s rounds (2 cores, shared: medians move with\n' "$TORRENTS" "$PEERS" "$SECS" "$ROUNDS"
+printf 'whatever else runs; server CPU per announce much less)\n'
+printf '%-32s %10s %10s %10s %10s %7s %12s %12s\n' "mode" "shoal" "(best)" "opentrk" "(best)" "ratio" "shoal us/ann" "opentrk us"
 for mode in udp udp-connect http-keepalive http-close; do
   s=$(median "${RATES[shoal/$mode]:-}"); o=$(median "${RATES[ot/$mode]:-}")
-  label=$mode
   case $mode in
     udp) label="UDP announce (128 in flight)";;
     udp-connect) label="UDP connect+announce";;
     http-keepalive) label="HTTP keep-alive (32 conns)";;
-    http-close) label="HTTP new connection per request";;
+    http-close) label="HTTP new connection/request";;
   esac
   ratio=$(awk -v s="$s" -v o="$o" 'BEGIN { if (o+0 > 0 && s+0 > 0) printf "%.2f", s/o; else print "-" }')
-  printf '%-34s %14s %14s %8s\n' "$label" "$s" "${o/n\/a/n\/a (no keep-alive)}" "$ratio"
+  printf '%-32s %10s %10s %10s %10s %7s %12s %12s\n' "$label" "$s" "$(best "${RATES[shoal/$mode]:-}")" "$o" "$(best "${RATES[ot/$mode]:-}")" \
+    "$ratio" "$(median "${CPU[shoal/$mode]:-}")" "$(median "${CPU[ot/$mode]:-}")"
 done
+printf '(opentracker has no HTTP keep-alive.)\n'
 printf '\nMemory: shoal %s bytes/peer after loading, %s after the periodic sweep (managed heap, %s peers, in-process)\n' \
   "$(result "$MEM" bytes_per_peer_loaded)" "$(result "$MEM" bytes_per_peer_swept)" "$((TORRENTS * PEERS))"
 printf 'Process RSS growth from preloading: shoal %s MB, opentracker %s MB\n' "$((SHOAL_RSS1 - SHOAL_RSS0))" "$((OT_RSS1 - OT_RSS0))"

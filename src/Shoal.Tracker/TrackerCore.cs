@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Shoal.Tracker.Catalogue;
 using Shoal.Tracker.Operations;
 using Shoal.Tracker.Registry;
 
@@ -30,6 +31,9 @@ internal sealed class TrackerCore
     public int IntervalSeconds { get; }
     public int MinIntervalSeconds { get; }
     public DateTimeOffset StartedAt { get; }
+
+    /// <summary>The catalogue of published .torrent files, when the tracker serves one.</summary>
+    public CatalogueService? Catalogue { get; init; }
 
     /// <summary>False when this address is over its request budget (and counts it).</summary>
     public bool Admit(ReadOnlySpan<byte> address)

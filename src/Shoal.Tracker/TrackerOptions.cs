@@ -49,11 +49,35 @@ public sealed record TrackerOptions
     /// on a small machine the cores are better left to HTTP and the clients).</summary>
     public int UdpReceiveLoops { get; init; }
 
+    /// <summary>On Linux, receive and answer UDP datagrams in batches (recvmmsg/sendmmsg); false forces one call per datagram.</summary>
+    public bool UdpBatching { get; init; } = true;
+
     /// <summary>How often expired peers are swept out.</summary>
     public TimeSpan? SweepInterval { get; init; }
 
     /// <summary>How often changed swarms are written to the database (batched, off the request path).</summary>
     public TimeSpan StoreFlushInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Serve a catalogue of published .torrent files at /catalogue (see <see cref="Catalogue.TorrentCatalogue"/>).</summary>
+    public bool Catalogue { get; init; }
+
+    /// <summary>When set, publishing to (or removing from) the catalogue needs this shared secret; listing never does.</summary>
+    public string? CatalogueKey { get; init; }
+
+    /// <summary>Catalogue entries held at most; publishing more is refused until some are removed.</summary>
+    public int CatalogueMaxEntries { get; init; } = 10_000;
+
+    /// <summary>Largest .torrent accepted for the catalogue.</summary>
+    public int CatalogueMaxTorrentBytes { get; init; } = 8 * 1024 * 1024;
+
+    /// <summary>Bytes of .torrent files the catalogue holds at most (they are kept in memory).</summary>
+    public long CatalogueMaxTotalBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Publishes (and removals) allowed per client IP per minute, whatever <see cref="RateLimitPerSecond"/> says.</summary>
+    public double CataloguePublishesPerMinute { get; init; } = 30;
+
+    /// <summary>An entry whose swarm has had no seeder for this long is shown as stale (never deleted automatically).</summary>
+    public TimeSpan CatalogueStaleAfter { get; init; } = TimeSpan.FromHours(24);
 
     public const int MaxPortNumber = 65535;
 
@@ -90,5 +114,12 @@ public sealed record TrackerOptions
         if (MaxTorrents < 1) throw new ArgumentException("the torrent limit must be positive");
         if (UdpReceiveLoops is < 0 or > 64) throw new ArgumentException("UDP receive threads must be between 0 (automatic) and 64");
         if (StoreFlushInterval <= TimeSpan.Zero) throw new ArgumentException("the store flush interval must be positive");
+        if (CatalogueKey is not null && !Catalogue) throw new ArgumentException("--catalogue-key needs --catalogue");
+        if (CatalogueKey is { Length: 0 }) throw new ArgumentException("the catalogue key must not be empty");
+        if (CatalogueMaxEntries < 1) throw new ArgumentException("the catalogue entry limit must be positive");
+        if (CatalogueMaxTorrentBytes < 1024) throw new ArgumentException("the catalogue .torrent size limit must be at least 1024 bytes");
+        if (CatalogueMaxTotalBytes < CatalogueMaxTorrentBytes) throw new ArgumentException("the catalogue total size must be at least its .torrent size limit");
+        if (CataloguePublishesPerMinute <= 0 || double.IsNaN(CataloguePublishesPerMinute)) throw new ArgumentException("the catalogue publish rate must be positive");
+        if (CatalogueStaleAfter <= TimeSpan.Zero) throw new ArgumentException("the catalogue stale time must be positive");
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Shoal.Tracker.Catalogue;
 using Shoal.Tracker.Http;
 using Shoal.Tracker.Operations;
 using Shoal.Tracker.Registry;
@@ -45,6 +46,7 @@ public sealed class TrackerServer : IAsyncDisposable
         HttpAnnounceUrl = $"http://{host}:{HttpEndPoint.Port}/announce";
         UdpAnnounceUrl = $"udp://{host}:{UdpEndPoint.Port}/announce";
         StatsUrl = $"http://{host}:{HttpEndPoint.Port}/";
+        CatalogueUrl = core.Catalogue is null ? null : $"http://{host}:{HttpEndPoint.Port}{CatalogueEndpoints.BasePath}";
     }
 
     public IPEndPoint HttpEndPoint { get; }
@@ -59,6 +61,12 @@ public sealed class TrackerServer : IAsyncDisposable
     public string UdpAnnounceUrl { get; }
 
     public string StatsUrl { get; }
+
+    /// <summary>Where the catalogue is listed (and published to), or null without <see cref="TrackerOptions.Catalogue"/>.</summary>
+    public string? CatalogueUrl { get; }
+
+    /// <summary>The catalogue of published .torrent files, or null without <see cref="TrackerOptions.Catalogue"/>.</summary>
+    public CatalogueService? Catalogue => _core.Catalogue;
 
     /// <summary>The stable, parseable start-up line: "tracker: listening on HTTP_URL and UDP_URL".</summary>
     public string ListeningLine => $"tracker: listening on {HttpAnnounceUrl} and {UdpAnnounceUrl}";
@@ -89,10 +97,16 @@ public sealed class TrackerServer : IAsyncDisposable
         ISwarmStore? ownedStore = null;
         if (store is null && options.DatabasePath is not null)
             store = ownedStore = await SqliteSwarmStore.OpenAsync(options.DatabasePath, cancellationToken).ConfigureAwait(false);
-        var core = new TrackerCore(options, registry, time, loggers);
         PersistenceLoop? persistence = null;
+        CatalogueService? catalogue = null;
         try
         {
+            if (options.Catalogue)
+            {
+                var catalogueStore = options.DatabasePath is { } path ? await SqliteCatalogueStore.OpenAsync(path, cancellationToken).ConfigureAwait(false) : null;
+                catalogue = await CatalogueService.StartAsync(options, registry, catalogueStore, time, logger, cancellationToken).ConfigureAwait(false);
+            }
+            var core = new TrackerCore(options, registry, time, loggers) { Catalogue = catalogue };
             if (store is not null)
             {
                 int restored = await PersistenceLoop.RestoreAsync(registry, store, cancellationToken).ConfigureAwait(false);
@@ -106,6 +120,7 @@ public sealed class TrackerServer : IAsyncDisposable
         }
         catch
         {
+            if (catalogue is not null) await catalogue.DisposeAsync().ConfigureAwait(false);
             if (persistence is not null) await persistence.DisposeAsync().ConfigureAwait(false);
             if (ownedStore is not null) await ownedStore.DisposeAsync().ConfigureAwait(false);
             throw;
@@ -152,5 +167,6 @@ public sealed class TrackerServer : IAsyncDisposable
         await _udp.DisposeAsync().ConfigureAwait(false);
         if (_persistence is not null) await _persistence.DisposeAsync().ConfigureAwait(false);
         if (_ownedStore is not null) await _ownedStore.DisposeAsync().ConfigureAwait(false);
+        if (_core.Catalogue is { } catalogue) await catalogue.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -14,7 +14,12 @@ internal static class GetCommand
 
     public static Command Create()
     {
-        var source = new Argument<string>("source") { Description = "A .torrent file or a magnet: link" };
+        var source = new Argument<string?>("source")
+        {
+            Description = "A .torrent file or a magnet: link; with --tracker, a name (or info-hash prefix) from the tracker's catalogue. " +
+                "Without it: list the catalogue",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
         var output = new Option<string?>("--output", "-o") { Description = "Folder to download into (default: the current folder)", HelpName = "dir" };
         var seed = new Option<bool>("--seed") { Description = "Keep seeding after the download completes, until Ctrl+C" };
         var idle = new Option<int>("--idle-timeout")
@@ -29,10 +34,13 @@ internal static class GetCommand
 
         command.SetAction(async (parse, ct) =>
         {
-            string what = parse.GetValue(source)!;
-            if (TorrentSources.IsMagnet(what))
+            string? what = parse.GetValue(source);
+            if (what is not null && TorrentSources.IsMagnet(what))
                 throw new UserErrorException("magnet links are not supported by this build yet: download the .torrent file instead");
-            var torrent = TorrentSources.LoadTorrentFile(what);
+            var torrent = CatalogueGet.Applies(what, peers.TrackerTiers(parse))
+                ? await CatalogueGet.ListOrFetchAsync(what, peers.TrackerTiers(parse), peers.Display(parse), ct)
+                : TorrentSources.LoadTorrentFile(what!);
+            if (torrent is null) return ExitCodes.Success; // the catalogue was listed
             var mode = peers.Display(parse);
             string directory = Path.GetFullPath(parse.GetValue(output) ?? ".");
             Directory.CreateDirectory(directory);

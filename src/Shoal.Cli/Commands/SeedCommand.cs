@@ -19,14 +19,17 @@ internal static class SeedCommand
         var pieceSize = new Option<string?>("--piece-size") { Description = "Bytes per piece for a new torrent (default: automatic)", HelpName = "bytes" };
         var isPrivate = new Option<bool>("--private") { Description = "Make a private torrent (BEP 27)" };
         var peers = new PeerOptions(DefaultPort);
+        var publishing = new CataloguePublisher.Options();
         var command = new Command("seed", "Share a file or folder: makes the .torrent, prints the magnet link, seeds until Ctrl+C")
         {
             path, torrentFile, output, pieceSize, isPrivate,
         };
         foreach (var option in peers.All) command.Options.Add(option);
+        foreach (var option in publishing.All) command.Options.Add(option);
 
         command.SetAction(async (parse, ct) =>
         {
+            publishing.Validate(parse, peers.TrackerTiers(parse).Count > 0 || parse.GetValue(torrentFile) is not null);
             string data = Path.GetFullPath(parse.GetValue(path)!).TrimEnd(Path.DirectorySeparatorChar);
             if (!File.Exists(data) && !Directory.Exists(data)) throw new UserErrorException($"no such file or folder: {data}");
             var mode = peers.Display(parse);
@@ -48,6 +51,7 @@ internal static class SeedCommand
             await using var client = await peers.StartClientAsync(parse, o => o with { Storage = o.Storage with { ResumeDirectory = ResumeDirectory() } });
             var managed = await client.AddAsync(torrent.Info, tiers, Path.GetDirectoryName(data)!, null, ct);
             managed.AddPeers(peers.PeerEndPoints(parse));
+            await using var publisher = await publishing.StartAsync(parse, torrent, peers.TrackerTiers(parse), ct);
             var status = managed.Status;
             if (mode != DisplayMode.Json)
             {
@@ -56,6 +60,7 @@ internal static class SeedCommand
                 Console.Out.WriteLine($"  torrent  {torrentPath}");
                 foreach (var url in tiers.SelectMany(t => t)) Console.Out.WriteLine($"  tracker  {TerminalText.Safe(url)}");
                 if (tiers.Count == 0) Console.Out.WriteLine($"  note     no tracker: leechers need --peer <this machine's address>:{client.ListenPort}");
+                foreach (var line in publisher?.Summary ?? []) Console.Out.WriteLine(line);
                 if (status.PiecesVerified < status.PieceCount)
                     Console.Out.WriteLine($"  warning  only {status.PiecesVerified:N0} of {status.PieceCount:N0} pieces on disk verified; the rest will be downloaded");
                 Console.Out.WriteLine("Press Ctrl+C to stop.");

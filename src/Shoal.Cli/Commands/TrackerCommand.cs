@@ -24,11 +24,20 @@ internal static class TrackerCommand
         var numwantMax = new Option<int>("--numwant-max") { Description = "Most peers returned per announce", DefaultValueFactory = _ => 200 };
         var rateLimit = new Option<double>("--rate-limit") { Description = "Requests per second allowed per client IP (0 = unlimited)", DefaultValueFactory = _ => 50 };
         var udpThreads = new Option<int>("--udp-threads") { Description = "UDP receive threads (0 = one per two processors)" };
+        var catalogue = new Option<bool>("--catalogue")
+        {
+            Description = "Keep a catalogue of published .torrent files at /catalogue (shoal seed --publish adds to it; shoal get --tracker URL lists it)",
+        };
+        var catalogueKey = new Option<string?>("--catalogue-key")
+        {
+            Description = $"Shared secret publishers must give (default from ${CatalogueKeyVariable}; prefer it: command lines are visible to other users)",
+            HelpName = "key",
+        };
         var logLevel = new Option<LogLevel>("--log-level") { Description = "Trace, Debug, Information, Warning, Error, None", DefaultValueFactory = _ => LogLevel.Information };
 
         var command = new Command("tracker", "Run a BitTorrent tracker (HTTP and UDP on the same port) with a stats page at /")
         {
-            port, host, db, allow, trustIp, trustProxy, interval, minInterval, numwantMax, rateLimit, udpThreads, logLevel,
+            port, host, db, allow, trustIp, trustProxy, interval, minInterval, numwantMax, rateLimit, udpThreads, catalogue, catalogueKey, logLevel,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,6 +57,8 @@ internal static class TrackerCommand
                 DefaultNumWant = Math.Min(50, parse.GetValue(numwantMax)),
                 RateLimitPerSecond = parse.GetValue(rateLimit),
                 UdpReceiveLoops = parse.GetValue(udpThreads),
+                Catalogue = parse.GetValue(catalogue),
+                CatalogueKey = CatalogueKey(parse.GetValue(catalogueKey), parse.GetValue(catalogue)),
             };
             if (options.AllowListPath is { } allowPath && !File.Exists(allowPath))
                 throw new UserErrorException($"allow-list file not found: {allowPath}");
@@ -64,6 +75,8 @@ internal static class TrackerCommand
             // The stable line scripts and tests parse; logs go to stderr so stdout carries only this.
             Console.Out.WriteLine(tracker.ListeningLine);
             Console.Out.WriteLine($"tracker: stats on {tracker.StatsUrl}");
+            if (tracker.CatalogueUrl is { } catalogueUrl)
+                Console.Out.WriteLine($"tracker: catalogue on {catalogueUrl}{(options.CatalogueKey is null ? " (anyone who can reach it may publish)" : " (publishing needs the key)")}");
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -75,6 +88,16 @@ internal static class TrackerCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    /// <summary>Environment variable holding the catalogue key (for both the tracker and the publisher).</summary>
+    public const string CatalogueKeyVariable = "SHOAL_CATALOGUE_KEY";
+
+    private static string? CatalogueKey(string? given, bool catalogue)
+    {
+        if (given is not null) return given.Length > 0 ? given : throw new UserErrorException("--catalogue-key must not be empty");
+        // The variable only counts with --catalogue: a key left in the environment must not make a plain tracker refuse to start.
+        return catalogue && Environment.GetEnvironmentVariable(CatalogueKeyVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
     }
 
     private static async Task<TrackerServer> StartAsync(TrackerOptions options, bool portGiven, ILoggerFactory loggers, CancellationToken cancellationToken)

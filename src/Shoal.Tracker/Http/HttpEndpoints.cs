@@ -20,12 +20,14 @@ internal sealed class HttpEndpoints
 
     private readonly TrackerCore _core;
     private readonly StatsPages _stats;
+    private readonly CatalogueEndpoints _catalogue;
     private readonly ILogger _logger;
 
     public HttpEndpoints(TrackerCore core)
     {
         _core = core;
         _stats = new StatsPages(core);
+        _catalogue = new CatalogueEndpoints(core);
         _logger = core.LoggerFactory.CreateLogger("Shoal.Tracker.Http");
     }
 
@@ -49,6 +51,8 @@ internal sealed class HttpEndpoints
                     return _stats.WriteJsonAsync(context);
                 case "/metrics":
                     return _stats.WriteMetricsAsync(context);
+                case var path when CatalogueEndpoints.Handles(path):
+                    return _catalogue.HandleAsync(context);
                 default:
                     context.Response.StatusCode = StatusCodes.Status404NotFound;
                     return Task.CompletedTask;
@@ -65,7 +69,7 @@ internal sealed class HttpEndpoints
 
     private void Announce(HttpContext context, ArrayBufferWriter<byte> buffer)
     {
-        var source = ClientAddress(context);
+        var source = ClientAddress(context, _core.Options);
         Span<byte> sourceBytes = stackalloc byte[16];
         source.TryWriteBytes(sourceBytes, out int sourceLength);
         if (!_core.Admit(sourceBytes[..sourceLength]))
@@ -106,7 +110,7 @@ internal sealed class HttpEndpoints
 
     private void Scrape(HttpContext context, ArrayBufferWriter<byte> buffer)
     {
-        var source = ClientAddress(context);
+        var source = ClientAddress(context, _core.Options);
         Span<byte> sourceBytes = stackalloc byte[16];
         source.TryWriteBytes(sourceBytes, out int sourceLength);
         if (!_core.Admit(sourceBytes[..sourceLength]))
@@ -134,10 +138,11 @@ internal sealed class HttpEndpoints
         BencodedAnswers.WriteScrape(buffer, distinct, counts);
     }
 
-    private IPAddress ClientAddress(HttpContext context)
+    /// <summary>The client's address: the socket's, or the proxy's X-Forwarded-For entry when trusted; IPv4 unmapped.</summary>
+    internal static IPAddress ClientAddress(HttpContext context, TrackerOptions options)
     {
         var address = context.Connection.RemoteIpAddress ?? IPAddress.Loopback;
-        if (_core.Options.TrustProxy && context.Request.Headers.TryGetValue("X-Forwarded-For", out var forwarded) && forwarded.Count > 0)
+        if (options.TrustProxy && context.Request.Headers.TryGetValue("X-Forwarded-For", out var forwarded) && forwarded.Count > 0)
         {
             // Our proxy appends the address it saw last; earlier entries are whatever the client claimed.
             var last = forwarded[^1] ?? "";

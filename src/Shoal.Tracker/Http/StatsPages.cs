@@ -47,7 +47,10 @@ internal sealed class StatsPages(TrackerCore core)
                 .Append(WebUtility.HtmlEncode(NameOf(row) ?? ""))
                 .Append(CultureInfo.InvariantCulture, $"</td><td>{row.Seeders}</td><td>{row.Leechers}</td><td>{row.Downloaded}</td></tr>");
         }
-        html.Append("</table><p><a href=\"/stats.json\">stats.json</a> · <a href=\"/metrics\">metrics</a></p></body></html>");
+        html.Append("</table>");
+        if (core.Catalogue is { } catalogue) CatalogueHtml.Append(html, catalogue, core.Time.GetUtcNow(), CatalogueEndpoints.SelfAnnounceUrl(context));
+        html.Append("<p><a href=\"/stats.json\">stats.json</a> · <a href=\"/metrics\">metrics</a>")
+            .Append(core.Catalogue is null ? "" : " · <a href=\"/catalogue\">catalogue.json</a>").Append("</p></body></html>");
         return WriteAsync(context, "text/html; charset=utf-8", html.ToString());
     }
 
@@ -65,6 +68,7 @@ internal sealed class StatsPages(TrackerCore core)
             json.WriteNumber("announcesPerSecond", Math.Round(core.Rate.PerSecond, 1));
             json.WriteNumber("announces", core.Counters.Announces);
             json.WriteString("startedAt", core.StartedAt);
+            if (core.Catalogue is { } catalogue) json.WriteNumber("catalogue", catalogue.Entries.Count);
             json.WriteNumber("listed", rows.Count);
             json.WriteStartArray("torrentList");
             foreach (var row in rows)
@@ -109,7 +113,8 @@ internal sealed class StatsPages(TrackerCore core)
         return WriteAsync(context, "text/plain; version=0.0.4; charset=utf-8", text.ToString());
     }
 
-    private string? NameOf(TorrentStats row) => row.Name ?? core.Registry.Allow?.NameOf(row.InfoHash);
+    private string? NameOf(TorrentStats row) =>
+        row.Name ?? core.Registry.Allow?.NameOf(row.InfoHash) ?? core.Catalogue?.Entries.NameOf(row.InfoHash);
 
     private static void Metric(StringBuilder text, string name, string type, string help, long value) =>
         text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n{name} {value}\n");

@@ -1,15 +1,18 @@
 using Microsoft.Extensions.Logging;
+using Shoal.Tracker.Catalogue;
 using Shoal.Tracker.Registry;
 
 namespace Shoal.Tracker.Operations;
 
 /// <summary>
 /// Once a second: samples the announce counter (for announces/s), sweeps expired peers when the sweep interval is due,
-/// and reloads the allow-list file when it changed on disk. Once a minute, while there is traffic, logs a summary.
+/// and reloads the allow-list file when it changed on disk. Once a minute notes which catalogue entries have seeders and,
+/// while there is traffic, logs a summary.
 /// </summary>
 internal sealed class MaintenanceLoop : IAsyncDisposable
 {
     private static readonly TimeSpan SummaryEvery = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan CatalogueEvery = TimeSpan.FromMinutes(1);
 
     private readonly TrackerCore _core;
     private readonly ILogger _logger;
@@ -31,6 +34,7 @@ internal sealed class MaintenanceLoop : IAsyncDisposable
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         long lastSweep = time.GetTimestamp();
         long lastSummary = lastSweep;
+        long lastCatalogue = lastSweep;
         long announcesAtSummary = 0;
         try
         {
@@ -44,6 +48,11 @@ internal sealed class MaintenanceLoop : IAsyncDisposable
                     if (expired > 0) _logger.LogDebug("expired {Peers} peers", expired);
                 }
                 ReloadAllowListIfChanged();
+                if (_core.Catalogue is { } catalogue && time.GetElapsedTime(lastCatalogue) >= CatalogueEvery)
+                {
+                    lastCatalogue = time.GetTimestamp();
+                    await RecordSeedersAsync(catalogue).ConfigureAwait(false);
+                }
                 if (time.GetElapsedTime(lastSummary) >= SummaryEvery && _core.Counters.Announces != announcesAtSummary)
                 {
                     lastSummary = time.GetTimestamp();
@@ -60,6 +69,19 @@ internal sealed class MaintenanceLoop : IAsyncDisposable
         catch (Exception ex)
         {
             _logger.LogError(ex, "maintenance loop failed");
+        }
+    }
+
+    private async Task RecordSeedersAsync(CatalogueService catalogue)
+    {
+        try
+        {
+            await catalogue.RecordSeedersAsync(_stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The times stay in memory and are written with the next change.
+            _logger.LogWarning("catalogue: saving last-seeded times failed: {Error}", ex.Message);
         }
     }
 

@@ -26,10 +26,12 @@ internal sealed class UdpFrontend : IAsyncDisposable
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         // A receive timeout lets the threads notice shutdown even where closing a socket does not wake a blocked receive.
         socket.ReceiveTimeout = 500;
+        socket.Blocking = true;
+        bool batched = core.Options.UdpBatching && LinuxBatchedUdp.IsSupported;
         _loops = new Thread[loops];
         for (int i = 0; i < loops; i++)
         {
-            _loops[i] = new Thread(ReceiveLoop) { IsBackground = true, Name = $"shoal-udp-{i}" };
+            _loops[i] = new Thread(batched ? BatchedLoop : ReceiveLoop) { IsBackground = true, Name = $"shoal-udp-{i}" };
             _loops[i].Start();
         }
     }
@@ -59,6 +61,44 @@ internal sealed class UdpFrontend : IAsyncDisposable
             throw;
         }
         return new UdpFrontend(socket, core, core.Options.EffectiveUdpLoops);
+    }
+
+    private void BatchedLoop()
+    {
+        var handle = _socket.SafeHandle;
+        bool referenced = false;
+        try
+        {
+            // Holding a reference keeps the descriptor from being closed (and its number reused) while a thread is
+            // inside recvmmsg; the receive timeout brings the thread back to see that the tracker is stopping.
+            handle.DangerousAddRef(ref referenced);
+            using var batch = new LinuxBatchedUdp();
+            while (!_stopping)
+            {
+                try
+                {
+                    if (!batch.RunOnce(handle, _handler)) break;
+                }
+                catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+                {
+                    _logger.LogInformation("recvmmsg/sendmmsg unavailable ({Error}); using one system call per datagram", ex.Message);
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "UDP batch failed");
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        finally
+        {
+            if (referenced) handle.DangerousRelease();
+        }
+        if (!_stopping) ReceiveLoop();
     }
 
     private void ReceiveLoop()

@@ -101,10 +101,32 @@ public sealed class ClientEngine : IAsyncDisposable
         }
     }
 
-    private async Task HandleIncomingAsync(Socket socket)
+    /// <summary>
+    /// Opens a connection to a peer. TCP by default; tests swap in an in-memory network so whole swarms run over pipes.
+    /// </summary>
+    internal Func<IPEndPoint, CancellationToken, Task<Stream>> Dial { get; set; } = DialTcpAsync;
+
+    private static async Task<Stream> DialTcpAsync(IPEndPoint endPoint, CancellationToken ct)
     {
-        var stream = new NetworkStream(socket, ownsSocket: true);
-        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(endPoint, ct).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private Task HandleIncomingAsync(Socket socket) =>
+        AcceptAsync(new NetworkStream(socket, ownsSocket: true), (IPEndPoint)socket.RemoteEndPoint!);
+
+    /// <summary>Takes an incoming connection (from the listener, or an in-memory network in tests): handshake, route, run.</summary>
+    internal async Task AcceptAsync(Stream stream, IPEndPoint remote)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(Settings.HandshakeTimeout);
         try

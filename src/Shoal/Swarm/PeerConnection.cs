@@ -122,13 +122,22 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate
         catch (OperationCanceledException) { reason = CloseReason ?? "closed"; }
         catch (IOException ex) { reason = ex.Message; }
         catch (ObjectDisposedException) { reason = CloseReason ?? "closed"; }
+        catch (Exception ex)
+        {
+            // A bug or an exotic transport failure must cost this connection only, never the torrent.
+            reason = $"unexpected {ex.GetType().Name}: {ex.Message}";
+        }
         finally
         {
             CloseReason ??= reason;
             Close(CloseReason);
             try { await send.ConfigureAwait(false); } catch (Exception) { /* already closing */ }
-            await _reader.CompleteAsync().ConfigureAwait(false);
-            await _stream.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await _reader.CompleteAsync().ConfigureAwait(false);
+                await _stream.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception) { /* the transport is gone either way */ }
         }
     }
 

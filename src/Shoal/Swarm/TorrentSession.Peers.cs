@@ -48,20 +48,10 @@ public sealed partial class TorrentSession
         PeerConnection? peer = null;
         try
         {
-            var socket = new Socket(entry.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
             {
                 timeout.CancelAfter(Settings.ConnectTimeout);
-                try
-                {
-                    await socket.ConnectAsync(entry.EndPoint, timeout.Token).ConfigureAwait(false);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-                stream = new NetworkStream(socket, ownsSocket: true);
+                stream = await Engine.Dial(entry.EndPoint, timeout.Token).ConfigureAwait(false);
                 timeout.CancelAfter(Settings.HandshakeTimeout);
                 var handshake = await HandshakeExchange.InitiateAsync(stream, InfoHash, Engine.PeerId, timeout.Token).ConfigureAwait(false);
                 if (handshake.PeerId.Span.SequenceEqual(Engine.PeerId))
@@ -140,7 +130,7 @@ public sealed partial class TorrentSession
         lock (Sync)
         {
             if (_peers.Remove(peer)) Forget(peer);
-            if (entry is not null && !entry.Banned) _book.MarkDisconnected(entry, retrySoon: !_picker.IsComplete && !peer.IsSeed);
+            if (entry is not null && !entry.Banned) _book.MarkDisconnected(entry, retrySoon: !(_picker.IsComplete && peer.IsSeed));
         }
         Extensions.OnDisconnected(peer);
         ConnectMore();

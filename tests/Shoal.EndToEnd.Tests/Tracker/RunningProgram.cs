@@ -27,7 +27,7 @@ internal sealed class RunningProgram : IAsyncDisposable
     public int ExitCode => _process.ExitCode;
 
     public static RunningProgram Start(string name, string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
-        bool redirectInput = false)
+        bool redirectInput = false, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var psi = new ProcessStartInfo(fileName)
         {
@@ -38,6 +38,7 @@ internal sealed class RunningProgram : IAsyncDisposable
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
         foreach (var argument in arguments) psi.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>()) psi.Environment[key] = value;
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var program = new RunningProgram(name, process);
         process.OutputDataReceived += (_, e) => program.Add(e.Data, "");

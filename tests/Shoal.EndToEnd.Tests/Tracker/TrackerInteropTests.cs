@@ -1,14 +1,15 @@
-using System.Text.Json;
 using Shoal.Bencoding;
 using Shoal.Metainfo;
 using Shoal.Tests.Support;
+using Shoal.Tests.Support.Reference;
 using Shoal.Tracker;
 
 namespace Shoal.EndToEnd.Tests.Tracker;
 
 /// <summary>
 /// Reference clients use Shoal's tracker, and nothing else, to find each other: DHT, LSD, PEX are off and no peer is
-/// added by hand, so a completed transfer proves both announced and got the other's address. Configured per INTEROP.md.
+/// added by hand, so a completed transfer proves both announced and got the other's address. The programs run through the
+/// shared drivers in tests/TestSupport/Reference, configured per INTEROP.md.
 /// </summary>
 [Trait("Category", "Interop")]
 public class TrackerInteropTests
@@ -54,21 +55,19 @@ public class TrackerInteropTests
             .EnsureSuccess("mktorrent");
         var hash = InfoHashOf(torrent);
 
-        await using var seed = await StartAsync(seeder, torrent, seedDir, dir, "seeder");
+        var ct = TestContext.Current.CancellationToken;
+        await using var seed = await SeedAsync(seeder, torrent, seedDir, ct);
         // The seeder's announce must reach the tracker over the chosen protocol before the leecher asks for peers.
         await WaitUntilAsync(() => tracker.Registry.Scrape(hash).Seeders == 1, $"{seeder} to register as a seeder", seed);
         Assert.True(protocol == "udp" ? tracker.Counters.UdpAnnounces > 0 : tracker.Counters.HttpAnnounces > 0);
 
         var leechDir = dir.Combine("leech");
         Directory.CreateDirectory(leechDir);
-        await using var leech = await StartAsync(leecher, torrent, leechDir, dir, "leecher");
-        if (leecher == Program.Aria2)
-            Assert.Equal(0, await leech.WaitForExitAsync(Patience));
-        else
-            await leech.WaitForLineAsync(line => line == "finished", Patience, "download finished");
+        await using var leech = await DownloadAsync(leecher, torrent, leechDir, ct);
+        await leech.WaitForCompletionAsync(Patience, ct);
 
-        var original = await File.ReadAllBytesAsync(content, TestContext.Current.CancellationToken);
-        var downloaded = await File.ReadAllBytesAsync(Path.Combine(leechDir, "payload.bin"), TestContext.Current.CancellationToken);
+        var original = await File.ReadAllBytesAsync(content, ct);
+        var downloaded = await File.ReadAllBytesAsync(Path.Combine(leechDir, "payload.bin"), ct);
         Assert.True(original.AsSpan().SequenceEqual(downloaded), "downloaded file differs from the original");
         Assert.True(tracker.Counters.Announces >= 2);
     }
@@ -83,51 +82,26 @@ public class TrackerInteropTests
         }
     }
 
-    private static async Task<RunningProgram> StartAsync(Program program, string torrent, string dataDir, TempDirectory dir, string role)
+    private static async Task<IReferencePeer> SeedAsync(Program program, string torrent, string dataDir, CancellationToken ct) => program switch
     {
-        int port = FreePort.Next();
-        switch (program)
-        {
-            case Program.Libtorrent:
-            {
-                var script = Path.Combine(AppContext.BaseDirectory, "Tracker", "tracker_lt_peer.py");
-                var lt = RunningProgram.Start($"libtorrent {role}", ReferencePrograms.DebianPython,
-                    [script, "--torrent", torrent, "--save", dataDir, "--port", port.ToString()]);
-                await lt.WaitForLineAsync(line => line.StartsWith("listening "), TimeSpan.FromSeconds(30), "listening");
-                return lt;
-            }
-            case Program.Aria2:
-                return RunningProgram.Start($"aria2 {role}", "aria2c",
-                [
-                    "--no-conf", "--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false",
-                    "--interface=127.0.0.1", "--disable-ipv6=true", "--file-allocation=none", $"--listen-port={port}",
-                    $"--dir={dataDir}", "--seed-time=0", "--summary-interval=0", "--console-log-level=notice", torrent,
-                ]);
-            default:
-            {
-                var config = dir.Combine($"transmission-{role}");
-                Directory.CreateDirectory(config);
-                var settings = new Dictionary<string, object>
-                {
-                    ["dht-enabled"] = false, ["lpd-enabled"] = false, ["pex-enabled"] = false, ["utp-enabled"] = false,
-                    ["port-forwarding-enabled"] = false, ["bind-address-ipv4"] = "127.0.0.1", ["bind-address-ipv6"] = "::1",
-                    ["rpc-enabled"] = false, ["peer-port"] = port, ["peer-port-random-on-start"] = false, ["download-dir"] = dataDir,
-                    ["incomplete-dir-enabled"] = false, ["ratio-limit-enabled"] = false, ["message-level"] = 2,
-                };
-                await File.WriteAllTextAsync(Path.Combine(config, "settings.json"), JsonSerializer.Serialize(settings));
-                return RunningProgram.Start($"transmission {role}", "transmission-cli",
-                    ["-g", config, "-w", dataDir, "-p", port.ToString(), "-v", torrent]);
-            }
-        }
-    }
+        Program.Libtorrent => await LibtorrentPeer.SeedAsync(torrent, dataDir, cancellationToken: ct),
+        Program.Transmission => await TransmissionPeer.SeedAsync(torrent, dataDir, cancellationToken: ct),
+        _ => await Aria2Peer.SeedAsync(torrent, dataDir, cancellationToken: ct),
+    };
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, RunningProgram program)
+    private static async Task<IReferencePeer> DownloadAsync(Program program, string torrent, string dataDir, CancellationToken ct) => program switch
+    {
+        Program.Libtorrent => await LibtorrentPeer.DownloadAsync(torrent, dataDir, cancellationToken: ct),
+        Program.Transmission => await TransmissionPeer.DownloadAsync(torrent, dataDir, cancellationToken: ct),
+        _ => await Aria2Peer.DownloadAsync(torrent, dataDir, cancellationToken: ct),
+    };
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what, IReferencePeer peer)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (!condition())
         {
-            if (program.HasExited) throw new InvalidOperationException($"exited before {what}\n{program.Describe()}");
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {what} within {Patience}\n{program.Describe()}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"no {what} within {Patience}\n{peer.Describe()}");
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
     }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Shoal.Metainfo;
+using Shoal.Tests.Support;
+using Shoal.Tests.Support.Reference;
 using Shoal.Trackers;
 
 namespace Shoal.EndToEnd.Tests.Trackers;
@@ -31,8 +33,8 @@ public class OpenTrackerInteropTests
     public async Task Two_clients_see_each_other_and_scrape_counts_them(string scheme)
     {
         var hash = RandomHash();
-        using var tracker = new OpenTrackerProcess(hash);
-        var url = scheme == "http" ? tracker.Http : tracker.Udp;
+        await using var tracker = await StartTrackerAsync(hash);
+        var url = scheme == "http" ? new Uri(tracker.HttpAnnounceUrl) : new Uri(tracker.UdpAnnounceUrl);
         using var seeder = TrackerClientFactory.Create(url, Options);
         using var leecher = TrackerClientFactory.Create(url, Options);
 
@@ -61,8 +63,8 @@ public class OpenTrackerInteropTests
     [InlineData("udp")]
     public async Task A_torrent_off_the_whitelist_is_refused_with_the_trackers_reason(string scheme)
     {
-        using var tracker = new OpenTrackerProcess(RandomHash());
-        using var client = TrackerClientFactory.Create(scheme == "http" ? tracker.Http : tracker.Udp, Options);
+        await using var tracker = await StartTrackerAsync(null);
+        using var client = TrackerClientFactory.Create(scheme == "http" ? new Uri(tracker.HttpAnnounceUrl) : new Uri(tracker.UdpAnnounceUrl), Options);
 
         var e = await Assert.ThrowsAsync<TrackerException>(() => client.AnnounceAsync(Request(RandomHash(), "-SH0001-refused00001", 40003, 10), Ct));
 
@@ -75,8 +77,8 @@ public class OpenTrackerInteropTests
     public async Task Schedulers_over_http_and_udp_tiers_find_each_other_and_leave_cleanly()
     {
         var hash = RandomHash();
-        using var tracker = new OpenTrackerProcess(hash);
-        string[][] tiers = [[tracker.Http.ToString()], [tracker.Udp.ToString()]];
+        await using var tracker = await StartTrackerAsync(hash);
+        string[][] tiers = [[tracker.HttpAnnounceUrl], [tracker.UdpAnnounceUrl]];
         var found = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
 
         await using var seeder = new AnnounceScheduler(tiers, () => Request(hash, "-SH0001-schedseed001", 40011, 0, AnnounceEvent.None), Options, TimeProvider.System);
@@ -95,8 +97,17 @@ public class OpenTrackerInteropTests
         Assert.All(leecher.Status, s => Assert.Equal(1, s.Seeders));
 
         await leecher.StopAsync(TimeSpan.FromSeconds(5));
-        using var probe = TrackerClientFactory.Create(tracker.Http, Options);
+        using var probe = TrackerClientFactory.Create(new Uri(tracker.HttpAnnounceUrl), Options);
         Assert.Equal(0, (await probe.ScrapeAsync(hash, Ct))!.Leechers);
+    }
+
+    /// <summary>Debian's opentracker, with <paramref name="allowed"/> on its whitelist (and the reload confirmed).</summary>
+    private static async Task<OpenTrackerProcess> StartTrackerAsync(InfoHash? allowed)
+    {
+        ReferencePrograms.Require("opentracker");
+        var tracker = await OpenTrackerProcess.StartAsync(cancellationToken: Ct);
+        if (allowed is { } hash) await tracker.AllowAsync(hash, cancellationToken: Ct);
+        return tracker;
     }
 
     private static async Task WaitFor(Func<bool> condition, string what)

@@ -35,11 +35,14 @@ public class TrackerFuzzTests
         Assert.True(tracker.Counters.BadRequests > 0);
     }
 
-    [Fact]
-    public async Task Random_datagrams_at_the_udp_port_never_break_it()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Random_datagrams_at_the_udp_port_never_break_it(bool batching)
     {
         // One receive loop keeps answers in request order, so a connect after each datagram fences its answer.
-        await using var tracker = await TrackerServer.StartAsync(new TrackerOptions { Host = "127.0.0.1", Port = 0, UdpReceiveLoops = 1 },
+        await using var tracker = await TrackerServer.StartAsync(
+            new TrackerOptions { Host = "127.0.0.1", Port = 0, UdpReceiveLoops = 1, UdpBatching = batching },
             cancellationToken: TestContext.Current.CancellationToken);
         using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         udp.Connect(tracker.UdpEndPoint);

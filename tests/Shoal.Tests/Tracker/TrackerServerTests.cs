@@ -79,10 +79,13 @@ public class TrackerServerTests
         Assert.Equal("query too long", FailureReason(answer));
     }
 
-    [Fact]
-    public async Task Udp_connect_announce_and_scrape()
+    [Theory]
+    [InlineData(true)]  // recvmmsg/sendmmsg batches on Linux
+    [InlineData(false)] // one system call per datagram, as elsewhere
+    public async Task Udp_connect_announce_and_scrape(bool batching)
     {
-        await using var tracker = await TrackerServer.StartAsync(Loopback, cancellationToken: TestContext.Current.CancellationToken);
+        await using var tracker = await TrackerServer.StartAsync(Loopback with { UdpBatching = batching },
+            cancellationToken: TestContext.Current.CancellationToken);
         using var http = NewHttp();
         var hash = Hash(2);
         // An HTTP seeder and a UDP leecher share one swarm.

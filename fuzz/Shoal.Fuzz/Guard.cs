@@ -6,15 +6,18 @@ namespace Shoal.Fuzz;
 /// </summary>
 internal static class Guard
 {
-    // Generous: parsed trees, re-encodings and per-file records cost a few dozen bytes per input byte at most.
-    private const long FixedAllowance = 16L * 1024 * 1024;
-    private const long PerInputByte = 256;
+    // Tight enough to catch quadratic growth on inputs of a few KB (seeds and queue entries allocate under 150 KB), loose
+    // enough for honest linear work: parsed trees, re-encodings and per-file records cost a few dozen bytes per input byte.
+    private const long FixedAllowance = 1024 * 1024;
+    private const long PerInputByte = 128;
 
-    public static bool Run(FuzzTarget target, byte[] data)
+    public static bool Run(FuzzTarget target, byte[] data) => Run(target, data, out _);
+
+    public static bool Run(FuzzTarget target, byte[] data, out long allocated)
     {
         long before = GC.GetAllocatedBytesForCurrentThread();
         bool accepted = target.Run(data);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         long limit = FixedAllowance + PerInputByte * data.Length;
         if (allocated > limit)
             throw new InvariantViolation($"{target.Name}: allocated {allocated:N0} bytes for a {data.Length}-byte input (limit {limit:N0})");

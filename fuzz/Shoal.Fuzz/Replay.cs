@@ -7,6 +7,12 @@ internal static class Replay
 {
     public static int Run(FuzzTarget target, string[] paths)
     {
+        var missing = paths.Where(p => !File.Exists(p) && !Directory.Exists(p)).ToArray();
+        if (missing.Length > 0)
+        {
+            Console.Error.WriteLine($"no such file or folder: {string.Join(", ", missing)}");
+            return 2;
+        }
         int failures = 0;
         foreach (var path in paths.SelectMany(Expand))
         {
@@ -14,9 +20,10 @@ internal static class Replay
             var clock = Stopwatch.StartNew();
             Exception? error = null;
             bool accepted = false;
+            long allocated = 0;
             try
             {
-                accepted = Guard.Run(target, data);
+                accepted = Guard.Run(target, data, out allocated);
             }
             catch (Exception e)
             {
@@ -34,7 +41,7 @@ internal static class Replay
                 failures++;
                 Console.WriteLine($"HANG {path} ({data.Length} bytes): took {clock.Elapsed.TotalSeconds:F1} s");
             }
-            else Console.WriteLine($"ok {path} ({data.Length} bytes, {(accepted ? "accepted" : "rejected")}, {clock.Elapsed.TotalMilliseconds:F1} ms)");
+            else Console.WriteLine($"ok {path} ({data.Length} bytes, {(accepted ? "accepted" : "rejected")}, {clock.Elapsed.TotalMilliseconds:F1} ms, {allocated:N0} bytes allocated)");
         }
         return failures == 0 ? 0 : 1;
     }

@@ -22,8 +22,10 @@ var pairCommand = new Command("pair", "1 seeder → 1 leecher over TCP: MB/s, le
 };
 pairCommand.SetAction((parse, ct) => Guarded(async () =>
 {
+    var parsedPairs = parse.GetValue(pairs)!.Select(ParsePair).ToList();
+    await UseReadyToRunShoalAsync(parsedPairs.SelectMany(p => new[] { p.Seeder, p.Leecher }), ct);
     var options = new PairOptions(
-        [.. parse.GetValue(pairs)!.Select(ParsePair)], ByteSize.Parse(parse.GetValue(size)!), PieceLength(parse.GetValue(pieceSize)!),
+        [.. parsedPairs], ByteSize.Parse(parse.GetValue(size)!), PieceLength(parse.GetValue(pieceSize)!),
         parse.GetValue(runs), parse.GetValue(warmups), TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 600));
     var report = await new PairScenario(options, Console.Out).RunAsync(ct);
     Report.Print(report, Console.Out);
@@ -43,6 +45,7 @@ var swarmCommand = new Command("swarm", "1 seeder + N leechers, every upload cap
 swarmCommand.SetAction((parse, ct) => Guarded(async () =>
 {
     var leecher = Participant(parse.GetValue(kind)!);
+    await UseReadyToRunShoalAsync([leecher, Participant(parse.GetValue(seederKind) ?? parse.GetValue(kind)!)], ct);
     var options = new SwarmOptions(Participant(parse.GetValue(seederKind) ?? parse.GetValue(kind)!), leecher, parse.GetValue(leechers),
         ByteSize.Parse(parse.GetValue(uploadCap)!), ByteSize.Parse(parse.GetValue(swarmSize)!), PieceLength(parse.GetValue(pieceSize)!),
         parse.GetValue(runs), parse.GetValue(timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : null);
@@ -52,7 +55,22 @@ swarmCommand.SetAction((parse, ct) => Guarded(async () =>
     return 0;
 }));
 
-var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)") { pairCommand, swarmCommand };
+var metadataPieces = new Option<int>("--pieces") { Description = "Pieces of the torrent (16 KiB each; 20 bytes of hash each)", DefaultValueFactory = _ => 20_000 };
+var metadataCommand = new Command("metadata", "Magnet → metadata in hand (BEP 9): Shoal from a libtorrent seeder, libtorrent from a Shoal seeder")
+{
+    metadataPieces, runs, json, timeout,
+};
+metadataCommand.SetAction((parse, ct) => Guarded(async () =>
+{
+    if (TransferParticipants.All.First(p => p.Kind == "lt").Unavailable() is { } why) throw new HarnessUsageException(why);
+    var report = await new MetadataScenario(parse.GetValue(metadataPieces), parse.GetValue(runs),
+        TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 120), Console.Out).RunAsync(ct);
+    Report.Print(report, Console.Out);
+    if (parse.GetValue(json) is { } path) Report.WriteJson(report, path);
+    return 0;
+}));
+
+var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)") { pairCommand, swarmCommand, metadataCommand };
 return await root.Parse(args).InvokeAsync();
 
 // Usage mistakes are one line and exit code 2; a failed run (a program failed, timed out or delivered wrong bytes)
@@ -73,6 +91,13 @@ static async Task<int> Guarded(Func<Task<int>> action)
         Console.Error.WriteLine($"run failed: {e.Message}");
         return 1;
     }
+}
+
+// Unless SHOAL_CLI names a build to use, the `shoal` kind runs a freshly published ReadyToRun CLI.
+static async Task UseReadyToRunShoalAsync(IEnumerable<ITransferParticipant> participants, CancellationToken ct)
+{
+    if (!participants.Any(p => p.Kind == "shoal") || Environment.GetEnvironmentVariable("SHOAL_CLI") is { Length: > 0 }) return;
+    Environment.SetEnvironmentVariable("SHOAL_CLI", await ShoalBuild.PublishReadyToRunAsync(Console.Out, ct));
 }
 
 static TransferPair ParsePair(string text)

@@ -38,6 +38,18 @@ public static class Report
             $"{F(report.LowerBoundSeconds, "0.00")} s; ratio {F(report.MedianRatioToLowerBound, "0.00")}");
     }
 
+    public static void Print(MetadataReport report, TextWriter output)
+    {
+        output.WriteLine();
+        output.WriteLine($"magnet → metadata in hand, {report.Pieces} pieces ({report.MetadataBytes} bytes of info dictionary), TCP on 127.0.0.1, " +
+            $"median of {report.Runs.Max(r => r.Round)} (load average {report.Machine.LoadAverage})");
+        Table(output, ["fetcher←seeder", "median ms", "min–max ms"],
+            report.Runs.GroupBy(r => r.Direction).Select(g => new[]
+            {
+                g.Key, F(report.MedianMilliseconds[g.Key], "0.0"), $"{F(g.Min(r => r.Seconds) * 1000, "0.0")}–{F(g.Max(r => r.Seconds) * 1000, "0.0")}",
+            }));
+    }
+
     public static void WriteJson(object report, string path)
     {
         File.WriteAllText(path, JsonSerializer.Serialize(report, report.GetType(), Json));

@@ -1,6 +1,9 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Net.Sockets;
 using Shoal.Bencoding;
+using Shoal.Storage;
 
 namespace Shoal.Cli;
 
@@ -10,6 +13,17 @@ internal static class CommandRunner
     public static async Task<int> InvokeAsync(RootCommand root, string[] args)
     {
         var parse = root.Parse(args);
+        if (parse.Action is ParseErrorAction)
+        {
+            // A mistake on the command line: one line naming it (not the whole help text), and the usage exit code.
+            if (args.Length == 0)
+            {
+                await root.Parse(["--help"]).InvokeAsync();
+                return ExitCodes.UsageError;
+            }
+            WriteError($"{string.Join("; ", parse.Errors.Select(e => e.Message.TrimEnd('.')))} (see: {CommandPath(parse.CommandResult)} --help)");
+            return ExitCodes.UsageError;
+        }
         // Ctrl+C or SIGTERM cancels the command's token; give it time to announce "stopped" and save resume data.
         var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(15) };
         try
@@ -24,6 +38,14 @@ internal static class CommandRunner
                 Console.Error.WriteLine(ex);
             return code;
         }
+    }
+
+    private static string CommandPath(CommandResult command)
+    {
+        var names = new List<string>();
+        for (SymbolResult? result = command; result is CommandResult { Command: not RootCommand } named; result = named.Parent)
+            names.Insert(0, named.Command.Name);
+        return string.Join(' ', ["shoal", .. names]);
     }
 
     public static void WriteError(string message)
@@ -43,6 +65,7 @@ internal static class CommandRunner
         FileNotFoundException fnf => (ExitCodes.UsageError, $"file not found: {fnf.FileName ?? fnf.Message}"),
         DirectoryNotFoundException => (ExitCodes.UsageError, ex.Message),
         UnauthorizedAccessException => (ExitCodes.DiskError, ex.Message),
+        DiskFullException => (ExitCodes.DiskError, ex.Message),
         IOException io when IsDiskFull(io) => (ExitCodes.DiskError, $"disk full: {io.Message}"),
         IOException => (ExitCodes.DiskError, ex.Message),
         SocketException or HttpRequestException => (ExitCodes.NetworkError, ex.Message),

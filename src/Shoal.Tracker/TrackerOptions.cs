@@ -17,7 +17,12 @@ public sealed record TrackerOptions
     /// <summary>File of permitted info-hashes (private tracker); null serves every torrent.</summary>
     public string? AllowListPath { get; init; }
 
-    /// <summary>Honour the announce's ip/ipv4/ipv6 parameter (and BEP 15's IP field) instead of the source address.</summary>
+    /// <summary>
+    /// Honour the announce's ip/ipv4/ipv6 parameter (and BEP 15's IP field) instead of the source address. It is always
+    /// honoured from a loopback source: a peer on the tracker's own machine reaches it over 127.0.0.1, an address useless
+    /// to everyone else, and its parameter (shoal's --announce-ip) names the one the LAN can reach. (Trusting a local
+    /// process costs nothing: it could announce from any of the machine's addresses anyway.)
+    /// </summary>
     public bool TrustIpParameter { get; init; }
 
     /// <summary>Take the client address from the last X-Forwarded-For entry (only behind a reverse proxy you run).</summary>

@@ -32,6 +32,9 @@ internal static class IdleWatch
         var trackers = torrent.Trackers;
         var failing = trackers.Where(t => t.State is TrackerState.Failing or TrackerState.Invalid && t.LastError is not null).ToList();
         string waited = $"{limit.TotalSeconds:0} s";
+        int known = torrent.Status.KnownPeers;
+        if (trackers.Count == 0 && known > 0)
+            return $"no peer could be reached after {waited} ({known} known; is the seeder running, and its port open in its firewall?)";
         if (trackers.Count == 0)
             return $"no peers to download from after {waited}: the torrent has no tracker (add one with --tracker, or a peer with --peer)";
         if (failing.Count == trackers.Count) return $"{failing[0].LastError} (gave up after {waited})";

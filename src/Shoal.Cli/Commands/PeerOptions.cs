@@ -85,7 +85,7 @@ internal sealed class PeerOptions
         bool portGiven = parse.GetResult(Port) is { Implicit: false };
         int port = parse.GetValue(Port);
         if (port is < 0 or > 65535) throw new UserErrorException($"--port must be between 0 and 65535, not {port}");
-        var bind = ParseAddress(parse.GetValue(Bind), "--bind") ?? IPAddress.Any;
+        var bind = ParseAddress(parse.GetValue(Bind), "--bind") ?? new EngineSettings().ListenAddress;
         var engine = new EngineSettings
         {
             ListenAddress = bind,

@@ -18,11 +18,12 @@ internal static class SeedCommand
         var output = new Option<string?>("--output", "-o") { Description = "Where to write the .torrent made for PATH (default: NAME.torrent here)", HelpName = "file" };
         var pieceSize = new Option<string?>("--piece-size") { Description = "Bytes per piece for a new torrent (default: automatic)", HelpName = "bytes" };
         var isPrivate = new Option<bool>("--private") { Description = "Make a private torrent (BEP 27)" };
+        var noLsd = new Option<bool>("--no-lsd") { Description = "Do not announce on the local network (BEP 14 multicast)" };
         var peers = new PeerOptions(DefaultPort);
         var publishing = new CataloguePublisher.Options();
         var command = new Command("seed", "Share a file or folder: makes the .torrent, prints the magnet link, seeds until Ctrl+C")
         {
-            path, torrentFile, output, pieceSize, isPrivate,
+            path, torrentFile, output, pieceSize, isPrivate, noLsd,
         };
         foreach (var option in peers.All) command.Options.Add(option);
         foreach (var option in publishing.All) command.Options.Add(option);
@@ -48,12 +49,16 @@ internal static class SeedCommand
             }
 
             var tiers = TorrentSources.MergeTiers(torrent.AnnounceTiers, peers.TrackerTiers(parse));
-            await using var client = await peers.StartClientAsync(parse, o => o with { Storage = o.Storage with { ResumeDirectory = ResumeDirectory() } });
+            await using var client = await peers.StartClientAsync(parse, o => o with
+            {
+                Storage = o.Storage with { ResumeDirectory = ResumeDirectory() },
+                EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o),
+            });
             var managed = await client.AddAsync(torrent.Info, tiers, Path.GetDirectoryName(data)!, null, ct);
             managed.AddPeers(peers.PeerEndPoints(parse));
             await using var publisher = await publishing.StartAsync(parse, torrent, peers.TrackerTiers(parse), ct);
             var status = managed.Status;
-            if (mode != DisplayMode.Json)
+            if (mode == DisplayMode.Live)
             {
                 Console.Out.WriteLine($"Seeding {TerminalText.Safe(torrent.Info.Name)} ({ByteSize.Format(torrent.Info.TotalLength)}) on port {client.ListenPort}");
                 Console.Out.WriteLine($"  magnet   {MagnetLink.FromTorrent(torrent)}");
@@ -65,6 +70,11 @@ internal static class SeedCommand
                     Console.Out.WriteLine($"  warning  only {status.PiecesVerified:N0} of {status.PieceCount:N0} pieces on disk verified; the rest will be downloaded");
                 Console.Out.WriteLine("Press Ctrl+C to stop.");
             }
+            else if (mode == DisplayMode.Quiet)
+            {
+                // What --publish achieved is a result the user asked for, not progress: shown even when quiet.
+                foreach (var line in publisher?.Summary ?? []) Console.Out.WriteLine(line);
+            }
             await TransferDisplay.RunAsync(managed, mode, Task.Delay(Timeout.Infinite, ct), ct);
             await managed.StopAsync();
             if (managed.Completion.IsFaulted)
@@ -73,7 +83,7 @@ internal static class SeedCommand
                 CommandRunner.WriteError(message);
                 return code;
             }
-            if (mode != DisplayMode.Json) Console.Out.WriteLine($"stopped; uploaded {ByteSize.Format(managed.Status.Uploaded)}");
+            if (mode == DisplayMode.Live) Console.Out.WriteLine($"stopped; uploaded {ByteSize.Format(managed.Status.Uploaded)}");
             return ExitCodes.Success;
         });
         return command;

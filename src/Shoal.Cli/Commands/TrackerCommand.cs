@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Net;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using Shoal.Client;
 using Shoal.Tracker;
 
 namespace Shoal.Cli.Commands;
@@ -17,7 +19,7 @@ internal static class TrackerCommand
         var host = new Option<string>("--host") { Description = "Address to listen on: 0.0.0.0, ::, 127.0.0.1, ...", DefaultValueFactory = _ => "0.0.0.0" };
         var db = new Option<FileInfo?>("--db") { Description = "SQLite file keeping swarms and completed counts across restarts" };
         var allow = new Option<FileInfo?>("--allow") { Description = "File of permitted info-hashes (40 hex digits per line, optional name): a private tracker" };
-        var trustIp = new Option<bool>("--trust-ip-param") { Description = "Use the announce's ip/ipv4/ipv6 parameter instead of the source address" };
+        var trustIp = new Option<bool>("--trust-ip-param") { Description = "Use the announce's ip/ipv4/ipv6 parameter instead of the source address (always done for peers on this machine)" };
         var trustProxy = new Option<bool>("--trust-proxy") { Description = "Take client addresses from X-Forwarded-For (only behind your own reverse proxy)" };
         var interval = new Option<int>("--interval") { Description = "Announce interval in seconds", DefaultValueFactory = _ => 1800 };
         var minInterval = new Option<int>("--min-interval") { Description = "Minimum announce interval in seconds", DefaultValueFactory = _ => 300 };
@@ -74,6 +76,12 @@ internal static class TrackerCommand
             await using var tracker = await StartAsync(options, portGiven, loggers, cancellationToken);
             // The stable line scripts and tests parse; logs go to stderr so stdout carries only this.
             Console.Out.WriteLine(tracker.ListeningLine);
+            // Listening on every interface, the URL above names none; say the one other machines on the LAN should use.
+            if (tracker.HttpEndPoint.Address.Equals(IPAddress.Any) || tracker.HttpEndPoint.Address.Equals(IPAddress.IPv6Any))
+            {
+                if (LocalAddresses.Primary() is { } lan)
+                    Console.Out.WriteLine($"tracker: other machines announce to http://{lan}:{tracker.HttpEndPoint.Port}/announce");
+            }
             Console.Out.WriteLine($"tracker: stats on {tracker.StatsUrl}");
             if (tracker.CatalogueUrl is { } catalogueUrl)
                 Console.Out.WriteLine($"tracker: catalogue on {catalogueUrl}{(options.CatalogueKey is null ? " (anyone who can reach it may publish)" : " (publishing needs the key)")}");
@@ -109,7 +117,7 @@ internal static class TrackerCommand
             try
             {
                 var tracker = await TrackerServer.StartAsync(attempt, loggers, cancellationToken: cancellationToken);
-                if (i > 0) Console.Error.WriteLine($"shoal: port {options.Port} is taken; using {attempt.Port}");
+                if (i > 0) Console.Error.WriteLine($"shoal: port {options.Port} is taken; listening on {attempt.Port} instead");
                 return tracker;
             }
             catch (PortInUseException) when (i + 1 < tries && attempt.Port < TrackerOptions.MaxPortNumber)

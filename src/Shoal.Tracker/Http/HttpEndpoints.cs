@@ -85,7 +85,7 @@ internal sealed class HttpEndpoints
             return;
         }
         _core.Counters.HttpAnnounce();
-        if (_core.Options.TrustIpParameter) source = query.Ip ?? query.IPv4 ?? query.IPv6 ?? source;
+        if (_core.Options.TrustIpParameter || IPAddress.IsLoopback(source)) source = query.Ip ?? query.IPv4 ?? query.IPv6 ?? source;
         var request = new AnnounceRequest(query.InfoHash, query.PeerId, PeerEndpoint.FromIPAddress(source, query.Port), query.Event,
             IsSeeder: query.Left == 0, NumWant: _core.NumWant(query.NumWant), WantPeerIds: !query.Compact && !query.NoPeerId,
             IncludeOtherFamily: true);

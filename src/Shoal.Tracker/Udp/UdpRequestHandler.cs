@@ -57,7 +57,7 @@ internal sealed class UdpRequestHandler
         }
         _core.Counters.UdpAnnounce();
         var endpoint = client.WithPort(announce.Port);
-        if (_core.Options.TrustIpParameter && announce.IPv4 != 0 && !client.IsIPv6)
+        if ((_core.Options.TrustIpParameter || client.IsLoopback) && announce.IPv4 != 0 && !client.IsIPv6)
         {
             Span<byte> v4 = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(v4, announce.IPv4);

@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Shoal.Discovery;
 using Shoal.Storage;
 using Shoal.Swarm;
 using Shoal.Trackers;
@@ -31,4 +32,20 @@ public sealed record ClientOptions
     /// a port the user asked for explicitly should fail instead, so leave this 0 then).
     /// </summary>
     public int PortSearchRange { get; init; }
+
+    /// <summary>Peer exchange (BEP 11) with peers that speak it; never used for private torrents.</summary>
+    public bool EnablePex { get; init; } = true;
+
+    /// <summary>
+    /// Local service discovery (BEP 14): multicast announces on the local network. Off unless asked for — it sends
+    /// beyond this machine. It uses the interface of <see cref="EngineSettings.ListenAddress"/> when that is a specific
+    /// address (or <see cref="LsdOptions.InterfaceAddress"/> when set), else every non-loopback multicast interface.
+    /// Never used for private torrents.
+    /// </summary>
+    public bool EnableLsd { get; init; }
+
+    public LsdOptions Lsd { get; init; } = LsdOptions.Default;
+
+    /// <summary>Bounds of the metadata fetch for magnet links.</summary>
+    public MetadataFetcherOptions Metadata { get; init; } = MetadataFetcherOptions.Default;
 }

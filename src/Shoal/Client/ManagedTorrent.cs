@@ -11,14 +11,24 @@ public sealed class ManagedTorrent
 {
     private readonly ShoalClient _client;
     private readonly AnnounceScheduler? _trackers;
+    private readonly bool _trackersRunning;
     private Task? _stopTask;
 
-    internal ManagedTorrent(ShoalClient client, TorrentSession session, IPieceStorage storage, IReadOnlyList<IReadOnlyList<string>> trackers)
+    /// <param name="adoptedTrackers">A scheduler already announcing for this torrent (a magnet link's, started while its metadata
+    /// was fetched), whose requests and peers its owner now routes to this torrent; null to create one from <paramref name="trackers"/>.</param>
+    internal ManagedTorrent(ShoalClient client, TorrentSession session, IPieceStorage storage, IReadOnlyList<IReadOnlyList<string>> trackers,
+        AnnounceScheduler? adoptedTrackers = null)
     {
         _client = client;
         Session = session;
         Storage = storage;
-        if (trackers.Any(t => t.Count > 0))
+        AnnounceTiers = trackers;
+        if (adoptedTrackers is not null)
+        {
+            _trackers = adoptedTrackers;
+            _trackersRunning = true;
+        }
+        else if (trackers.Any(t => t.Count > 0))
         {
             _trackers = new AnnounceScheduler(trackers, BuildRequest, client.Options.Trackers, client.Options.Time,
                 client.Options.Loggers?.CreateLogger("Shoal.Trackers"));
@@ -40,10 +50,22 @@ public sealed class ManagedTorrent
 
     public IReadOnlyList<TrackerStatus> Trackers => _trackers?.Status ?? [];
 
+    /// <summary>The tracker tiers this torrent was added with.</summary>
+    public IReadOnlyList<IReadOnlyList<string>> AnnounceTiers { get; }
+
+    /// <summary>A .torrent for what is shared (its info dictionary byte for byte, and its trackers), e.g. to save a magnet's metadata.</summary>
+    public Torrent ToTorrent() => new(Info, AnnounceTiers);
+
     /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);
 
-    internal void Start() => _trackers?.Start();
+    /// <summary>This torrent's LSD registration, if LSD runs (disposed at stop).</summary>
+    internal IDisposable? LocalDiscovery { get; set; }
+
+    internal void Start()
+    {
+        if (!_trackersRunning) _trackers?.Start();
+    }
 
     /// <summary>Announces 'stopped' (briefly), stops the session and closes storage (saving the resume record).</summary>
     public ValueTask StopAsync()
@@ -55,6 +77,7 @@ public sealed class ManagedTorrent
     private async Task StopCoreAsync()
     {
         _client.Forget(this);
+        LocalDiscovery?.Dispose();
         await Session.DisposeAsync().ConfigureAwait(false);
         if (_trackers is not null)
         {
@@ -64,7 +87,7 @@ public sealed class ManagedTorrent
         await Storage.DisposeAsync().ConfigureAwait(false);
     }
 
-    private AnnounceRequest BuildRequest()
+    internal AnnounceRequest BuildRequest()
     {
         var options = _client.Options;
         return new AnnounceRequest(Info.InfoHash, _client.Engine.PeerId, _client.ListenPort, Session.Uploaded, Session.Downloaded,

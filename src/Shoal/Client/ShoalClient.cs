@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Shoal.Discovery;
 using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Swarm;
@@ -6,17 +7,21 @@ using Shoal.Swarm;
 namespace Shoal.Client;
 
 /// <summary>
-/// The whole client in one object: a peer engine plus, per torrent, its storage and tracker announces.
-/// This is what the command line, the demo and the end-to-end tests drive.
+/// The whole client in one object: a peer engine plus, per torrent, its storage and tracker announces, and the peer
+/// sources beyond trackers (PEX, and LSD when enabled). This is what the command line, the demo and the end-to-end tests drive.
 /// </summary>
-public sealed class ShoalClient : IAsyncDisposable
+public sealed partial class ShoalClient : IAsyncDisposable
 {
     private readonly List<ManagedTorrent> _torrents = [];
 
-    private ShoalClient(ClientOptions options, ClientEngine engine)
+    /// <summary>Cancelled when the client is disposed, ending metadata fetches still in flight.</summary>
+    private readonly CancellationTokenSource _disposing = new();
+
+    private ShoalClient(ClientOptions options, ClientEngine engine, LocalServiceDiscovery? lsd)
     {
         Options = options;
         Engine = engine;
+        Lsd = lsd;
     }
 
     public ClientOptions Options { get; }
@@ -25,9 +30,13 @@ public sealed class ShoalClient : IAsyncDisposable
 
     public int ListenPort => Engine.ListenPort;
 
+    /// <summary>Local service discovery, when <see cref="ClientOptions.EnableLsd"/> is set.</summary>
+    public LocalServiceDiscovery? Lsd { get; }
+
     /// <summary>
-    /// Starts the engine. The listen port is bound here: when taken, the next <see cref="ClientOptions.PortSearchRange"/>
-    /// ports are tried; if none is free a <see cref="SocketException"/> (AddressAlreadyInUse) is thrown.
+    /// Starts the engine, and LSD if enabled. The listen port is bound here: when taken, the next
+    /// <see cref="ClientOptions.PortSearchRange"/> ports are tried; if none is free a <see cref="SocketException"/>
+    /// (AddressAlreadyInUse) is thrown.
     /// </summary>
     public static async Task<ShoalClient> StartAsync(ClientOptions options)
     {
@@ -38,13 +47,28 @@ public sealed class ShoalClient : IAsyncDisposable
             {
                 var settings = options.Engine with { ListenPort = port };
                 var engine = await ClientEngine.StartAsync(settings, options.Time, options.Loggers).ConfigureAwait(false);
-                return new ShoalClient(options with { Engine = settings }, engine);
+                return new ShoalClient(options with { Engine = settings }, engine, await StartLsdAsync(options, engine).ConfigureAwait(false));
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && port != 0 &&
                                              attempt < options.PortSearchRange && port < ushort.MaxValue)
             {
                 port++;
             }
+        }
+    }
+
+    private static async Task<LocalServiceDiscovery?> StartLsdAsync(ClientOptions options, ClientEngine engine)
+    {
+        if (!options.EnableLsd) return null;
+        try
+        {
+            var lsdOptions = options.Lsd.InterfaceAddress is null ? options.Lsd with { InterfaceAddress = options.Engine.ListenAddress } : options.Lsd;
+            return LocalServiceDiscovery.Start(engine.ListenPort, lsdOptions, options.Time);
+        }
+        catch
+        {
+            await engine.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -60,10 +84,21 @@ public sealed class ShoalClient : IAsyncDisposable
     }
 
     /// <summary>Shares a torrent over storage the caller opened (e.g. in memory).</summary>
-    public ManagedTorrent Add(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> trackers, IPieceStorage storage)
+    public ManagedTorrent Add(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> trackers, IPieceStorage storage) =>
+        AddCore(info, storage, trackers, adoptedTrackers: null);
+
+    private ManagedTorrent AddCore(TorrentInfo info, IPieceStorage storage, IReadOnlyList<IReadOnlyList<string>> trackers,
+        Trackers.AnnounceScheduler? adoptedTrackers)
     {
-        var session = Engine.AddTorrent(info, storage);
-        var managed = new ManagedTorrent(this, session, storage, trackers);
+        // BEP 27: a private torrent's peers come only from its trackers.
+        bool pex = Options.EnablePex && !info.IsPrivate;
+        var session = Engine.AddTorrent(info, storage, s =>
+        {
+            if (pex) s.Extensions.Register(new PeerExchange(s));
+        });
+        var managed = new ManagedTorrent(this, session, storage, trackers, adoptedTrackers);
+        if (Lsd is not null && !info.IsPrivate)
+            managed.LocalDiscovery = Lsd.Register(info.InfoHash, peer => session.AddPeers([peer], PeerSource.LocalDiscovery));
         lock (_torrents) _torrents.Add(managed);
         managed.Start();
         return managed;
@@ -74,12 +109,14 @@ public sealed class ShoalClient : IAsyncDisposable
         lock (_torrents) _torrents.Remove(torrent);
     }
 
-    /// <summary>Stops every torrent (announcing 'stopped'), flushes and closes storage, closes the listener.</summary>
+    /// <summary>Stops every torrent (announcing 'stopped'), flushes and closes storage, stops LSD, closes the listener.</summary>
     public async ValueTask DisposeAsync()
     {
+        await _disposing.CancelAsync().ConfigureAwait(false);
         ManagedTorrent[] torrents;
         lock (_torrents) torrents = [.. _torrents];
         await Task.WhenAll(torrents.Select(t => t.StopAsync().AsTask())).ConfigureAwait(false);
+        if (Lsd is not null) await Lsd.DisposeAsync().ConfigureAwait(false);
         await Engine.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -41,6 +41,35 @@ internal sealed class AvailabilityOrder
         foreach (int piece in list) Add(piece);
     }
 
+    /// <summary>
+    /// Adds (+1) or removes (-1) a whole bitfield's availability. Free pieces are visited in their current order, not by
+    /// index: visiting 0, 1, 2 … would leave each bucket sorted by index (every swap moves a piece to a bucket edge), and
+    /// every leecher of a fresh swarm would then ask the seeder for the same pieces in the same order.
+    /// </summary>
+    public void Apply(Shoal.Storage.Bitfield pieces, int sign)
+    {
+        int count = Count;
+        var snapshot = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(count, 1));
+        try
+        {
+            Array.Copy(_order, snapshot, count);
+            for (int i = 0; i < count; i++) Change(snapshot[i], pieces, sign);
+            for (int piece = 0; piece < pieces.Count; piece++)
+                if (_position[piece] < 0) Change(piece, pieces, sign);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<int>.Shared.Return(snapshot);
+        }
+    }
+
+    private void Change(int piece, Shoal.Storage.Bitfield pieces, int sign)
+    {
+        if (!pieces[piece]) return;
+        if (sign > 0) Increment(piece);
+        else Decrement(piece);
+    }
+
     public void Increment(int piece)
     {
         int a = _availability[piece]++;

@@ -17,6 +17,7 @@ public sealed class ClientEngine : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly ConcurrentDictionary<InfoHash, TorrentSession> _torrents = new();
+    private readonly ConcurrentDictionary<InfoHash, MetadataFetcher> _fetchers = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
 
@@ -74,15 +75,24 @@ public sealed class ClientEngine : IAsyncDisposable
     }
 
     /// <summary>Starts sharing a torrent whose storage is open (and rechecked): it begins seeding or downloading at once.</summary>
-    public TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage)
+    public TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage) => AddTorrent(info, storage, configure: null);
+
+    /// <summary>As <see cref="AddTorrent(TorrentInfo, IPieceStorage)"/>, letting the caller plug in extensions before any peer can connect.</summary>
+    internal TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage, Action<TorrentSession>? configure)
     {
         var session = new TorrentSession(this, info, storage);
+        configure?.Invoke(session);
         if (!_torrents.TryAdd(info.InfoHash, session)) throw new InvalidOperationException($"torrent {info.InfoHash} is already added");
         session.Start();
         return session;
     }
 
     internal void Unregister(TorrentSession session) => _torrents.TryRemove(new(session.InfoHash, session));
+
+    /// <summary>While a magnet's metadata is fetched, incoming connections for its info-hash go to the fetcher.</summary>
+    internal bool RegisterFetcher(MetadataFetcher fetcher) => _fetchers.TryAdd(fetcher.InfoHash, fetcher);
+
+    internal void UnregisterFetcher(MetadataFetcher fetcher) => _fetchers.TryRemove(new(fetcher.InfoHash, fetcher));
 
     private async Task AcceptLoopAsync()
     {
@@ -134,7 +144,10 @@ public sealed class ClientEngine : IAsyncDisposable
             var (infoHash, reserved) = await HandshakeExchange.ReadHeaderAsync(stream, timeout.Token).ConfigureAwait(false);
             if (!_torrents.TryGetValue(infoHash, out var session))
             {
-                await stream.DisposeAsync().ConfigureAwait(false);
+                if (_fetchers.TryGetValue(infoHash, out var fetcher))
+                    await fetcher.AcceptIncomingAsync(stream, remote, reserved, timeout.Token).ConfigureAwait(false);
+                else
+                    await stream.DisposeAsync().ConfigureAwait(false);
                 return;
             }
             await session.AcceptIncomingAsync(stream, remote, reserved, timeout.Token).ConfigureAwait(false);

@@ -1,12 +1,16 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace Shoal.Swarm;
 
 /// <summary>Immutable engine settings; every default is what a user on a LAN or the internet would want.</summary>
 public sealed record EngineSettings
 {
-    /// <summary>Address the listener binds to (IPAddress.Any = every interface).</summary>
-    public IPAddress ListenAddress { get; init; } = IPAddress.Any;
+    /// <summary>
+    /// Address the listener binds to. The default, IPv6Any, is dual-stack: every interface, IPv4 and IPv6
+    /// (falling back to IPv4 only where the OS has no IPv6).
+    /// </summary>
+    public IPAddress ListenAddress { get; init; } = Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
 
     /// <summary>Listen port; 0 = let the OS choose.</summary>
     public int ListenPort { get; init; }

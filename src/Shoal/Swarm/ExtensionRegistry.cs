@@ -20,6 +20,9 @@ internal interface IPeerExtension
 
     /// <summary>The peer disconnected.</summary>
     void OnDisconnected(PeerConnection peer) { }
+
+    /// <summary>Once a second, outside the session lock (for periodic work such as PEX's one-minute rhythm).</summary>
+    void OnTick() { }
 }
 
 /// <summary>The extensions a torrent speaks, with the message ids we ask peers to use for them (1, 2, ...).</summary>
@@ -56,5 +59,10 @@ internal sealed class ExtensionRegistry
     public void OnDisconnected(PeerConnection peer)
     {
         foreach (var extension in _extensions) extension.OnDisconnected(peer);
+    }
+
+    public void OnTick()
+    {
+        foreach (var extension in _extensions) extension.OnTick();
     }
 }

@@ -24,6 +24,8 @@ internal sealed class PeerBook(TimeProvider time, int capacity = 2000)
 
     public int Count => _entries.Count;
 
+    public IEnumerable<Entry> Entries => _entries.Values;
+
     public sealed class Entry(IPEndPoint endPoint, PeerSource source)
     {
         public IPEndPoint EndPoint { get; } = endPoint;

@@ -82,6 +82,7 @@ internal sealed partial class PeerConnection
             case MessageId.SuggestPiece:
                 RequireFast(message.Id);
                 CheckPieceIndex(message.Index);
+                _session.OnSuggest(this, message.Index);
                 return 0;
             case MessageId.Port:
                 return 0;

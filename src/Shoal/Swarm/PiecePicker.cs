@@ -12,6 +12,12 @@ internal interface IPickerPeer
 
     /// <summary>True if this peer already has an outstanding request for the block (used in endgame).</summary>
     bool HasRequested(int piece, int begin);
+
+    /// <summary>The peer recently refused this piece (a seed sending it to someone else): don't ask it again yet.</summary>
+    bool Avoids(int piece) => false;
+
+    /// <summary>Pieces the peer suggested (BEP 6), oldest first; taken before rarest-first when still free.</summary>
+    IReadOnlyCollection<int> Suggested => [];
 }
 
 /// <summary>
@@ -36,6 +42,7 @@ internal sealed class PiecePicker
     private readonly Random _random;
     private readonly long _maxInFlightBytes;
     private long _inFlightBytes;
+    private int _seeds;
 
     public PiecePicker(TorrentInfo info, Bitfield have, long maxInFlightBytes, Random random)
     {
@@ -59,21 +66,34 @@ internal sealed class PiecePicker
     /// <summary>Every remaining block has been requested at least once: duplicate requests are now allowed.</summary>
     public bool InEndgame => _free.Count == 0 && _partial.Count == 0 && !_have.IsComplete;
 
+    /// <summary>How many connected non-seed peers have the piece (seeds are counted apart, as libtorrent does).</summary>
     public int Availability(int piece) => _free.Availability(piece);
 
-    public void PeerHas(int piece) => _free.Increment(piece);
+    /// <summary>Connected peers that have every piece.</summary>
+    public int Seeds => _seeds;
 
-    public void PeerLost(int piece) => _free.Decrement(piece);
-
-    /// <summary>Adds (+1) or removes (-1) a whole bitfield's worth of availability.</summary>
-    public void PeerBitfield(Bitfield pieces, int sign)
+    /// <summary>A peer's whole availability arrives (bitfield, have-all): a seed is only counted; others count per piece.</summary>
+    public void AddPeer(Bitfield pieces)
     {
-        for (int p = 0; p < pieces.Count; p++)
-        {
-            if (!pieces[p]) continue;
-            if (sign > 0) _free.Increment(p);
-            else _free.Decrement(p);
-        }
+        if (pieces.IsComplete) _seeds++;
+        else _free.Apply(pieces, +1);
+    }
+
+    /// <summary>Undoes <see cref="AddPeer"/> (the peer left, or sent a new bitfield).</summary>
+    public void RemovePeer(Bitfield pieces)
+    {
+        if (pieces.IsComplete) _seeds--;
+        else _free.Apply(pieces, -1);
+    }
+
+    /// <summary>A non-seed peer announced a piece; <paramref name="pieces"/> is its bitfield with the piece set.</summary>
+    public void PeerHas(int piece, Bitfield pieces)
+    {
+        _free.Increment(piece);
+        if (!pieces.IsComplete) return;
+        // It just became a seed: from now on it is counted apart.
+        _free.Apply(pieces, -1);
+        _seeds++;
     }
 
     /// <summary>True if the peer has a piece we still lack.</summary>
@@ -86,19 +106,39 @@ internal sealed class PiecePicker
     }
 
     /// <summary>Fills <paramref name="destination"/> with blocks to request from <paramref name="peer"/>; returns how many.</summary>
-    public int Pick(IPickerPeer peer, Span<BlockRequest> destination)
+    /// <param name="othersCanServe">Another (non-seed) peer unchokes us and has pieces we need: a seed is then asked only for
+    /// pieces no other peer has, leaving its upload for the pieces only it can give.</param>
+    public int Pick(IPickerPeer peer, Span<BlockRequest> destination, bool othersCanServe = false)
     {
-        int n = TakeFromPartial(peer, destination);
+        // A seed's upload is what the whole swarm waits on: ask it only for what no other peer has, while there is such a piece.
+        bool fromSeed = peer.Have.IsComplete;
+        int n = fromSeed ? PickBlocks(peer, destination, seedOnly: true) : 0;
+        if (n == 0 && !(fromSeed && othersCanServe)) n = PickBlocks(peer, destination, seedOnly: false);
+        // Endgame only when nothing new was found: blocks picked just now are not yet in the peer's request queue.
+        if (n == 0 && InEndgame) n = TakeEndgame(peer, destination);
+        return n;
+    }
+
+    /// <summary>Partial pieces first, then new ones; with <paramref name="seedOnly"/>, only pieces no non-seed peer has.</summary>
+    private int PickBlocks(IPickerPeer peer, Span<BlockRequest> destination, bool seedOnly)
+    {
+        int n = TakeFromPartial(peer, destination, seedOnly);
+        foreach (int suggested in peer.Suggested)
+        {
+            if (n >= destination.Length || _inFlightBytes + _info.PieceLength > _maxInFlightBytes) break;
+            if ((uint)suggested >= (uint)_active.Length || !_free.IsFree(suggested) || !peer.Have[suggested] || peer.Avoids(suggested)) continue;
+            var download = Start(suggested);
+            n += TakeBlocks(download, destination[n..]);
+            if (!download.HasUnrequested) _partial.Remove(download);
+        }
         while (n < destination.Length && _inFlightBytes + _info.PieceLength <= _maxInFlightBytes)
         {
-            int piece = ChooseNewPiece(peer.Have);
+            int piece = ChooseNewPiece(peer, seedOnly);
             if (piece < 0) break;
             var download = Start(piece);
             n += TakeBlocks(download, destination[n..]);
             if (!download.HasUnrequested) _partial.Remove(download);
         }
-        // Endgame only when nothing new was found: blocks picked just now are not yet in the peer's request queue.
-        if (n == 0 && InEndgame) n = TakeEndgame(peer, destination);
         return n;
     }
 
@@ -161,13 +201,13 @@ internal sealed class PiecePicker
         return download;
     }
 
-    private int TakeFromPartial(IPickerPeer peer, Span<BlockRequest> destination)
+    private int TakeFromPartial(IPickerPeer peer, Span<BlockRequest> destination, bool seedOnly)
     {
         int n = 0;
         for (int i = 0; i < _partial.Count && n < destination.Length; i++)
         {
             var download = _partial[i];
-            if (!peer.Have[download.Index]) continue;
+            if (!peer.Have[download.Index] || peer.Avoids(download.Index) || (seedOnly && _free.Availability(download.Index) > 0)) continue;
             n += TakeBlocks(download, destination[n..]);
             if (!download.HasUnrequested) _partial.RemoveAt(i--);
         }
@@ -186,24 +226,26 @@ internal sealed class PiecePicker
         return n;
     }
 
-    private int ChooseNewPiece(Bitfield peer)
+    private int ChooseNewPiece(IPickerPeer peer, bool seedOnly)
     {
-        int start = _free.FirstAvailableIndex;
-        int count = _free.Count;
+        // Bucket 0 holds pieces no non-seed peer has: the ones a seed is asked for. Other peers start past it.
+        int start = seedOnly ? 0 : _free.FirstAvailableIndex;
+        int count = seedOnly ? _free.FirstAvailableIndex : _free.Count;
         if (start >= count) return -1;
+        var has = peer.Have;
         if (_have.SetCount < RandomFirstPieces)
         {
             // A few random probes among available pieces; fall back to rarest-first.
             for (int attempt = 0; attempt < 16; attempt++)
             {
                 int piece = _free[_random.Next(start, count)];
-                if (peer[piece]) return piece;
+                if (has[piece] && !peer.Avoids(piece)) return piece;
             }
         }
         for (int i = start; i < count; i++)
         {
             int piece = _free[i];
-            if (peer[piece]) return piece;
+            if (has[piece] && !peer.Avoids(piece)) return piece;
         }
         return -1;
     }

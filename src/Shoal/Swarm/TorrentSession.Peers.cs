@@ -158,7 +158,8 @@ public sealed partial class TorrentSession
     private void Forget(PeerConnection peer)
     {
         peer.Requests.Clear(r => _picker.Release(r.Piece, r.Begin));
-        if (peer.Have.SetCount > 0) _picker.PeerBitfield(peer.Have, -1);
+        if (peer.Have.SetCount > 0) _picker.RemovePeer(peer.Have);
+        _assignments?.Release(peer);
         if (!peer.AmChoking) UnchokeWaiting();
         RefillAllPeers();
     }
@@ -183,6 +184,7 @@ public sealed partial class TorrentSession
                 }
                 RefillAllPeers();
             }
+            Extensions.OnTick();
             ConnectMore();
         }
         finally

@@ -42,7 +42,7 @@ public sealed partial class TorrentSession
         {
             if (peer.Have[piece]) return;
             peer.Have[piece] = true;
-            _picker.PeerHas(piece);
+            _picker.PeerHas(piece, peer.Have);
             if (!_picker.Have[piece])
             {
                 peer.WantedPieces++;
@@ -57,9 +57,9 @@ public sealed partial class TorrentSession
     {
         lock (Sync)
         {
-            if (peer.Have.SetCount > 0) _picker.PeerBitfield(peer.Have, -1);
+            if (peer.Have.SetCount > 0) _picker.RemovePeer(peer.Have);
             peer.SetHave(bitfield);
-            _picker.PeerBitfield(bitfield, +1);
+            _picker.AddPeer(bitfield);
             peer.WantedPieces = CountWanted(bitfield);
             if (peer.IsSeed && _picker.IsComplete)
             {
@@ -106,13 +106,42 @@ public sealed partial class TorrentSession
         lock (Sync)
         {
             if (peer.Requests.Remove(piece, begin)) _picker.Release(piece, begin);
+            // A seed refusing a piece it has is sending it elsewhere: fetch it from that peer once it has it.
+            if (peer.IsSeed) peer.AvoidFromNow(piece);
         }
     }
 
-    /// <summary>Whether we upload the piece to this peer now (we have it and it is unchoked or the piece is allowed-fast).</summary>
-    internal bool CanServe(PeerConnection peer, int piece)
+    /// <summary>
+    /// Whether to upload a requested piece now: only if we have it and the peer is unchoked; and, while we seed, not if
+    /// the piece is already on its way to another peer — then the request is refused and an unclaimed piece suggested
+    /// (a second ask for the same piece is served, so a peer that ignores suggestions is never starved).
+    /// </summary>
+    internal UploadDecision DecideUpload(PeerConnection peer, int piece, out int suggestion)
     {
-        lock (Sync) return _picker.Have[piece] && !peer.AmChoking;
+        suggestion = -1;
+        lock (Sync)
+        {
+            if (!_picker.Have[piece] || peer.AmChoking) return UploadDecision.Refuse;
+            if (!_picker.IsComplete || !peer.SupportsFast) return UploadDecision.Serve;
+            long now = Time.GetTimestamp();
+            // A claim lasts a few seconds: long enough for a piece to arrive and be announced, short enough that a slow
+            // or silent peer never holds one back.
+            _assignments ??= new UploadAssignments(Info.PieceCount, _random, 3 * Time.TimestampFrequency);
+            if (_assignments.TryClaim(piece, peer, now) || !peer.RefuseFirstTime(piece)) return UploadDecision.Serve;
+            // Only a hint: the piece is claimed when the peer actually asks for it.
+            suggestion = _assignments.Suggest(peer, now);
+            return UploadDecision.Elsewhere;
+        }
+    }
+
+    internal void OnSuggest(PeerConnection peer, int piece)
+    {
+        lock (Sync)
+        {
+            if (_picker.Have[piece]) return;
+            peer.AddSuggestion(piece);
+            FillRequests(peer);
+        }
     }
 
     internal void Refill(PeerConnection peer)
@@ -127,7 +156,8 @@ public sealed partial class TorrentSession
         int want = TargetQueueDepth(peer) - peer.Requests.Count;
         if (want <= 0) return;
         Span<BlockRequest> picks = stackalloc BlockRequest[Math.Min(want, 256)];
-        int n = _picker.Pick(peer, picks);
+        if (((IPickerPeer)peer).Suggested.Count > 0) peer.PruneSuggestions(p => !_picker.Have[p] && _picker.Active(p) is null);
+        int n = _picker.Pick(peer, picks, peer.IsSeed && OthersCanServe(peer));
         long now = Time.GetTimestamp();
         for (int i = 0; i < n; i++)
         {
@@ -137,12 +167,21 @@ public sealed partial class TorrentSession
         }
     }
 
+    /// <summary>Some other non-seed peer unchokes us and has pieces we lack.</summary>
+    private bool OthersCanServe(PeerConnection except)
+    {
+        foreach (var other in _peers)
+            if (!ReferenceEquals(other, except) && !other.IsSeed && !other.PeerChoking && other.WantedPieces > 0) return true;
+        return false;
+    }
+
     private int TargetQueueDepth(PeerConnection peer)
     {
         if (peer.IsSnubbed) return 1;
         int cap = Math.Min(Settings.MaxRequestsPerPeer, peer.Extensions?.RequestQueueDepth ?? 250);
-        // Enough requests to cover one second at the peer's current rate (libtorrent uses a similar rule).
-        double rateBlocks = peer.DownloadRate.BytesPerSecond / BlockRequest.BlockSize;
+        // Enough requests to cover half a second at the peer's current rate: deeper queues at a slow (capped) seeder make
+        // every leecher hold requests for many pieces there, and two leechers often end up fetching the same ones.
+        double rateBlocks = peer.DownloadRate.BytesPerSecond * 0.5 / BlockRequest.BlockSize;
         return Math.Clamp((int)rateBlocks, Math.Min(Settings.MinRequestsPerPeer, cap), cap);
     }
 

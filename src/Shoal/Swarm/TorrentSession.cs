@@ -25,6 +25,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Task> _connectionTasks = [];
     private ITimer? _timer;
+    private UploadAssignments? _assignments;
     private int _ticking;
     private long _downloaded, _uploaded, _wasted;
     private int _hashFailures, _connecting;
@@ -42,6 +43,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _choker = new Choker(engine.Settings.UploadSlots, _random);
         _verifier = new PieceVerifier(this, engine.Settings.VerifyWorkers);
         Log = engine.Loggers.CreateLogger($"Shoal.Swarm.{info.InfoHash.ToHex()[..8]}");
+        Extensions.Register(new MetadataExtension(info.RawInfo));
         if (_picker.IsComplete) _completed.TrySetResult();
     }
 
@@ -104,7 +106,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         {
             var peers = _peers.Select(p => new PeerStatus(p.ListenEndPoint ?? p.RemoteEndPoint, p.ClientName, p.IsIncoming, p.IsSeed,
                 p.Have.Count == 0 ? 0 : (double)p.Have.SetCount / p.Have.Count, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
-                p.AmChoking, p.AmInterested, p.PeerChoking, p.PeerInterested, p.IsSnubbed)).ToList();
+                p.AmChoking, p.AmInterested, p.PeerChoking, p.PeerInterested, p.IsSnubbed, SourceOf(p), p.Requests.Count, p.QueuedUploads)).ToList();
             return new TorrentStatus(State, Info.TotalLength, VerifiedBytes(), _picker.Have.SetCount, Info.PieceCount,
                 peers.Sum(p => p.DownloadRate), peers.Sum(p => p.UploadRate), Downloaded, Uploaded, Interlocked.Read(ref _wasted),
                 _hashFailures, peers, _book.Count, _error?.Message);

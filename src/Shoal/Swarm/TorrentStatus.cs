@@ -48,4 +48,7 @@ public sealed record PeerStatus(
     bool AmInterested,
     bool PeerChoking,
     bool PeerInterested,
-    bool Snubbed);
+    bool Snubbed,
+    PeerSource? Source = null,
+    int RequestsOut = 0,
+    int RequestsIn = 0);

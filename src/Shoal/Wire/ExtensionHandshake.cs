@@ -28,7 +28,7 @@ public sealed class ExtensionHandshake
 
     public IPAddress? YourIp { get; init; }
 
-    public int? MetadataSize { get; init; }
+    public int? MetadataSize { get; set; }
 
     /// <summary>BEP 21: the sender only uploads (a seed or partial seed).</summary>
     public bool UploadOnly { get; init; }

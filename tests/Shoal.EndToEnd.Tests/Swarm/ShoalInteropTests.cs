@@ -82,6 +82,29 @@ public sealed class ShoalInteropTests
         Assert.False(Directory.EnumerateFiles(dir.Combine("leech", "album"), "*padding*", SearchOption.AllDirectories).Any());
     }
 
+    /// <summary>`shoal get MAGNET`: metadata (BEP 9) and data from a libtorrent seeder found through the tracker; the .torrent saved.</summary>
+    [Fact]
+    public async Task Shoal_get_fetches_a_magnet_from_libtorrent_and_saves_its_torrent()
+    {
+        ReferencePrograms.RequireLibtorrent();
+        using var dir = new TempDirectory("shoal-interop");
+        var content = dir.WriteRandomFile("seed/clip.bin", 3 * 1024 * 1024 + 99, seed: 6);
+        await using var tracker = await AnyTracker.StartAsync("shoal-http", Ct);
+        var created = await LibtorrentPeer.CreateTorrentAsync(content, dir.Combine("clip.torrent"), [tracker.AnnounceUrl], cancellationToken: Ct);
+        await using var seeder = await LibtorrentPeer.SeedAsync(created.TorrentPath, dir.Combine("seed"), cancellationToken: Ct);
+        await seeder.WaitForCompletionAsync(Step, Ct);
+
+        string saved = dir.Combine("saved.torrent");
+        string magnet = new MagnetLink(created.InfoHash, "clip.bin", [tracker.AnnounceUrl]).ToString();
+        await using var leecher = await ShoalPeer.DownloadMagnetAsync(magnet, dir.Combine("leech"),
+            new ShoalOptions { ExtraArguments = ["--save-torrent", saved] }, Ct);
+        await leecher.WaitForCompletionAsync(Step, Ct);
+
+        var differences = ContentComparison.Differences(content, dir.Combine("leech", "clip.bin"));
+        Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
+        Assert.Equal(created.InfoHash, Torrent.Load(saved).InfoHash);
+    }
+
     private static ITransferParticipant Require(string kind)
     {
         var participant = TransferParticipants.Get(kind);

@@ -26,107 +26,68 @@ public class HostilePeerTests
         return peer;
     }
 
-    [Fact]
-    public async Task Oversized_length_prefix_disconnects()
+    /// <summary>Runs a seeder, lets a peer misbehave against it, and expects the seeder to hang up.</summary>
+    private static async Task ExpectDisconnectAsync(Func<ScriptedPeer, CancellationToken, Task> misbehave, EngineSettings? settings = null,
+        bool handshake = true, bool unchoked = false)
     {
         var ct = TestContext.Current.CancellationToken;
-        var (engine, _, _) = await StartSeederAsync();
-        await using var _e = engine;
-        await using var peer = await ConnectedPeerAsync(engine, ct);
-        await peer.SendAsync(ScriptedPeer.Length(0x7FFFFFFF));
-        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    [Fact]
-    public async Task Unknown_message_id_disconnects()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var (engine, _, _) = await StartSeederAsync();
-        await using var _e = engine;
-        await using var peer = await ConnectedPeerAsync(engine, ct);
-        await peer.SendAsync([0, 0, 0, 1, 77]);
-        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    [Fact]
-    public async Task Request_outside_the_torrent_disconnects()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var (engine, _, _) = await StartSeederAsync();
-        await using var _e = engine;
-        await using var peer = await ConnectedPeerAsync(engine, ct);
-        await peer.SendAsync(b => MessageWriter.WriteSimple(b, MessageId.Interested));
-        Assert.NotNull(await peer.ReceiveUntilAsync(MessageId.Unchoke, ct));
-        await peer.SendAsync(b => MessageWriter.WriteRequest(b, MessageId.Request, Info.PieceCount + 5, 0, 16384));
-        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    [Fact]
-    public async Task Oversized_block_request_disconnects()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var (engine, _, _) = await StartSeederAsync();
-        await using var _e = engine;
-        await using var peer = await ConnectedPeerAsync(engine, ct);
-        await peer.SendAsync(b => MessageWriter.WriteSimple(b, MessageId.Interested));
-        Assert.NotNull(await peer.ReceiveUntilAsync(MessageId.Unchoke, ct));
-        await peer.SendAsync(b => MessageWriter.WriteRequest(b, MessageId.Request, 0, 0, 1 << 20));
-        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
-    }
-
-    [Fact]
-    public async Task Request_flood_is_rejected_then_disconnected()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var settings = new EngineSettings { ListenAddress = IPAddress.Loopback, MaxQueuedRequestsFromPeer = 8, UploadRateLimit = 16 * 1024 };
         var (engine, _, _) = await StartSeederAsync(settings);
         await using var _e = engine;
-        await using var peer = await ConnectedPeerAsync(engine, ct);
-        await peer.SendAsync(b => MessageWriter.WriteSimple(b, MessageId.Interested));
-        Assert.NotNull(await peer.ReceiveUntilAsync(MessageId.Unchoke, ct));
-        // Far more requests than the reqq we advertised, all at once.
-        var flood = new byte[17 * 200];
-        for (int i = 0; i < 200; i++)
-            MessageWriter.WriteRequest(flood.AsSpan(i * 17), MessageId.Request, i % Info.PieceCount, 0, 16384);
-        await peer.SendAsync(flood);
+        await using var peer = handshake ? await ConnectedPeerAsync(engine, ct) : await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, ct);
+        if (unchoked)
+        {
+            await peer.SendAsync(b => MessageWriter.WriteSimple(b, MessageId.Interested));
+            Assert.NotNull(await peer.ReceiveUntilAsync(MessageId.Unchoke, ct));
+        }
+        await misbehave(peer, ct);
         Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]
-    public async Task Slow_loris_handshake_is_cut_off()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var settings = new EngineSettings { ListenAddress = IPAddress.Loopback, HandshakeTimeout = TimeSpan.FromMilliseconds(500) };
-        var (engine, _, _) = await StartSeederAsync(settings);
-        await using var _e = engine;
-        await using var peer = await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, ct);
-        await peer.SendAsync("\u0013BitTor"u8.ToArray());
-        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
-    }
+    public Task Oversized_length_prefix_disconnects() =>
+        ExpectDisconnectAsync((peer, _) => peer.SendAsync(ScriptedPeer.Length(0x7FFFFFFF)));
 
     [Fact]
-    public async Task Handshake_for_an_unknown_torrent_is_refused()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var (engine, _, _) = await StartSeederAsync();
-        await using var _e = engine;
-        await using var peer = await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, ct);
-        await peer.SendHandshakeAsync(Shoal.Metainfo.InfoHash.Parse(new string('b', 40)));
-        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
-    }
+    public Task Unknown_message_id_disconnects() =>
+        ExpectDisconnectAsync((peer, _) => peer.SendAsync([0, 0, 0, 1, 77]));
 
     [Fact]
-    public async Task Bitfield_with_spare_bits_set_disconnects()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var (engine, _, _) = await StartSeederAsync();
-        await using var _e = engine;
-        await using var peer = await ConnectedPeerAsync(engine, ct);
-        var bits = new byte[(Info.PieceCount + 7) / 8];
-        Array.Fill(bits, (byte)0xFF);
-        await peer.SendAsync(b => MessageWriter.WriteBitfield(b, bits));
-        Assert.True(await peer.WaitClosedAsync(TimeSpan.FromSeconds(10)));
-    }
+    public Task Request_outside_the_torrent_disconnects() =>
+        ExpectDisconnectAsync((peer, _) => peer.SendAsync(b => MessageWriter.WriteRequest(b, MessageId.Request, Info.PieceCount + 5, 0, 16384)),
+            unchoked: true);
+
+    [Fact]
+    public Task Oversized_block_request_disconnects() =>
+        ExpectDisconnectAsync((peer, _) => peer.SendAsync(b => MessageWriter.WriteRequest(b, MessageId.Request, 0, 0, 1 << 20)), unchoked: true);
+
+    [Fact]
+    public Task Request_flood_is_rejected_then_disconnected() =>
+        ExpectDisconnectAsync((peer, _) =>
+        {
+            // Far more requests than the reqq we advertised, all at once.
+            var flood = new byte[17 * 200];
+            for (int i = 0; i < 200; i++)
+                MessageWriter.WriteRequest(flood.AsSpan(i * 17), MessageId.Request, i % Info.PieceCount, 0, 16384);
+            return peer.SendAsync(flood);
+        }, new EngineSettings { ListenAddress = IPAddress.Loopback, MaxQueuedRequestsFromPeer = 8, UploadRateLimit = 16 * 1024 }, unchoked: true);
+
+    [Fact]
+    public Task Slow_loris_handshake_is_cut_off() =>
+        ExpectDisconnectAsync((peer, _) => peer.SendAsync("\u0013BitTor"u8.ToArray()),
+            new EngineSettings { ListenAddress = IPAddress.Loopback, HandshakeTimeout = TimeSpan.FromMilliseconds(500) }, handshake: false);
+
+    [Fact]
+    public Task Handshake_for_an_unknown_torrent_is_refused() =>
+        ExpectDisconnectAsync((peer, _) => peer.SendHandshakeAsync(Shoal.Metainfo.InfoHash.Parse(new string('b', 40))), handshake: false);
+
+    [Fact]
+    public Task Bitfield_with_spare_bits_set_disconnects() =>
+        ExpectDisconnectAsync((peer, _) =>
+        {
+            var bits = new byte[(Info.PieceCount + 7) / 8];
+            Array.Fill(bits, (byte)0xFF);
+            return peer.SendAsync(b => MessageWriter.WriteBitfield(b, bits));
+        });
 
     [Fact]
     public async Task Corrupt_seeder_is_banned_and_download_completes_from_the_honest_one()

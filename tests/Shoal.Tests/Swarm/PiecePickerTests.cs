@@ -44,14 +44,48 @@ public class PiecePickerTests
     }
 
     [Fact]
+    public void A_seed_is_asked_only_for_pieces_no_other_peer_has_while_there_are_some()
+    {
+        var picker = NewPicker(10, have: Pieces(10, 0, 1, 2, 3));
+        var seed = new FakePeer(All(10));
+        var leecher = new FakePeer(Pieces(10, 4, 5, 6, 7, 8));
+        picker.AddPeer(seed.Have);
+        picker.AddPeer(leecher.Have);
+        Assert.Equal(1, picker.Seeds);
+        var picks = new BlockRequest[100];
+        int n = picker.Pick(seed, picks);
+        Assert.True(n > 0);
+        Assert.All(picks[..n], r => Assert.Equal(9, r.Piece));
+        // Once nothing is seed-only, the seed is asked for the rest rather than left idle.
+        n = picker.Pick(seed, picks);
+        Assert.True(n > 0);
+        Assert.All(picks[..n], r => Assert.InRange(r.Piece, 4, 8));
+    }
+
+    [Fact]
+    public void A_peer_completing_its_pieces_becomes_a_seed()
+    {
+        var picker = NewPicker(3);
+        var peer = Pieces(3, 0, 1);
+        picker.AddPeer(peer);
+        Assert.Equal(1, picker.Availability(0));
+        peer[2] = true;
+        picker.PeerHas(2, peer);
+        Assert.Equal(1, picker.Seeds);
+        Assert.Equal(0, picker.Availability(0));
+        picker.RemovePeer(peer);
+        Assert.Equal(0, picker.Seeds);
+    }
+
+    [Fact]
     public void Picks_rarest_piece_once_past_the_random_start()
     {
         var picker = NewPicker(10, have: Pieces(10, 0, 1, 2, 3));
         var common = new FakePeer(All(10));
         var rare = new FakePeer(Pieces(10, 7));
-        foreach (var peer in new[] { common, rare }) picker.PeerBitfield(peer.Have, +1);
-        picker.PeerBitfield(Pieces(10, 4, 5, 6, 8, 9), +1);
-        picker.PeerBitfield(Pieces(10, 4, 5, 6, 8, 9), +1);
+        foreach (var peer in new[] { common, rare }) picker.AddPeer(peer.Have);
+        picker.AddPeer(Pieces(10, 4, 5, 6, 8, 9));
+        picker.AddPeer(Pieces(10, 4, 5, 6, 8, 9));
         var picks = new BlockRequest[1];
         Assert.Equal(1, picker.Pick(common, picks));
         Assert.Equal(7, picks[0].Piece);
@@ -62,7 +96,7 @@ public class PiecePickerTests
     {
         var picker = NewPicker(8, have: Pieces(8, 0, 1, 2, 3, 4));
         var peer = new FakePeer(Pieces(8, 1, 2, 6));
-        picker.PeerBitfield(peer.Have, +1);
+        picker.AddPeer(peer.Have);
         var picks = new BlockRequest[100];
         int n = picker.Pick(peer, picks);
         Assert.Equal(2, n); // piece 6: two 16 KiB blocks
@@ -75,8 +109,8 @@ public class PiecePickerTests
         var picker = NewPicker(8);
         var a = new FakePeer(All(8));
         var b = new FakePeer(All(8));
-        picker.PeerBitfield(a.Have, +1);
-        picker.PeerBitfield(b.Have, +1);
+        picker.AddPeer(a.Have);
+        picker.AddPeer(b.Have);
         var first = new BlockRequest[1];
         picker.Pick(a, first);
         var second = new BlockRequest[1];
@@ -90,7 +124,7 @@ public class PiecePickerTests
     {
         var picker = NewPicker(100, pieceLength: 32 * 1024, maxInFlight: 4 * 32 * 1024);
         var peer = new FakePeer(All(100));
-        picker.PeerBitfield(peer.Have, +1);
+        picker.AddPeer(peer.Have);
         var picks = new BlockRequest[1000];
         int n = picker.Pick(peer, picks);
         Assert.Equal(8, n); // 4 pieces × 2 blocks
@@ -102,7 +136,7 @@ public class PiecePickerTests
     {
         var picker = NewPicker(2);
         var peer = new FakePeer(All(2));
-        picker.PeerBitfield(peer.Have, +1);
+        picker.AddPeer(peer.Have);
         var picks = new BlockRequest[1];
         picker.Pick(peer, picks);
         picker.Release(picks[0].Piece, picks[0].Begin);
@@ -117,8 +151,8 @@ public class PiecePickerTests
         var picker = NewPicker(2);
         var a = new FakePeer(All(2));
         var b = new FakePeer(All(2));
-        picker.PeerBitfield(a.Have, +1);
-        picker.PeerBitfield(b.Have, +1);
+        picker.AddPeer(a.Have);
+        picker.AddPeer(b.Have);
         var all = new BlockRequest[10];
         int n = picker.Pick(a, all);
         Assert.Equal(4, n);
@@ -139,7 +173,7 @@ public class PiecePickerTests
     {
         var picker = NewPicker(3);
         var peer = new FakePeer(All(3));
-        picker.PeerBitfield(peer.Have, +1);
+        picker.AddPeer(peer.Have);
         var picks = new BlockRequest[2];
         Assert.Equal(2, picker.Pick(peer, picks));
         Assert.Equal(BlockOutcome.Accepted, picker.Accept(peer, picks[0].Piece, picks[0].Begin, new(new byte[picks[0].Length]), out var none));
@@ -161,7 +195,7 @@ public class PiecePickerTests
     {
         var picker = NewPicker(5);
         var peer = new FakePeer(All(5));
-        picker.PeerBitfield(peer.Have, +1);
+        picker.AddPeer(peer.Have);
         Assert.Equal(BlockOutcome.Unwanted, picker.Accept(peer, 99, 0, new(new byte[16384]), out _));
         var picks = new BlockRequest[100];
         int n = picker.Pick(peer, picks);
@@ -171,5 +205,32 @@ public class PiecePickerTests
         Assert.True(picker.IsComplete);
         Assert.Equal(0, picker.InFlightBytes);
         Assert.False(picker.InEndgame);
+    }
+
+    /// <summary>
+    /// Regression: a seed's bitfield was applied in piece-index order, which sorted the rarest bucket by index, so every
+    /// leecher asked the seeder for the same pieces in the same order and the swarm traded almost nothing.
+    /// </summary>
+    [Fact]
+    public void Leechers_with_different_seeds_start_on_different_pieces_after_a_seed_bitfield()
+    {
+        const int pieces = 200;
+        // Nearly everything but not a seed (seeds are counted apart): its bitfield goes through the per-piece path.
+        var seed = All(pieces);
+        seed[pieces - 1] = false;
+        var first = new List<int>[2];
+        for (int leecher = 0; leecher < 2; leecher++)
+        {
+            var info = SwarmTestData.SingleFile(new byte[pieces * 16 * 1024], 16 * 1024);
+            // Past the random first pieces: from here on the order is rarest-first.
+            var picker = new PiecePicker(info, Pieces(pieces, 0, 1, 2, 3), 64L << 20, new Random(1000 + leecher));
+            picker.AddPeer(seed);
+            var peer = new FakePeer(seed);
+            var picks = new BlockRequest[30];
+            int n = picker.Pick(peer, picks);
+            first[leecher] = [.. picks[..n].Select(r => r.Piece)];
+        }
+        int common = first[0].Intersect(first[1]).Count();
+        Assert.True(common < 15, $"{common} of 30 first pieces are the same for both leechers");
     }
 }

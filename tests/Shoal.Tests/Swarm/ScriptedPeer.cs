@@ -91,12 +91,44 @@ internal sealed class ScriptedPeer : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until a message with the given id arrives; null if the connection closed first.</summary>
+    /// <summary>Reads until an extended message (BEP 10) arrives: its extended id and payload; null if the engine closed the connection.</summary>
+    public async Task<(byte ExtendedId, byte[] Payload)?> ReceiveExtendedAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var sequence = new ReadOnlySequence<byte>(_pending);
+            if (MessageReader.TryRead(ref sequence, 1 << 22, out var m))
+            {
+                var result = (m.ExtendedId, m.Payload.ToArray());
+                bool extended = m.Id == MessageId.Extended;
+                _pending = sequence.ToArray();
+                if (extended) return result;
+                continue;
+            }
+            var chunk = new byte[64 * 1024];
+            int n;
+            try { n = await _stream.ReadAsync(chunk, ct); }
+            catch (IOException) { return null; }
+            if (n == 0) return null;
+            _pending = [.. _pending, .. chunk.AsSpan(0, n)];
+        }
+    }
+
+    /// <summary>Waits (at most 15 s) until a message with the given id arrives; null if the connection closed first.</summary>
     public async Task<(MessageId Id, int Index, int Begin, int Length, byte[] Payload)?> ReceiveUntilAsync(MessageId id, CancellationToken ct)
     {
-        while (await ReceiveAsync(ct) is { } m)
-            if (m.Id == id) return m;
-        return null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        try
+        {
+            while (await ReceiveAsync(timeout.Token) is { } m)
+                if (m.Id == id) return m;
+            return null;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no {id} message within 15 s");
+        }
     }
 
     /// <summary>True once the engine has closed the connection (reads return end of stream).</summary>

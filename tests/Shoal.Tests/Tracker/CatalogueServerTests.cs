@@ -147,8 +147,14 @@ public class CatalogueServerTests
         // Without a Content-Length (chunked), the limit still holds.
         using var request = new HttpRequestMessage(HttpMethod.Post, tracker.CatalogueUrl) { Content = new StreamContent(new MemoryStream(big)) };
         request.Headers.TransferEncodingChunked = true;
-        using var chunked = await http.SendAsync(request, Ct);
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunked.StatusCode);
+        // The server answers 413 and closes as soon as the limit is passed: a client still streaming the rest may see its
+        // connection cut instead of the answer. Either way nothing is stored.
+        try
+        {
+            using var chunked = await http.SendAsync(request, Ct);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, chunked.StatusCode);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is IOException) { }
         Assert.Equal(0, tracker.Catalogue!.Entries.Count);
     }
 

@@ -214,15 +214,22 @@ public class TrackerServerTests
     }
 
     [Theory]
-    [InlineData(false, "127.0.0.1")]
-    [InlineData(true, "127.0.0.9")]
-    public async Task Ip_parameter_is_honoured_only_when_trusted(bool trust, string expected)
+    [InlineData(false, "192.0.2.5", "192.0.2.5")] // a remote client's ip parameter is ignored...
+    [InlineData(true, "192.0.2.5", "10.9.8.7")] // ...unless trusted
+    [InlineData(false, null, "10.9.8.7")] // a client on the tracker's own machine (loopback source) is believed: shoal's --announce-ip
+    public async Task Ip_parameter_is_honoured_when_trusted_or_from_the_trackers_own_machine(bool trust, string? remote, string expected)
     {
-        await using var tracker = await TrackerServer.StartAsync(Loopback with { TrustIpParameter = trust },
+        // A remote source is simulated through a trusted proxy's X-Forwarded-For (the test itself runs on loopback).
+        await using var tracker = await TrackerServer.StartAsync(Loopback with { TrustIpParameter = trust, TrustProxy = remote is not null },
             cancellationToken: TestContext.Current.CancellationToken);
         using var http = NewHttp();
         var hash = Hash(8);
-        await GetBencodedAsync(http, AnnounceUrl(tracker.HttpAnnounceUrl, hash, "-SH0001-aaaaaaaaaaaa", 7001, 0, "&ip=127.0.0.9"));
+        using (var request = new HttpRequestMessage(HttpMethod.Get, AnnounceUrl(tracker.HttpAnnounceUrl, hash, "-SH0001-aaaaaaaaaaaa", 7001, 0, "&ip=10.9.8.7")))
+        {
+            if (remote is not null) request.Headers.Add("X-Forwarded-For", remote);
+            using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
         var answer = await GetBencodedAsync(http, AnnounceUrl(tracker.HttpAnnounceUrl, hash, "-SH0001-bbbbbbbbbbbb", 7002, 5));
         Assert.Equal(expected, Endpoints(answer.Get<BString>("peers")!.Span, 6).Single().ToIPAddress().ToString());
     }

@@ -14,7 +14,12 @@ namespace Shoal.Tests.Support.Reference;
 public sealed class OpenTrackerProcess : IAsyncDisposable
 {
     private const string WhitelistName = "whitelist.txt";
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // opentracker closes every HTTP connection after one answer: reusing a pooled connection would hit a reset.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero })
+    {
+        Timeout = TimeSpan.FromSeconds(5),
+        DefaultRequestHeaders = { ConnectionClose = true },
+    };
     private readonly ReferenceProcess _process;
     private readonly string _root;
     private readonly SemaphoreSlim _whitelistLock = new(1, 1);

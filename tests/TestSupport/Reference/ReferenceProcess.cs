@@ -12,6 +12,7 @@ public sealed class ReferenceProcess : IAsyncDisposable
 {
     private const int SigTerm = 15;
     private const int SigHup = 1;
+    private const int Esrch = 3;
     private readonly Process _process;
     private Task _exited = Task.CompletedTask;
 
@@ -110,7 +111,8 @@ public sealed class ReferenceProcess : IAsyncDisposable
     private void Signal(int signal)
     {
         if (HasExited) return;
-        if (kill(Id, signal) != 0 && !HasExited)
+        // ESRCH: it exited and was reaped before the exit watcher noticed — nothing left to signal.
+        if (kill(Id, signal) != 0 && !HasExited && Marshal.GetLastPInvokeError() != Esrch)
             throw new InvalidOperationException($"kill({Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 

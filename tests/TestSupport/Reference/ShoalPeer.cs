@@ -42,6 +42,10 @@ public sealed class ShoalPeer : IReferencePeer
     public static Task<ShoalPeer> DownloadAsync(string torrentPath, string targetDirectory, ShoalOptions? options = null, CancellationToken ct = default) =>
         StartAsync(["get", torrentPath, "-o", targetDirectory, "--seed"], options ?? new(), ct);
 
+    /// <summary>`shoal get MAGNET`: metadata from the swarm first, then the data.</summary>
+    public static Task<ShoalPeer> DownloadMagnetAsync(string magnet, string targetDirectory, ShoalOptions? options = null, CancellationToken ct = default) =>
+        StartAsync(["get", magnet, "-o", targetDirectory, "--seed"], options ?? new(), ct);
+
     public Task WaitForCompletionAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
         Waits.UntilAsync(_complete.Task, _process, timeout, cancellationToken, "shoal to hold every piece");
 
@@ -52,7 +56,7 @@ public sealed class ShoalPeer : IReferencePeer
     private static async Task<ShoalPeer> StartAsync(List<string> arguments, ShoalOptions options, CancellationToken ct)
     {
         int port = options.ListenPort != 0 ? options.ListenPort : FreePort.Next();
-        arguments.AddRange(["--port", Invariant(port), "--bind", "127.0.0.1", "--json"]);
+        arguments.AddRange(["--port", Invariant(port), "--bind", "127.0.0.1", "--json", "--no-lsd"]);
         if (options.UploadRateLimit > 0) arguments.AddRange(["--upload-limit", Invariant(options.UploadRateLimit)]);
         if (options.DownloadRateLimit > 0) arguments.AddRange(["--download-limit", Invariant(options.DownloadRateLimit)]);
         if (options.ReannounceEvery is { } every) arguments.AddRange(["--reannounce", Invariant((long)Math.Max(1, every.TotalSeconds))]);
@@ -72,8 +76,7 @@ public sealed class ShoalPeer : IReferencePeer
                 var peer = created;
                 if (peer is null) return;
                 peer.LatestStatus = root;
-                bool done = root.GetProperty("event").GetString() == "complete" ||
-                            root.GetProperty("state").GetString() == "seeding";
+                bool done = Text(root, "event") == "complete" || Text(root, "state") == "seeding";
                 if (done) peer._complete.TrySetResult();
             }
             catch (JsonException) { }
@@ -91,6 +94,9 @@ public sealed class ShoalPeer : IReferencePeer
             throw;
         }
     }
+
+    private static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     /// <summary>The torrent's name (its top-level file or folder), read with Shoal's own parser.</summary>
     private static string ReadName(string torrentPath) => Shoal.Metainfo.Torrent.Load(torrentPath).Info.Name;

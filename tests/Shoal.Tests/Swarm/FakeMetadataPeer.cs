@@ -1,0 +1,142 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Shoal.Metainfo;
+using Shoal.Wire;
+
+namespace Shoal.Tests.Swarm;
+
+/// <summary>
+/// A listening peer that serves metadata the way a test scripts it: it handshakes, advertises ut_metadata with a
+/// chosen metadata_size, and answers each request with whatever <c>respond</c> returns (null: stay silent).
+/// Counts connections and requests so tests can see who was asked and who was dropped.
+/// </summary>
+internal sealed class FakeMetadataPeer : IAsyncDisposable
+{
+    private const byte OurMetadataId = 3;
+
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly InfoHash _infoHash;
+    private readonly int _advertisedSize;
+    private readonly Func<int, IReadOnlyList<byte[]>> _respond;
+    private readonly Task _accepting;
+    private int _connections, _requests, _closedByRemote;
+
+    private FakeMetadataPeer(InfoHash infoHash, int advertisedSize, Func<int, IReadOnlyList<byte[]>> respond)
+    {
+        _infoHash = infoHash;
+        _advertisedSize = advertisedSize;
+        _respond = respond;
+        _listener.Start();
+        _accepting = AcceptLoopAsync();
+    }
+
+    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
+
+    public int Connections => Volatile.Read(ref _connections);
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Connections the other side closed.</summary>
+    public int ClosedByRemote => Volatile.Read(ref _closedByRemote);
+
+    /// <summary>Serves <paramref name="metadata"/> honestly.</summary>
+    public static FakeMetadataPeer Honest(InfoHash infoHash, byte[] metadata) =>
+        new(infoHash, metadata.Length, piece => [Data(piece, metadata)]);
+
+    /// <summary>Advertises <paramref name="advertisedSize"/> and answers each request with <paramref name="respond"/>'s payload.</summary>
+    public static FakeMetadataPeer Scripted(InfoHash infoHash, int advertisedSize, Func<int, byte[]?> respond) =>
+        new(infoHash, advertisedSize, piece => respond(piece) is { } reply ? [reply] : []);
+
+    /// <summary>Answers each request with several messages, in order.</summary>
+    public static FakeMetadataPeer ScriptedMany(InfoHash infoHash, int advertisedSize, Func<int, IReadOnlyList<byte[]>> respond) =>
+        new(infoHash, advertisedSize, respond);
+
+    /// <summary>The honest data message for a piece of <paramref name="metadata"/>.</summary>
+    public static byte[] Data(int piece, byte[] metadata)
+    {
+        int start = piece * MetadataMessage.PieceSize;
+        return MetadataMessage.EncodeData(piece, metadata.Length, metadata.AsSpan(start, MetadataMessage.PieceLength(piece, metadata.Length)));
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var tasks = new List<Task>();
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var socket = await _listener.AcceptSocketAsync(_stop.Token);
+                Interlocked.Increment(ref _connections);
+                tasks.Add(ServeAsync(socket));
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { }
+        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    private async Task ServeAsync(Socket socket)
+    {
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        var ct = _stop.Token;
+        try
+        {
+            var handshake = new byte[Handshake.Length];
+            await stream.ReadExactlyAsync(handshake, ct);
+            new Handshake(_infoHash, PeerId.Generate(), ReservedBits.Shoal).WriteTo(handshake);
+            await stream.WriteAsync(handshake, ct);
+            var ours = new ExtensionHandshake { MetadataSize = _advertisedSize, ClientName = "fake" };
+            ours.Extensions[MetadataMessage.ExtensionName] = OurMetadataId;
+            await SendExtendedAsync(stream, 0, ours.Encode(), ct);
+
+            byte theirId = 0;
+            byte[] pending = [];
+            var chunk = new byte[64 * 1024];
+            while (true)
+            {
+                int n = await stream.ReadAsync(chunk, ct);
+                if (n == 0)
+                {
+                    Interlocked.Increment(ref _closedByRemote);
+                    return;
+                }
+                pending = [.. pending, .. chunk.AsSpan(0, n)];
+                var sequence = new ReadOnlySequence<byte>(pending);
+                while (MessageReader.TryRead(ref sequence, 1 << 20, out var message))
+                {
+                    if (message.Id != MessageId.Extended) continue;
+                    if (message.ExtendedId == 0)
+                    {
+                        theirId = ExtensionHandshake.Parse(message.Payload.ToArray()).Extensions.GetValueOrDefault(MetadataMessage.ExtensionName);
+                        continue;
+                    }
+                    if (message.ExtendedId != OurMetadataId) continue;
+                    if (!MetadataMessage.TryParse(message.Payload.ToArray(), out var request, out _) || request.Type != MetadataMessageType.Request) continue;
+                    Interlocked.Increment(ref _requests);
+                    if (theirId == 0) continue;
+                    foreach (var reply in _respond(request.Piece)) await SendExtendedAsync(stream, theirId, reply, ct);
+                }
+                pending = sequence.ToArray();
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or EndOfStreamException or WireProtocolException)
+        {
+            if (e is IOException or SocketException or EndOfStreamException) Interlocked.Increment(ref _closedByRemote);
+        }
+    }
+
+    private static async Task SendExtendedAsync(Stream stream, byte id, byte[] payload, CancellationToken ct)
+    {
+        var message = new byte[6 + payload.Length];
+        MessageWriter.WriteExtended(message, id, payload);
+        await stream.WriteAsync(message, ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        await _accepting;
+    }
+}

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the reference programs the interop tests and benchmarks compare against (Debian packages).
+# Installs the reference programs the interop tests and benchmarks compare against, and afl++ for the fuzz smoke test
+# (Debian packages).
 # Idempotent and quick when everything is already present. Needs root (or sudo).
 set -euo pipefail
 
-packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine)
+packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++)
 
 missing=()
 for p in "${packages[@]}"; do

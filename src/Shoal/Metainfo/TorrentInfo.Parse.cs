@@ -164,7 +164,9 @@ public sealed partial class TorrentInfo
         {
             if (raw.Path.Count == 0) throw new InvalidTorrentException("a file has an empty path");
             // Padding files are never written, but their names still must not be hostile to tools that list them.
-            foreach (var segment in raw.Path) PathSafety.EnsureSafeSegment(segment, $"{root}/{string.Join('/', raw.Path)}");
+            // The full path is built only for the error: building it per segment was quadratic in the path's depth.
+            foreach (var segment in raw.Path)
+                if (PathSafety.WhyUnsafe(segment) is not null) PathSafety.EnsureSafeSegment(segment, $"{root}/{string.Join('/', raw.Path)}");
             if (!raw.IsPadding) tree.AddFile(root, raw.Path);
             files.Add(new FileEntry(raw.Path, raw.Length, offset, raw.IsPadding));
             if (raw.Length > long.MaxValue - offset) throw new InvalidTorrentException("the files' total length does not fit in 64 bits");

@@ -48,6 +48,26 @@ public class TorrentInfoTests
         Assert.Equal(25_000, info.Files[^1].EndOffset);
     }
 
+    /// <summary>
+    /// Found by fuzz/ (the 'torrent' target's allocation guard): the path safety check built the whole path string for
+    /// every segment, so a path of 2,000 one-letter folders cost ~16 MB and a 300 KB info dictionary of 50 such files
+    /// ~800 MB, quadratic in the path length. Allocation is counted, not timed, so the test is deterministic.
+    /// </summary>
+    [Fact]
+    public void DeepFilePathsAreCheckedInLinearMemory()
+    {
+        var deepPath = string.Join('/', Enumerable.Repeat("a", 2040).Append("f"));
+        var bytes = MultiFileInfo("deep", (deepPath, 100)).Encode();
+        TorrentInfo.Parse(bytes); // warm up: first-call costs are not what is measured
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var info = TorrentInfo.Parse(bytes);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(2041, info.Files[0].PathSegments.Count);
+        Assert.True(allocated < 2_000_000, $"parsing a {bytes.Length}-byte info dictionary allocated {allocated:N0} bytes");
+    }
+
     [Fact]
     public void InfoHashIsTheSha1OfTheBytesAsGiven()
     {

@@ -5,44 +5,58 @@ namespace Shoal.Swarm;
 
 /// <summary>
 /// Hashes completed pieces on worker threads (never on a connection's receive loop), then writes the ones
-/// that verified. Nothing unverified ever reaches the disk. The queue holds at most the picker's in-flight
-/// pieces, so it is bounded by the same memory budget.
+/// that verified. Nothing unverified ever reaches the disk. The queues hold at most the picker's in-flight
+/// pieces, so they are bounded by the same memory budget.
 /// </summary>
+/// <remarks>
+/// Hashing runs on several workers, writing on one: buffered writes to the same file take the inode's lock, and
+/// two writers at once only spin on it (measured: a seventh of a leecher's CPU on a 2-core machine).
+/// </remarks>
 internal sealed class PieceVerifier
 {
     private readonly TorrentSession _session;
-    private readonly Channel<PieceDownload> _queue = Channel.CreateUnbounded<PieceDownload>(new UnboundedChannelOptions { SingleWriter = false });
-    private readonly Task[] _workers;
+    private readonly Channel<PieceDownload> _toHash = Channel.CreateUnbounded<PieceDownload>(new UnboundedChannelOptions { SingleWriter = false });
+    private readonly Channel<PieceDownload> _toWrite = Channel.CreateUnbounded<PieceDownload>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task[] _hashers;
+    private readonly Task _writer;
 
     public PieceVerifier(TorrentSession session, int workers)
     {
         _session = session;
-        _workers = new Task[workers];
-        for (int i = 0; i < workers; i++) _workers[i] = Task.Run(WorkAsync);
+        _hashers = new Task[workers];
+        for (int i = 0; i < workers; i++) _hashers[i] = Task.Run(HashAsync);
+        _writer = Task.Run(WriteAsync);
     }
 
-    public void Enqueue(PieceDownload download) => _queue.Writer.TryWrite(download);
+    public void Enqueue(PieceDownload download) => _toHash.Writer.TryWrite(download);
 
     /// <summary>Finishes the pieces already queued, then stops the workers.</summary>
-    public Task CompleteAsync()
+    public async Task CompleteAsync()
     {
-        _queue.Writer.TryComplete();
-        return Task.WhenAll(_workers);
+        _toHash.Writer.TryComplete();
+        await Task.WhenAll(_hashers).ConfigureAwait(false);
+        _toWrite.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
     }
 
-    private async Task WorkAsync()
+    private async Task HashAsync()
     {
-        await foreach (var download in _queue.Reader.ReadAllAsync().ConfigureAwait(false))
+        await foreach (var download in _toHash.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            var data = download.Buffer.AsMemory(0, download.Size);
-            if (!PieceHasher.Verify(_session.Info, download.Index, data.Span))
-            {
+            if (PieceHasher.Verify(_session.Info, download.Index, download.Buffer.AsSpan(0, download.Size)))
+                _toWrite.Writer.TryWrite(download);
+            else
                 _session.OnPieceFailed(download);
-                continue;
-            }
+        }
+    }
+
+    private async Task WriteAsync()
+    {
+        await foreach (var download in _toWrite.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
             try
             {
-                await _session.Storage.WritePieceAsync(download.Index, data, CancellationToken.None).ConfigureAwait(false);
+                await _session.Storage.WritePieceAsync(download.Index, download.Buffer.AsMemory(0, download.Size), CancellationToken.None).ConfigureAwait(false);
                 await _session.Storage.MarkVerifiedAsync(download.Index, CancellationToken.None).ConfigureAwait(false);
                 _session.OnPieceVerified(download.Index);
             }

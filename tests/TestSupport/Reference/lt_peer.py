@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -160,13 +161,17 @@ class Peer:
         parent = os.getppid()
         next_status = 0.0
         next_reannounce = time.monotonic() + self.args.reannounce_every if self.args.reannounce_every > 0 else None
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         while True:
             self.session.wait_for_alert(50)
             for alert in self.session.pop_alerts():
                 self.on_alert(alert)
+            if stop.is_set():
+                return self.flush_and_stop()
             while not commands.empty():
                 if not self.on_command(commands.get()):
-                    return 0
+                    return self.flush_and_stop()
             now = time.monotonic()
             if next_reannounce is not None and now >= next_reannounce:
                 self.handle.force_reannounce(0, -1, lt.reannounce_flags_t.ignore_min_interval)
@@ -178,6 +183,17 @@ class Peer:
                 self.check_finished(s)
             if os.getppid() != parent:  # the driver died: never outlive it
                 return 0
+
+    def flush_and_stop(self):
+        # libtorrent reports a piece (and the torrent) finished once it is hashed, possibly before its blocks have left
+        # the store buffer for the file: flush them before exiting, or whoever reads the file next may miss them.
+        self.handle.flush_cache()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            self.session.wait_for_alert(100)
+            if any(isinstance(a, lt.cache_flushed_alert) for a in self.session.pop_alerts()):
+                break
+        return 0
 
     def check_finished(self, s):
         if self.finished_sent or not self.metadata_sent:

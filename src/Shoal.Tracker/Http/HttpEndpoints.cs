@@ -69,14 +69,7 @@ internal sealed class HttpEndpoints
 
     private void Announce(HttpContext context, ArrayBufferWriter<byte> buffer)
     {
-        var source = ClientAddress(context, _core.Options);
-        Span<byte> sourceBytes = stackalloc byte[16];
-        source.TryWriteBytes(sourceBytes, out int sourceLength);
-        if (!_core.Admit(sourceBytes[..sourceLength]))
-        {
-            BencodedAnswers.WriteFailure(buffer, "rate limit exceeded, slow down");
-            return;
-        }
+        if (!Admitted(context, buffer, out var source)) return;
         var error = AnnounceQuery.TryParse(context.Request.QueryString.Value, out var query);
         if (error is not null)
         {
@@ -108,16 +101,20 @@ internal sealed class HttpEndpoints
         }
     }
 
-    private void Scrape(HttpContext context, ArrayBufferWriter<byte> buffer)
+    /// <summary>The per-address rate limit; a refused request gets its failure answer here.</summary>
+    private bool Admitted(HttpContext context, ArrayBufferWriter<byte> buffer, out IPAddress source)
     {
-        var source = ClientAddress(context, _core.Options);
+        source = ClientAddress(context, _core.Options);
         Span<byte> sourceBytes = stackalloc byte[16];
         source.TryWriteBytes(sourceBytes, out int sourceLength);
-        if (!_core.Admit(sourceBytes[..sourceLength]))
-        {
-            BencodedAnswers.WriteFailure(buffer, "rate limit exceeded, slow down");
-            return;
-        }
+        if (_core.Admit(sourceBytes[..sourceLength])) return true;
+        BencodedAnswers.WriteFailure(buffer, "rate limit exceeded, slow down");
+        return false;
+    }
+
+    private void Scrape(HttpContext context, ArrayBufferWriter<byte> buffer)
+    {
+        if (!Admitted(context, buffer, out _)) return;
         var hashes = new List<InfoHash>();
         var error = ScrapeQuery.TryParse(context.Request.QueryString.Value, hashes);
         if (error is not null)

@@ -15,30 +15,13 @@ public sealed class SqliteCatalogueStore : ICatalogueStore
 
     private SqliteCatalogueStore(SqliteConnection connection) => _connection = connection;
 
-    public static async Task<SqliteCatalogueStore> OpenAsync(string path, CancellationToken cancellationToken)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null && !Directory.Exists(directory)) throw new DirectoryNotFoundException($"no such directory for --db: {directory}");
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = 30 }.ToString());
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = NORMAL;
-                CREATE TABLE IF NOT EXISTS catalogue (
-                    info_hash BLOB PRIMARY KEY, torrent BLOB NOT NULL, published INTEGER NOT NULL, last_seeded INTEGER NOT NULL);
-                """;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        return new SqliteCatalogueStore(connection);
-    }
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS catalogue (
+            info_hash BLOB PRIMARY KEY, torrent BLOB NOT NULL, published INTEGER NOT NULL, last_seeded INTEGER NOT NULL);
+        """;
+
+    public static async Task<SqliteCatalogueStore> OpenAsync(string path, CancellationToken cancellationToken) =>
+        new(await SqliteDatabase.OpenAsync(path, Schema, cancellationToken).ConfigureAwait(false));
 
     public async Task<IReadOnlyList<StoredCatalogueEntry>> LoadAsync(CancellationToken cancellationToken)
     {

@@ -17,34 +17,17 @@ public sealed class SqliteSwarmStore : ISwarmStore
 
     private SqliteSwarmStore(SqliteConnection connection) => _connection = connection;
 
-    public static async Task<SqliteSwarmStore> OpenAsync(string path, CancellationToken cancellationToken)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null && !Directory.Exists(directory)) throw new DirectoryNotFoundException($"no such directory for --db: {directory}");
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var command = connection.CreateCommand();
-            command.CommandText = """
-                PRAGMA journal_mode = WAL;
-                PRAGMA synchronous = NORMAL;
-                CREATE TABLE IF NOT EXISTS torrents (
-                    info_hash BLOB PRIMARY KEY, downloaded INTEGER NOT NULL, name TEXT) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS peers (
-                    info_hash BLOB NOT NULL, peer_id BLOB NOT NULL, endpoint BLOB NOT NULL,
-                    seeder INTEGER NOT NULL, last_seen INTEGER NOT NULL,
-                    PRIMARY KEY (info_hash, peer_id, endpoint)) WITHOUT ROWID;
-                """;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        return new SqliteSwarmStore(connection);
-    }
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS torrents (
+            info_hash BLOB PRIMARY KEY, downloaded INTEGER NOT NULL, name TEXT) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS peers (
+            info_hash BLOB NOT NULL, peer_id BLOB NOT NULL, endpoint BLOB NOT NULL,
+            seeder INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+            PRIMARY KEY (info_hash, peer_id, endpoint)) WITHOUT ROWID;
+        """;
+
+    public static async Task<SqliteSwarmStore> OpenAsync(string path, CancellationToken cancellationToken) =>
+        new(await SqliteDatabase.OpenAsync(path, Schema, cancellationToken).ConfigureAwait(false));
 
     public async Task<IReadOnlyList<SwarmSnapshot>> LoadAsync(CancellationToken cancellationToken)
     {

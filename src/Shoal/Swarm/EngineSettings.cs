@@ -30,8 +30,11 @@ public sealed record EngineSettings
     /// <summary>Bytes per second, 0 = unlimited.</summary>
     public long DownloadRateLimit { get; init; }
 
-    /// <summary>Bound on memory held by piece buffers being downloaded or verified, per torrent.</summary>
-    public long MaxInFlightPieceBytes { get; init; } = 32L * 1024 * 1024;
+    /// <summary>
+    /// Bound on memory held by piece buffers being downloaded or verified, per torrent. 16 MiB is ~20 ms of a loopback
+    /// transfer at full speed: measured as fast as 32 MiB, with ~10 MB less peak RSS.
+    /// </summary>
+    public long MaxInFlightPieceBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>Most requests we keep outstanding to one peer (further bounded by the peer's advertised reqq).</summary>
     public int MaxRequestsPerPeer { get; init; } = 500;

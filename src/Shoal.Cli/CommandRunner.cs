@@ -10,7 +10,7 @@ namespace Shoal.Cli;
 /// <summary>Runs the parsed command and turns every failure into one clear line and a documented exit code.</summary>
 internal static class CommandRunner
 {
-    public static async Task<int> InvokeAsync(RootCommand root, string[] args)
+    public static async Task<int> InvokeAsync(Command root, string[] args)
     {
         var parse = root.Parse(args);
         if (parse.Action is ParseErrorAction)
@@ -43,9 +43,9 @@ internal static class CommandRunner
     private static string CommandPath(CommandResult command)
     {
         var names = new List<string>();
-        for (SymbolResult? result = command; result is CommandResult { Command: not RootCommand } named; result = named.Parent)
+        for (SymbolResult? result = command; result is CommandResult named; result = named.Parent)
             names.Insert(0, named.Command.Name);
-        return string.Join(' ', ["shoal", .. names]);
+        return string.Join(' ', names);
     }
 
     public static void WriteError(string message)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Shoal.Metainfo;
 using Shoal.Tests.Support;
 using Shoal.Tests.Support.Reference;
 
@@ -19,10 +20,7 @@ public sealed class LsdNetnsTests
     {
         using var lab = RequireLab();
         using var dir = new TempDirectory("lsd");
-        var content = dir.WriteRandomFile("seed/payload.bin", 2 * 1024 * 1024 + 99, seed: 8);
-        var info = TorrentFiles.ForFile(content, pieceLength: 32 * 1024);
-        var infoFile = dir.Combine("payload.info");
-        await File.WriteAllBytesAsync(infoFile, info.RawInfo.ToArray(), Ct);
+        var (content, info, infoFile) = await SharedFileAsync(dir, 2 * 1024 * 1024 + 99, seed: 8, pieceLength: 32 * 1024);
 
         // The seeder announces when it starts; the leecher, started after, announces too and the seeder dials it.
         await using var seeder = await PeerProcess.StartAsync(lab, 0, ["seed", "--info", infoFile, "--dir", dir.Combine("seed")]);
@@ -40,10 +38,7 @@ public sealed class LsdNetnsTests
     {
         using var lab = RequireLab();
         using var dir = new TempDirectory("lsd-magnet");
-        var content = dir.WriteRandomFile("seed/payload.bin", 1024 * 1024 + 5, seed: 9);
-        var info = TorrentFiles.ForFile(content, pieceLength: 16 * 1024);
-        var infoFile = dir.Combine("payload.info");
-        await File.WriteAllBytesAsync(infoFile, info.RawInfo.ToArray(), Ct);
+        var (content, info, infoFile) = await SharedFileAsync(dir, 1024 * 1024 + 5, seed: 9, pieceLength: 16 * 1024);
 
         // The magnet leecher listens first; the seeder's first announce tells it where to fetch the metadata from.
         await using var leecher = await PeerProcess.StartAsync(lab, 1, ["get", "--info-hash", info.InfoHash.ToHex(), "--dir", dir.Combine("leech")]);
@@ -61,10 +56,7 @@ public sealed class LsdNetnsTests
     {
         using var lab = RequireLab();
         using var dir = new TempDirectory("lsd-magnet-in");
-        var content = dir.WriteRandomFile("seed/payload.bin", 1024 * 1024 + 7, seed: 10);
-        var info = TorrentFiles.ForFile(content, pieceLength: 16 * 1024);
-        var infoFile = dir.Combine("payload.info");
-        await File.WriteAllBytesAsync(infoFile, info.RawInfo.ToArray(), Ct);
+        var (content, info, infoFile) = await SharedFileAsync(dir, 1024 * 1024 + 7, seed: 10, pieceLength: 16 * 1024);
 
         // The seeder is up first, so its announce goes unheard; the magnet leecher's announce reaches it and it dials in.
         await using var seeder = await PeerProcess.StartAsync(lab, 0, ["seed", "--info", infoFile, "--dir", dir.Combine("seed")]);
@@ -75,6 +67,16 @@ public sealed class LsdNetnsTests
         var differences = ContentComparison.Differences(content, dir.Combine("leech", "payload.bin"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}\n{seeder.Describe()}");
         Assert.Contains(seeder.Lines, l => l.Contains("\"lsd_peer\"") && l.Contains($"{lab.AddressOf(1)}:"));
+    }
+
+    /// <summary>The seeder's file (seed/payload.bin) and its info dictionary, written where both peers read it.</summary>
+    private static async Task<(string Content, TorrentInfo Info, string InfoFile)> SharedFileAsync(TempDirectory dir, int size, int seed, int pieceLength)
+    {
+        var content = dir.WriteRandomFile("seed/payload.bin", size, seed: seed);
+        var info = TorrentFiles.ForFile(content, pieceLength);
+        var infoFile = dir.Combine("payload.info");
+        await File.WriteAllBytesAsync(infoFile, info.RawInfo.ToArray(), Ct);
+        return (content, info, infoFile);
     }
 
     private static NetnsLab RequireLab()

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using Shoal.Bencoding;
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.EndToEnd.Tests.Discovery;
 
@@ -31,10 +31,7 @@ internal static class TorrentFiles
     public static TorrentInfo ForFile(string path, int pieceLength)
     {
         var data = File.ReadAllBytes(path);
-        int pieces = (data.Length + pieceLength - 1) / pieceLength;
-        var hashes = new byte[pieces * 20];
-        for (int p = 0; p < pieces; p++)
-            SHA1.HashData(data.AsSpan(p * pieceLength, Math.Min(pieceLength, data.Length - p * pieceLength)), hashes.AsSpan(p * 20));
+        var hashes = PieceHasher.HashPieces(data, pieceLength);
         var name = Path.GetFileName(path);
         return TorrentInfo.Create(name, pieceLength, hashes, [([name], data.Length, false)], multiFile: false);
     }

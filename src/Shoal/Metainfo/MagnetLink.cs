@@ -66,7 +66,9 @@ public sealed class MagnetLink
     public static MagnetLink FromTorrent(Torrent torrent)
     {
         ArgumentNullException.ThrowIfNull(torrent);
-        return new MagnetLink(torrent.InfoHashes, torrent.Info.Name, torrent.Trackers, exactLength: torrent.Info.TotalLength);
+        // 'xl' is the size of the content: padding files are zeros no one downloads.
+        long size = torrent.Info.Files.Where(f => !f.IsPadding).Sum(f => f.Length);
+        return new MagnetLink(torrent.InfoHashes, torrent.Info.Name, torrent.Trackers, exactLength: size);
     }
 
     public override string ToString()

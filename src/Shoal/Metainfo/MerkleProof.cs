@@ -120,8 +120,9 @@ public static class MerkleProof
         return height == expectedHeight && ancestor.SequenceEqual(expected);
     }
 
+    /// <summary>A node from the window when it lies under the window's root, else from the tree.</summary>
     private static ReadOnlySpan<byte> NodeAt(MerkleTree tree, MerkleTree? window, long windowIndex, int height, long index) =>
-        window is not null && height <= window.Height
+        window is not null && height <= window.Height && index >> (window.Height - height) == windowIndex
             ? window.Node(height, index - (windowIndex << (window.Height - height)))
             : tree.Node(height, index);
 }

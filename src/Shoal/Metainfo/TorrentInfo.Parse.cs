@@ -35,6 +35,7 @@ public sealed partial class TorrentInfo
 
     private static TorrentInfo ParseCore(ReadOnlyMemory<byte> encodedInfo)
     {
+        CheckMetaVersion(encodedInfo.Span);
         // Deep enough for a v2 file tree (one dictionary per path component); deeper nesting is refused.
         var reader = new BencodeReader(encodedInfo.Span, BencodeReader.MaxDepth);
         if (reader.Peek() != BencodeTokenType.DictionaryStart) throw new InvalidTorrentException("info is not a dictionary");
@@ -43,7 +44,7 @@ public sealed partial class TorrentInfo
         string? name = null, nameUtf8 = null;
         long? pieceLength = null, singleLength = null, metaVersion = null;
         ReadOnlyMemory<byte> pieces = default;
-        bool hasPieces = false, isPrivate = false, metaVersionIsInteger = true;
+        bool hasPieces = false, isPrivate = false;
         List<RawFile>? rawFiles = null;
         List<FileTreeReader.TreeFile>? tree = null;
 
@@ -64,20 +65,12 @@ public sealed partial class TorrentInfo
                 hasPieces = true;
             }
             else if (key.SequenceEqual("files"u8)) rawFiles = ReadFiles(ref reader);
-            else if (key.SequenceEqual("meta version"u8))
-            {
-                metaVersionIsInteger = reader.Peek() == BencodeTokenType.Integer;
-                metaVersion = metaVersionIsInteger ? reader.ReadInteger() : SkipToNull(ref reader);
-            }
+            else if (key.SequenceEqual("meta version"u8)) metaVersion = reader.ReadInteger(); // checked by CheckMetaVersion
             else if (key.SequenceEqual("file tree"u8)) tree = FileTreeReader.Read(ref reader, encodedInfo);
             else reader.SkipValue();
         }
         reader.EnsureEnd();
 
-        // BEP 52: the version is checked before anything else, so a newer format is named as such.
-        if (!metaVersionIsInteger) throw new InvalidTorrentException("'meta version' is not an integer");
-        if (metaVersion > 2) throw new InvalidTorrentException($"this torrent uses meta version {metaVersion}, newer than Shoal understands (2)");
-        if (metaVersion is { } version && version != 2) throw new InvalidTorrentException($"'meta version' {version} is not defined (1 never was; BEP 52 is 2)");
         bool v2 = metaVersion == 2;
 
         name = nameUtf8 ?? name ?? throw new InvalidTorrentException("info dictionary has no 'name'");
@@ -237,10 +230,28 @@ public sealed partial class TorrentInfo
         return Encoding.UTF8.GetString(reader.ReadString());
     }
 
-    private static long? SkipToNull(ref BencodeReader reader)
+    /// <summary>
+    /// BEP 52: the version is checked before anything else, so a torrent of a newer format is named as such rather
+    /// than refused for whatever else changed in it. Only 'meta version' 2 is defined (1 never was).
+    /// </summary>
+    private static void CheckMetaVersion(ReadOnlySpan<byte> encodedInfo)
     {
-        reader.SkipValue();
-        return null;
+        var reader = new BencodeReader(encodedInfo, BencodeReader.MaxDepth);
+        if (reader.Peek() != BencodeTokenType.DictionaryStart) return; // reported by the main pass
+        reader.ReadDictionaryStart();
+        while (!reader.TryReadEnd())
+        {
+            if (!reader.ReadString().SequenceEqual("meta version"u8))
+            {
+                reader.SkipValue();
+                continue;
+            }
+            if (reader.Peek() != BencodeTokenType.Integer) throw new InvalidTorrentException("'meta version' is not an integer");
+            long version = reader.ReadInteger();
+            if (version > 2) throw new InvalidTorrentException($"this torrent uses meta version {version}, newer than Shoal understands (2)");
+            if (version != 2) throw new InvalidTorrentException($"'meta version' {version} is not defined (BEP 52 is version 2)");
+            return;
+        }
     }
 
     private static bool SkipFalse(ref BencodeReader reader)

@@ -129,7 +129,7 @@ public class CreateAndInfoCommandTests
         AssertOneLineError(Shoal(dir.Path, "info", "html.torrent"), InvalidInput, "does not start with a bencoded dictionary");
         AssertOneLineError(Shoal(dir.Path, "info", "evil.torrent"), InvalidInput, "unsafe path 'innocent/../evil.sh'");
         AssertOneLineError(Shoal(dir.Path, "info", "magnet:?xt=urn:btih:1234"), InvalidInput, "invalid magnet link: 'xt=urn:btih:1234' is not an info-hash");
-        AssertOneLineError(Shoal(dir.Path, "info", "magnet:?dn=x"), InvalidInput, "has no 'xt=urn:btih:' info-hash");
+        AssertOneLineError(Shoal(dir.Path, "info", "magnet:?dn=x"), InvalidInput, "has no 'xt=urn:btih:' (v1) or 'xt=urn:btmh:' (v2) info-hash");
         AssertOneLineError(Shoal(dir.Path, "info", "c12fe1c06bba254a9dc9f519b335aa7c1367a88a"), UsageError, "looks like an info-hash");
     }
 

@@ -42,10 +42,11 @@ public sealed class MerkleHashStore
             var file = info.Files[i];
             if (file.IsPadding || file.Length == 0) continue;
             var state = new FileState(i, file, info.PieceLength);
+            var key = RootKey.Of(file.PiecesRoot.Span);
+            if (!_byRoot.TryGetValue(key, out var same)) _byRoot.Add(key, same = []);
             if (file.Length > info.PieceLength && layers?.ForFile(i) is { IsEmpty: false } layer)
-                state.Tree = MerkleTree.Build(layer.Span, _pieceHeight, state.Height);
+                state.Tree = same.Count > 0 && same[0].Tree is { } shared ? shared : MerkleTree.Build(layer.Span, _pieceHeight, state.Height); // identical files share one tree
             files.Add(state);
-            if (!_byRoot.TryGetValue(RootKey.Of(file.PiecesRoot.Span), out var same)) _byRoot.Add(RootKey.Of(file.PiecesRoot.Span), same = []);
             same.Add(state);
         }
         _files = [.. files];

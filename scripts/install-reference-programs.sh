@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs the reference programs the interop tests and benchmarks compare against, and afl++ for the fuzz smoke test
+# Installs the reference programs the interop tests and benchmarks compare against (nginx as a web seed), and afl++ for the fuzz smoke test
 # (Debian packages).
 # Idempotent and quick when everything is already present. Needs root (or sudo).
 set -euo pipefail
 
-packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++)
+packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ nginx)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -19,3 +19,7 @@ fi
 echo "reference programs: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# nginx is a web seed the tests start themselves on a loopback port; the package's own service on port 80 is not wanted.
+if command -v systemctl >/dev/null && systemctl is-enabled nginx >/dev/null 2>&1; then
+  $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
+fi

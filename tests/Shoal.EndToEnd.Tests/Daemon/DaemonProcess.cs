@@ -32,9 +32,9 @@ internal sealed partial class DaemonProcess : IAsyncDisposable
     /// <summary>HOST:PORT as transmission-remote takes it.</summary>
     public string Address => $"{RpcUrl.Host}:{RpcUrl.Port}";
 
-    public static async Task<DaemonProcess> StartAsync(string stateDir, string downloadDir, int rpcPort = 0, params string[] extra)
+    public static async Task<DaemonProcess> StartAsync(string stateDir, string downloadDir, int rpcPort = 0, int peerPort = 0, params string[] extra)
     {
-        var process = ShoalProcess.Start("daemon", ["daemon", "--rpc-port", ShoalProcess.Invariant(rpcPort), "--port", "0", "--bind", "127.0.0.1",
+        var process = ShoalProcess.Start("daemon", ["daemon", "--rpc-port", ShoalProcess.Invariant(rpcPort), "--port", ShoalProcess.Invariant(peerPort), "--bind", "127.0.0.1",
             "--state-dir", stateDir, "--download-dir", downloadDir, "--no-lsd", .. extra]);
         try
         {

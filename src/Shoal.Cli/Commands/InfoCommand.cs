@@ -26,7 +26,16 @@ internal static class InfoCommand
             if (!File.Exists(text) && !Directory.Exists(text) && RemoteOptions.IsTorrentId(text))
             {
                 using var client = RemoteOptions.Connect(parse, url);
-                return await RemoteInfo.ShowAsync(client, text, asJson, ct);
+                try
+                {
+                    return await RemoteInfo.ShowAsync(client, text, asJson, ct);
+                }
+                catch (Daemon.Remote.RpcUnreachableException)
+                {
+                    string magnet = InfoHash.TryParse(text, out _) ? $"; for a magnet link, pass magnet:?xt=urn:btih:{text}" : "";
+                    throw new UserErrorException($"'{text}' is not a file, and no daemon answers at {client.Url} to look it up (start one with: shoal daemon){magnet}",
+                        ExitCodes.NetworkError);
+                }
             }
             if (text.TrimStart().StartsWith("magnet:", StringComparison.OrdinalIgnoreCase))
             {

@@ -2,9 +2,10 @@
 # Installs the reference programs the interop tests and benchmarks compare against (nginx as a web seed), and afl++ for the fuzz smoke test
 # (Debian packages).
 # Idempotent and quick when everything is already present. Needs root (or sudo).
+# Extra Debian packages may be named as arguments (scripts/install-bench-programs.sh adds the daemons it compares).
 set -euo pipefail
 
-packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ nginx)
+packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ nginx "$@")
 
 missing=()
 for p in "${packages[@]}"; do

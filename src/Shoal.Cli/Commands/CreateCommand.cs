@@ -74,6 +74,8 @@ internal static class CreateCommand
             long pieces = builder.Format == TorrentFormat.V1
                 ? (content.TotalLength - 1) / pieceLength + 1
                 : content.Files.Sum(f => (f.Length + pieceLength - 1) / pieceLength); // v2: every file starts a piece
+            if (builder.Format != TorrentFormat.V1 && pieces > TorrentInfo.MaxPieceCount)
+                throw new UserErrorException($"{pieces:N0} pieces of {ByteSize.Format(pieceLength)} are more than a v2 torrent may have ({TorrentInfo.MaxPieceCount:N0}); choose a larger --piece-size");
             string format = builder.Format switch { TorrentFormat.V2 => " (v2)", TorrentFormat.Hybrid => " (hybrid v1+v2)", _ => "" };
             string summary = $"{TerminalText.Safe(content.Name)}{format}: {content.Files.Count:N0} file{(content.Files.Count == 1 ? "" : "s")}, " +
                 $"{ByteSize.Format(content.TotalLength)} in {pieces:N0} pieces of {ByteSize.Format(pieceLength)}";

@@ -22,6 +22,7 @@ SHOAL="src/Shoal.Cli/bin/Release/net10.0/Shoal.Cli.dll"
 
 WORK=$(mktemp -d /tmp/shoal-create-v2-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+. bench/timing.sh
 DATA="$WORK/data.bin"
 echo "writing ${SIZE_MIB} MiB of random data to $DATA ..."
 head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom > "$DATA"
@@ -37,12 +38,6 @@ lt.set_piece_hashes(ct, os.path.dirname(os.path.abspath(source)))
 open(output, "wb").write(lt.bencode(ct.generate()))
 PYEOF
 
-run() {
-  local name=$1; shift
-  rm -f "$WORK/$name.torrent"
-  /usr/bin/time -f "%e %M %U %S" -o "$WORK/$name.time" "$@" >"$WORK/$name.log" 2>&1 || { cat "$WORK/$name.log" >&2; exit 1; }
-  awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$WORK/$name.time"
-}
 shoal()      { run shoal dotnet "$SHOAL" create "$DATA" "--$FORMAT" --piece-size "$PIECE" -o "$WORK/shoal.torrent" --force; }
 libtorrent() { run libtorrent "$PY" "$WORK/lt_create.py" "$DATA" "$WORK/libtorrent.torrent" "$PIECE" "$FORMAT"; }
 
@@ -54,7 +49,6 @@ for i in $(seq 1 "$RUNS"); do
   read -r s kb cpu < <(libtorrent); lt_s+=("$s");    lt_kb+=("$kb");    lt_cpu+=("$cpu");    echo "run $i  libtorrent  ${s} s  (cpu ${cpu} s)  $((kb / 1024)) MiB"
 done
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 v2_of() { dotnet "$SHOAL" info "$1" --json | sed -n 's/.*"infoHashV2": "\([0-9a-f]*\)".*/\1/p'; }
 same=$([ "$(v2_of "$WORK/shoal.torrent")" = "$(v2_of "$WORK/libtorrent.torrent")" ] && echo yes || echo NO)
 

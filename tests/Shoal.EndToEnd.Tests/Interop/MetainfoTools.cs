@@ -66,9 +66,10 @@ internal static class MetainfoTools
 
     /// <summary>
     /// Adds a torrent to a loopback-only libtorrent session with its data already in place and waits for the
-    /// recheck: every piece libtorrent verifies against the .torrent's hashes counts. Returns (have, total).
+    /// recheck: every piece libtorrent verifies against the .torrent's hashes (SHA-1 pieces and/or merkle roots and
+    /// piece layers) counts. Returns (have, total, the v1 info-hash libtorrent computed, null for a v2-only torrent).
     /// </summary>
-    public static (int Have, int Total, string InfoHash) LibtorrentRecheck(TempDirectory dir, string torrentPath, string savePath)
+    public static (int Have, int Total, string? InfoHash) LibtorrentRecheck(TempDirectory dir, string torrentPath, string savePath)
     {
         var result = Libtorrent(dir, """
             import json, sys, time
@@ -89,9 +90,10 @@ internal static class MetainfoTools
             while time.time() < deadline and not h.status().is_seeding:
                 time.sleep(0.05)
             st = h.status()
-            print(json.dumps({"have": st.num_pieces, "total": ti.num_pieces(), "infoHash": str(ti.info_hashes().v1)}))
+            hashes = ti.info_hashes()
+            print(json.dumps({"have": st.num_pieces, "total": ti.num_pieces(), "infoHash": str(hashes.v1) if hashes.has_v1() else None}))
             """, torrentPath, savePath, FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return (result.GetProperty("have").GetInt32(), result.GetProperty("total").GetInt32(), result.GetProperty("infoHash").GetString()!);
+        return (result.GetProperty("have").GetInt32(), result.GetProperty("total").GetInt32(), result.GetProperty("infoHash").GetString());
     }
 
     /// <summary>
@@ -128,34 +130,6 @@ internal static class MetainfoTools
         print(json.dumps({"v1": str(h.v1) if h.has_v1() else None, "v2": str(h.v2) if h.has_v2() else None,
                           "pieces": ti.num_pieces(), "files": files}))
         """, torrentPath);
-
-    /// <summary>
-    /// As <see cref="LibtorrentRecheck"/> for any torrent: libtorrent checks the data in place against the .torrent's
-    /// hashes (SHA-1 pieces and/or merkle roots and piece layers); returns the pieces it found good, and the total.
-    /// </summary>
-    public static (int Have, int Total) LibtorrentRecheckAny(TempDirectory dir, string torrentPath, string savePath)
-    {
-        var result = Libtorrent(dir, """
-            import json, sys, time
-            import libtorrent as lt
-            torrent, save, port = sys.argv[1], sys.argv[2], sys.argv[3]
-            s = lt.session({"listen_interfaces": "127.0.0.1:" + port, "enable_dht": False, "dht_bootstrap_nodes": "",
-                            "enable_lsd": False, "enable_upnp": False, "enable_natpmp": False,
-                            "enable_outgoing_utp": False, "enable_incoming_utp": False, "stop_tracker_timeout": 1})
-            ti = lt.torrent_info(torrent)
-            p = lt.add_torrent_params()
-            p.ti = ti
-            p.save_path = save
-            p.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd | lt.torrent_flags.disable_pex
-            p.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
-            h = s.add_torrent(p)
-            deadline = time.time() + 30
-            while time.time() < deadline and not h.status().is_seeding:
-                time.sleep(0.05)
-            print(json.dumps({"have": h.status().num_pieces, "total": ti.num_pieces()}))
-            """, torrentPath, savePath, FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return (result.GetProperty("have").GetInt32(), result.GetProperty("total").GetInt32());
-    }
 
     private static int Log2(int pieceLength) => System.Numerics.BitOperations.Log2((uint)pieceLength);
 }

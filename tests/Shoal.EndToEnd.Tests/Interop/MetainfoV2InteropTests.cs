@@ -92,7 +92,8 @@ public class MetainfoV2InteropTests
         var path = dir.Combine("shoal.torrent");
         torrent.Save(path);
 
-        var (have, total) = MetainfoTools.LibtorrentRecheckAny(dir, path, dir.Path);
+        var (have, total, v1) = MetainfoTools.LibtorrentRecheck(dir, path, dir.Path);
+        Assert.Equal(torrent.InfoHashes.V1?.ToHex(), v1);
         Assert.Equal(torrent.Info.PieceCount, total);
         Assert.Equal(total, have);
     }

@@ -23,14 +23,16 @@ public interface ITorrentHost
     /// <summary>Adds a torrent, or returns the one already there with the same info-hash (<see cref="AddResult.Duplicate"/>).</summary>
     Task<AddResult> AddAsync(AddRequest request, CancellationToken ct);
 
+    /// <summary>Removes it at once; its data (when asked) is deleted once it has stopped, in the background.</summary>
     Task RemoveAsync(IHostedTorrent torrent, bool deleteData);
 
     /// <summary>Starts it (queued if the queue is full, unless <paramref name="bypassQueue"/>).</summary>
     Task StartAsync(IHostedTorrent torrent, bool bypassQueue);
 
+    /// <summary>Stops it at once (its stop announce finishes in the background).</summary>
     Task StopAsync(IHostedTorrent torrent);
 
-    /// <summary>Hashes all its data again (a running torrent stops for the check and goes on afterwards).</summary>
+    /// <summary>Queues a check of all its data (a running torrent stops for the check and goes on afterwards).</summary>
     Task VerifyAsync(IHostedTorrent torrent);
 
     void Reannounce(IHostedTorrent torrent);

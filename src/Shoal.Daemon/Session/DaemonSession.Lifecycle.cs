@@ -27,16 +27,46 @@ public sealed partial class DaemonSession
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(IHostedTorrent torrent)
+    /// <summary>Marks it stopped at once; the engine stops in the background (a stop announce may take seconds).</summary>
+    public Task StopAsync(IHostedTorrent torrent)
     {
         var t = Of(torrent);
-        await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
-        PlanQueue();
+        lock (_sync)
+        {
+            t.Paused = true;
+            t.BypassQueue = false;
+            t.Touch(Time.GetUtcNow());
+        }
+        RunInBackground(async () =>
+        {
+            await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
+            PlanQueue();
+        }, $"stopping {t.Name}");
+        return Task.CompletedTask;
     }
 
-    public async Task VerifyAsync(IHostedTorrent torrent)
+    /// <summary>Queues a full check in the background; its progress shows in the torrent's status.</summary>
+    public Task VerifyAsync(IHostedTorrent torrent)
     {
         var t = Of(torrent);
+        if (t.Info is not null) RunInBackground(() => VerifyCoreAsync(t), $"verifying {t.Name}");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Waits until background work started so far (starts, stops, checks, removals) has finished: for tests and shutdown.</summary>
+    public async Task WhenIdleAsync()
+    {
+        while (true)
+        {
+            Task[] pending;
+            lock (_background) pending = [.. _background.Where(t => !t.IsCompleted)];
+            if (pending.Length == 0) return;
+            await Task.WhenAll(pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task VerifyCoreAsync(DaemonTorrent t)
+    {
         if (t.Info is null) return; // nothing to check before the metadata arrives
         bool wanted = !t.Paused;
         await StopEngineAsync(t, keepWanting: true).ConfigureAwait(false);
@@ -72,12 +102,13 @@ public sealed partial class DaemonSession
 
     public void Reannounce(IHostedTorrent torrent) => Of(torrent).Engine?.Reannounce();
 
-    public async Task RemoveAsync(IHostedTorrent torrent, bool deleteData)
+    /// <summary>Forgets the torrent at once; stopping it and deleting its data happen in the background.</summary>
+    public Task RemoveAsync(IHostedTorrent torrent, bool deleteData)
     {
         var t = Of(torrent);
         lock (_sync)
         {
-            if (t.Removed) return;
+            if (t.Removed) return Task.CompletedTask;
             t.Removed = true;
             _byId.Remove(t.Id);
             _byHash.Remove(t.InfoHash);
@@ -87,16 +118,20 @@ public sealed partial class DaemonSession
             Renumber();
         }
         _store.Delete(t.Id);
-        await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
-        _engine.ForgetResumeRecord(t.InfoHash);
-        if (deleteData && t.Info is { } info)
-        {
-            int deleted = DataFiles.Delete(info, t.DownloadDir);
-            _log.LogInformation("removed {Name} and its {Count} files", t.Name, deleted);
-        }
-        else _log.LogInformation("removed {Name}", t.Name);
         SaveQueuePositions();
-        PlanQueue();
+        RunInBackground(async () =>
+        {
+            await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
+            _engine.ForgetResumeRecord(t.InfoHash);
+            if (deleteData && t.Info is { } info)
+            {
+                int deleted = DataFiles.Delete(info, t.DownloadDir);
+                _log.LogInformation("removed {Name} and its {Count} files", t.Name, deleted);
+            }
+            else _log.LogInformation("removed {Name}", t.Name);
+            PlanQueue();
+        }, $"removing {t.Name}");
+        return Task.CompletedTask;
     }
 
     public async Task SetLocationAsync(IHostedTorrent torrent, string location, bool move)

@@ -177,9 +177,14 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
 
         public IReadOnlyList<PeerView> Peers() => Torrent.Engine?.Peers() ?? [];
 
-        public IReadOnlyList<TrackerView> Trackers() =>
-            Torrent.Engine?.Trackers() ?? [.. Torrent.TrackerTiers.SelectMany((tier, t) => tier.Select(url => (url, t)))
-                .Select((e, i) => new TrackerView(i, e.t, e.url, TrackerActivity.Idle, null, null, null, null, 0, null, null))];
+        /// <summary>The torrent's trackers in their stored order (ids are positions in it), with the engine's state where it runs.</summary>
+        public IReadOnlyList<TrackerView> Trackers()
+        {
+            var live = Torrent.Engine?.Trackers().DistinctBy(t => t.Announce).ToDictionary(t => t.Announce, StringComparer.Ordinal) ?? [];
+            return [.. Torrent.TrackerTiers.SelectMany((tier, t) => tier.Select(url => (Url: url, Tier: t))).Select((e, i) =>
+                live.TryGetValue(e.Url, out var view) ? view with { Id = i, Tier = e.Tier }
+                    : new TrackerView(i, e.Tier, e.Url, TrackerActivity.Idle, null, null, null, null, 0, null, null))];
+        }
 
         public IReadOnlyList<FileView> Files()
         {

@@ -46,8 +46,9 @@ export class Session {
     const dir = this.settings['download-dir'];
     if (!dir) return;
     const reply = await this.#rpc.call('free-space', { path: dir });
-    const total = reply.total_size > 0 ? ` of ${fmt.size(reply.total_size)}` : '';
-    setText(byId('free-space'), `${fmt.size(reply['size-bytes'])}${total}`);
+    const node = byId('free-space');
+    setText(node, fmt.size(reply['size-bytes']));
+    node.title = reply.total_size > 0 ? `${fmt.size(reply['size-bytes'])} free of ${fmt.size(reply.total_size)} in ${dir}` : dir;
   }
 
   /** Free space of a folder for the add dialog; null when the daemon cannot tell. */

@@ -23,6 +23,8 @@ public sealed class Chromium : IAsyncLifetime
             _unavailable = $"{ExecutablePath} is not installed (the Debian package chromium; run scripts/install-reference-programs.sh)";
             return;
         }
+        // Expectations wait up to 15 s (the page updates every 2 s; the machine is shared with other builds).
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new()
         {

@@ -1,24 +1,58 @@
-// Numbers as people read them. Binary units (KiB, MiB) as in the rest of Shoal; the RPC's limits are in KiB/s.
+// Numbers as people read them, in the units the daemon announces (session-get `units`): speed limits travel in
+// its speed unit (Transmission's default is kB/s of 1000 bytes), so rates are shown in the same unit as the limits.
 
-const sizeUnits = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+const units = {
+  size: { base: 1024, names: ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'] },
+  speed: { base: 1024, names: ['B/s', 'KiB/s', 'MiB/s', 'GiB/s', 'TiB/s'] },
+};
 
-/** 1536 → "1.5 KiB". Negative or missing values (unknown) → "–". */
-export function size(bytes) {
-  if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < 0) return '–';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < sizeUnits.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  if (unit === 0) return `${bytes} B`;
-  return `${value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)} ${sizeUnits[unit]}`;
+/** Adopts the daemon's units (session-get's `units` object); anything missing or odd keeps the defaults. */
+export function configureUnits(rpcUnits) {
+  const adopt = (target, base, names, suffix) => {
+    if ((base === 1000 || base === 1024) && Array.isArray(names) && names.length >= 3 && names.every((n) => typeof n === 'string')) {
+      target.base = base;
+      target.names = [`B${suffix}`, ...names.map(String)];
+    }
+  };
+  adopt(units.size, rpcUnits?.['size-bytes'], rpcUnits?.['size-units'], '');
+  adopt(units.speed, rpcUnits?.['speed-bytes'], rpcUnits?.['speed-units'], '/s');
 }
 
-/** Bytes per second → "1.2 MiB/s"; zero is shown as an empty-looking dash so busy rows stand out. */
+/** The unit the RPC's speed limits are given in ("kB/s"), and its size in bytes. */
+export function speedLimitUnit() {
+  return { name: units.speed.names[1], bytes: units.speed.base };
+}
+
+function scaled(value, { base, names }) {
+  let unit = 0;
+  while (value >= base && unit < names.length - 1) {
+    value /= base;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)} ${names[0]}`;
+  return `${value < 10 ? value.toFixed(2) : value < 100 ? value.toFixed(1) : value.toFixed(0)} ${names[unit]}`;
+}
+
+/** 1536 → "1.50 KiB" (or "1.54 kB"). Negative or missing values (unknown) → "–". */
+export function size(bytes) {
+  if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < 0) return '–';
+  return scaled(bytes, units.size);
+}
+
+/** Bytes per second → "1.20 MB/s"; zero is a dash so busy rows stand out. */
 export function rate(bytesPerSecond) {
   if (!bytesPerSecond || bytesPerSecond < 0) return '–';
-  return `${size(bytesPerSecond)}/s`;
+  return scaled(bytesPerSecond, units.speed);
+}
+
+/** Like rate(), but zero reads "0 B/s" (for totals, where a dash would look like "unknown"). */
+export function rateOrZero(bytesPerSecond) {
+  return scaled(Math.max(0, bytesPerSecond || 0), units.speed);
+}
+
+/** A limit in the RPC's speed unit → "200 kB/s". */
+export function limit(value) {
+  return `${Math.round(value)} ${speedLimitUnit().name}`;
 }
 
 /** Seconds → "3h 12m". Transmission's -1 (not available) and -2 (unknown) → "∞" and "–". */

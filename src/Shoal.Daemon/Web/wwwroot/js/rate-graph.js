@@ -43,7 +43,9 @@ export class RateGraph {
     if (canvas.getAttribute('aria-label') !== label) canvas.setAttribute('aria-label', label);
     if (this.samples.length < 2 || top === 0) return;
     const style = getComputedStyle(canvas);
-    const x = (t) => width - ((now - t) / this.#windowMs) * width;
+    // Until the window is full, the graph spans what has been seen (at least 30 s), so a fresh page shows a line.
+    const span = Math.min(this.#windowMs, Math.max(30_000, now - this.samples[0].t));
+    const x = (t) => width - ((now - t) / span) * width;
     const y = (v) => height - 2 - (v / top) * (height - 6);
     for (const [key, colour] of [['up', '--up'], ['down', '--down']]) {
       ctx.beginPath();

@@ -10,7 +10,7 @@ const settingsFields = [
   'alt-speed-down', 'alt-speed-up', 'alt-speed-enabled',
   'download-queue-enabled', 'download-queue-size', 'seed-queue-enabled', 'seed-queue-size',
   'seedRatioLimit', 'seedRatioLimited', 'idle-seeding-limit', 'idle-seeding-limit-enabled',
-  'download-dir', 'start-added-torrents', 'version', 'rpc-version',
+  'download-dir', 'start-added-torrents', 'version', 'rpc-version', 'units',
 ];
 
 export class Session {
@@ -30,14 +30,16 @@ export class Session {
 
   async loadSettings() {
     this.settings = await this.#rpc.call('session-get', { fields: settingsFields });
+    fmt.configureUnits(this.settings.units);
+    for (const node of document.querySelectorAll('.speed-unit')) setText(node, fmt.speedLimitUnit().name);
     this.#showSettings();
   }
 
   /** One update of the totals: called with the list's updates. */
   async refreshStats() {
     const stats = await this.#rpc.call('session-stats');
-    setText(byId('rate-down'), `${fmt.size(stats.downloadSpeed ?? 0)}/s`);
-    setText(byId('rate-up'), `${fmt.size(stats.uploadSpeed ?? 0)}/s`);
+    setText(byId('rate-down'), fmt.rateOrZero(stats.downloadSpeed));
+    setText(byId('rate-up'), fmt.rateOrZero(stats.uploadSpeed));
     this.#graph.add(stats.downloadSpeed ?? 0, stats.uploadSpeed ?? 0);
     return stats;
   }
@@ -68,7 +70,7 @@ export class Session {
     try {
       await this.#rpc.call('session-set', { 'alt-speed-enabled': enabled });
       this.#toast(enabled
-        ? `Alternative limits on: ↓ ${fmt.rate(this.settings['alt-speed-down'] * 1024)} ↑ ${fmt.rate(this.settings['alt-speed-up'] * 1024)}`
+        ? `Alternative limits on: ↓ ${fmt.limit(this.settings['alt-speed-down'])} ↑ ${fmt.limit(this.settings['alt-speed-up'])}`
         : 'Alternative limits off');
     } catch (error) {
       this.#toast(error.message, true);
@@ -131,9 +133,9 @@ export class Session {
     const s = this.settings;
     const turtle = !!s['alt-speed-enabled'];
     setAttr(byId('btn-turtle'), 'aria-pressed', String(turtle));
-    const limit = (enabled, kib) => (enabled ? fmt.rate(kib * 1024) : '∞');
+    const limit = (enabled, value) => (enabled ? fmt.limit(value) : '∞');
     const limits = turtle
-      ? `🐢 ↓ ${fmt.rate(s['alt-speed-down'] * 1024)} ↑ ${fmt.rate(s['alt-speed-up'] * 1024)}`
+      ? `🐢 ↓ ${fmt.limit(s['alt-speed-down'])} ↑ ${fmt.limit(s['alt-speed-up'])}`
       : `↓ ${limit(s['speed-limit-down-enabled'], s['speed-limit-down'])} ↑ ${limit(s['speed-limit-up-enabled'], s['speed-limit-up'])}`;
     setText(byId('limits-summary'), limits);
     const queue = (enabled, n) => (enabled ? String(n) : '∞');

@@ -113,19 +113,19 @@ export class GeneralTab {
   #buildLimits() {
     const downOn = el('input', { type: 'checkbox', id: 'limit-down-on' });
     const upOn = el('input', { type: 'checkbox', id: 'limit-up-on' });
-    const down = el('input', { type: 'number', min: '0', step: '1', id: 'limit-down', 'aria-label': 'Download limit of this torrent in KiB/s' });
-    const up = el('input', { type: 'number', min: '0', step: '1', id: 'limit-up', 'aria-label': 'Upload limit of this torrent in KiB/s' });
+    const down = el('input', { type: 'number', min: '0', step: '1', id: 'limit-down', 'aria-label': 'Download limit of this torrent' });
+    const up = el('input', { type: 'number', min: '0', step: '1', id: 'limit-up', 'aria-label': 'Upload limit of this torrent' });
     const controls = [downOn, upOn, down, up];
     this.#limits = { downOn, upOn, down, up, editing: () => controls.includes(document.activeElement) };
     const apply = () => {
-      const kib = (input) => Math.max(0, Math.round(Number(input.value) || 0));
+      const whole = (input) => Math.max(0, Math.round(Number(input.value) || 0));
       this.#actions.setTorrent({
-        downloadLimited: downOn.checked, downloadLimit: kib(down), uploadLimited: upOn.checked, uploadLimit: kib(up),
+        downloadLimited: downOn.checked, downloadLimit: whole(down), uploadLimited: upOn.checked, uploadLimit: whole(up),
       });
     };
     for (const control of controls) control.addEventListener('change', apply);
     for (const [box, field] of [[downOn, down], [upOn, up]]) field.addEventListener('input', () => { box.checked = true; });
-    return el('section', {}, el('h3', { text: 'This torrent\u2019s limits (KiB/s)' }), el('div', { class: 'limits' },
+    return el('section', {}, el('h3', {}, 'This torrent\u2019s limits (', el('span', { class: 'speed-unit', text: fmt.speedLimitUnit().name }), ')'), el('div', { class: 'limits' },
       el('label', {}, downOn, 'Download at most'), down,
       el('label', {}, upOn, 'Upload at most'), up));
   }

@@ -10,11 +10,11 @@ namespace Shoal.Browser.Tests.Infrastructure;
 /// A small loopback swarm for the daemon to download from: `shoal tracker` and `shoal seed` processes, and torrents made
 /// from generated files. Everything stops on dispose.
 /// </summary>
-public sealed partial class Swarm : IAsyncDisposable
+public sealed partial class LoopbackSwarm : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _processes = [];
 
-    private Swarm(TempDirectory root, string announceUrl, ReferenceProcess tracker)
+    private LoopbackSwarm(TempDirectory root, string announceUrl, ReferenceProcess tracker)
     {
         Root = root;
         AnnounceUrl = announceUrl;
@@ -29,7 +29,7 @@ public sealed partial class Swarm : IAsyncDisposable
     private static partial Regex TrackerLine();
 
     /// <summary>Starts a tracker on 127.0.0.1 (a port the system picks).</summary>
-    public static async Task<Swarm> StartAsync(TempDirectory root)
+    public static async Task<LoopbackSwarm> StartAsync(TempDirectory root)
     {
         var url = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var tracker = ReferenceProcess.Start("shoal tracker", "dotnet", [ShoalPeer.CliPath, "tracker", "--host", "127.0.0.1", "--port", "0"], line =>
@@ -41,7 +41,7 @@ public sealed partial class Swarm : IAsyncDisposable
         {
             var first = await Task.WhenAny(url.Task, tracker.Exited).WaitAsync(TimeSpan.FromSeconds(60));
             if (first != url.Task) throw new InvalidOperationException($"the tracker exited\n{tracker.Describe()}");
-            return new Swarm(root, await url.Task, tracker);
+            return new LoopbackSwarm(root, await url.Task, tracker);
         }
         catch
         {

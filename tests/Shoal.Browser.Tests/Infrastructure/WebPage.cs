@@ -75,7 +75,7 @@ public sealed class WebPage : IAsyncDisposable
         await Assertions.Expect(Page.Locator($"#panel-{tab}")).ToBeVisibleAsync();
     }
 
-    public Task ScreenshotAsync(string name) => Artifacts.ScreenshotAsync(Page, name);
+    public Task<string> ScreenshotAsync(string name) => Artifacts.ScreenshotAsync(Page, name);
 
     /// <summary>Fails if a script error, console error or dialog happened.</summary>
     public void AssertNothingWentWrong()

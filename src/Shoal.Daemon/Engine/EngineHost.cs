@@ -54,8 +54,14 @@ public sealed class EngineHost : IAsyncDisposable
     public async Task<EngineTorrent> StartAsync(Torrent torrent, string downloadDirectory, Action<double>? recheck, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(torrent);
-        var managed = await _client.AddAsync(torrent.Info, torrent.AnnounceTiers, downloadDirectory, RecheckReporter(recheck), ct).ConfigureAwait(false);
-        return new EngineTorrent(managed, torrent);
+        int hashed = 0;
+        var reporter = RecheckReporter(p =>
+        {
+            hashed = p.Checked;
+            recheck?.Invoke(p.ToCheck == 0 ? 1 : (double)p.Checked / p.ToCheck);
+        });
+        var managed = await _client.AddAsync(torrent.Info, torrent.AnnounceTiers, downloadDirectory, reporter, ct).ConfigureAwait(false);
+        return new EngineTorrent(managed, torrent) { PiecesHashedAtStart = hashed };
     }
 
     /// <summary>
@@ -67,16 +73,19 @@ public sealed class EngineHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(link);
         IProgress<MetadataProgress>? fetch = metadata is null ? null : new Reporter<MetadataProgress>(p => metadata(p.Fraction));
-        var managed = await _client.AddMagnetAsync(link, downloadDirectory, extraPeers: null, fetch, RecheckReporter(recheck), ct).ConfigureAwait(false);
+        var managed = await _client.AddMagnetAsync(link, downloadDirectory, extraPeers: null, fetch, RecheckReporter(Fraction(recheck)), ct).ConfigureAwait(false);
         return new EngineTorrent(managed, managed.ToTorrent());
     }
 
-    /// <summary>Hashes every piece of a torrent that is not running and returns what verified (the resume record is rewritten).</summary>
-    public async Task<Bitfield> CheckAsync(TorrentInfo info, string downloadDirectory, Action<double>? recheck, CancellationToken ct)
+    /// <summary>
+    /// Checks the data of a torrent that is not running and returns what verified: every piece when <paramref name="fullCheck"/>,
+    /// else what an unchanged resume record does not vouch for. The resume record is rewritten.
+    /// </summary>
+    public async Task<Bitfield> CheckAsync(TorrentInfo info, string downloadDirectory, Action<double>? recheck, bool fullCheck, CancellationToken ct)
     {
-        ForgetResumeRecord(info.InfoHash);
+        if (fullCheck) ForgetResumeRecord(info.InfoHash);
         var options = _client.Options.Storage with { ResumeDirectory = _resumeDirectory, CheckFreeSpace = false };
-        await using var storage = await FileStorage.OpenAsync(info, downloadDirectory, options, RecheckReporter(recheck), ct).ConfigureAwait(false);
+        await using var storage = await FileStorage.OpenAsync(info, downloadDirectory, options, RecheckReporter(Fraction(recheck)), ct).ConfigureAwait(false);
         return storage.Verified.Clone();
     }
 
@@ -112,8 +121,11 @@ public sealed class EngineHost : IAsyncDisposable
     /// <summary>Stops every torrent (stop announces with a deadline, resume records written) and closes the peer port.</summary>
     public ValueTask DisposeAsync() => _client.DisposeAsync();
 
-    private static IProgress<RecheckProgress>? RecheckReporter(Action<double>? report) =>
-        report is null ? null : new Reporter<RecheckProgress>(p => report(p.ToCheck == 0 ? 1 : (double)p.Checked / p.ToCheck));
+    private static IProgress<RecheckProgress>? RecheckReporter(Action<RecheckProgress>? report) =>
+        report is null ? null : new Reporter<RecheckProgress>(report);
+
+    private static Action<RecheckProgress>? Fraction(Action<double>? report) =>
+        report is null ? null : p => report(p.ToCheck == 0 ? 1 : (double)p.Checked / p.ToCheck);
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
     private sealed class Reporter<T>(Action<T> report) : IProgress<T>
@@ -137,6 +149,9 @@ public sealed class EngineTorrent
     public Torrent Torrent { get; }
 
     public TorrentInfo Info => _managed.Info;
+
+    /// <summary>Pieces hashed when the data was opened (0 when an unchanged resume record vouched for everything).</summary>
+    public int PiecesHashedAtStart { get; init; }
 
     /// <summary>A copy of the verified pieces.</summary>
     public Bitfield Have() => _managed.Session.SnapshotHave();

@@ -105,7 +105,8 @@ public sealed partial class DaemonSession
 
     /// <summary>
     /// Starts queued torrents, by queue position, while slots are free: at most download-queue-size downloading (stalled ones
-    /// do not count when queue-stalled is on) and seed-queue-size seeding. "Start now" torrents skip the queue.
+    /// do not count when queue-stalled is on) and seed-queue-size seeding. "Start now" torrents skip the queue, and so does
+    /// the first check of a new torrent's data.
     /// </summary>
     private void PlanQueue()
     {
@@ -125,11 +126,12 @@ public sealed partial class DaemonSession
             foreach (var t in _byId.Values.Select(h => h.Torrent).Where(t => t.Phase == TorrentPhase.Queued).OrderBy(t => t.QueuePosition))
             {
                 bool start;
-                if (t.BypassQueue) start = true;
+                // Never checked (just added): its data is checked first, whatever the queue, to learn whether it is a seed.
+                if (t.BypassQueue || t.Metainfo is not null && t.Have is null) start = true;
                 else if (t.IsComplete) start = !settings.SeedQueueEnabled || seeds++ < settings.SeedQueueSize;
                 else start = !settings.DownloadQueueEnabled || downloads++ < settings.DownloadQueueSize;
                 if (!start) continue;
-                t.Phase = TorrentPhase.CheckWait;
+                t.Phase = t.Metainfo is null ? TorrentPhase.FetchingMetadata : TorrentPhase.CheckWait;
                 t.Touch(now);
                 toStart.Add(t);
             }

@@ -79,7 +79,7 @@ public sealed partial class DaemonSession
             try
             {
                 SetPhase(t, TorrentPhase.Checking);
-                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, _closing.Token).ConfigureAwait(false);
+                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: true, _closing.Token).ConfigureAwait(false);
                 t.LocalError = null;
             }
             catch (Exception ex) when (IsLocalProblem(ex))
@@ -198,7 +198,7 @@ public sealed partial class DaemonSession
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         try
         {
-            if (t.Removed || t.Phase != TorrentPhase.CheckWait) return;
+            if (t.Removed || t.Phase is not (TorrentPhase.CheckWait or TorrentPhase.FetchingMetadata)) return;
             t.StartCancel = cancel;
             EngineTorrent engine;
             if (t.Metainfo is null)
@@ -214,6 +214,19 @@ public sealed partial class DaemonSession
                 try
                 {
                     SetPhase(t, TorrentPhase.Checking);
+                    if (t.Have is null)
+                    {
+                        // First look at a new torrent's data: learn what is there, then let the queue decide (as a seed or a download).
+                        var have = await _engine.CheckAsync(t.Metainfo.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: false, cancel.Token)
+                            .ConfigureAwait(false);
+                        lock (_sync)
+                        {
+                            t.Have = have;
+                            if (t.Phase == TorrentPhase.Checking) t.Phase = TorrentPhase.Queued;
+                        }
+                        RunInBackground(() => { PlanQueue(); return Task.CompletedTask; }, "planning the queue");
+                        return;
+                    }
                     var torrent = t.EditedTrackers is null ? t.Metainfo : new Torrent(t.Metainfo.Info, t.EditedTrackers);
                     engine = await _engine.StartAsync(torrent, t.DownloadDir, p => t.CheckProgress = p, cancel.Token).ConfigureAwait(false);
                 }
@@ -234,7 +247,8 @@ public sealed partial class DaemonSession
                 t.Touch(now);
             }
             ApplyToEngine(t);
-            _log.LogInformation("started {Name}", t.Name);
+            _log.LogInformation("started {Name}: {Verified}/{Pieces} pieces verified, {Hashed} hashed now", t.Name, engine.Have().SetCount,
+                engine.Info.PieceCount, engine.PiecesHashedAtStart);
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
@@ -271,7 +285,7 @@ public sealed partial class DaemonSession
                 t.Paused = true;
                 t.BypassQueue = false;
             }
-            if (t.Phase is TorrentPhase.Queued or TorrentPhase.CheckWait && t.Engine is null) t.Phase = TorrentPhase.Stopped;
+            if (t.Phase is TorrentPhase.Queued or TorrentPhase.CheckWait or TorrentPhase.FetchingMetadata && t.Engine is null) t.Phase = TorrentPhase.Stopped;
         }
         t.StartCancel?.Cancel();
         await t.Gate.WaitAsync().ConfigureAwait(false);

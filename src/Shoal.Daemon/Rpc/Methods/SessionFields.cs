@@ -39,6 +39,8 @@ internal static class SessionFields
         ["incomplete-dir"] = (w, _, s) => w.WriteStringValue(s.DownloadDir),
         ["incomplete-dir-enabled"] = (w, _, _) => w.WriteBooleanValue(false),
         ["lpd-enabled"] = (w, h, _) => w.WriteBooleanValue(h.Facts.LpdEnabled),
+        // No global cap of its own: the bound in force is the per-torrent one times the torrents (clients need the field).
+        ["peer-limit-global"] = (w, h, s) => w.WriteNumberValue((long)s.PeerLimitPerTorrent * Math.Max(1, h.Torrents.Count)),
         ["peer-limit-per-torrent"] = (w, _, s) => w.WriteNumberValue(s.PeerLimitPerTorrent),
         ["peer-port"] = (w, h, _) => w.WriteNumberValue(h.Facts.PeerPort),
         ["peer-port-random-on-start"] = (w, _, _) => w.WriteBooleanValue(false),

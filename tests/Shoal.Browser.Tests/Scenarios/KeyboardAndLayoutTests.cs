@@ -83,9 +83,21 @@ public sealed class KeyboardAndLayoutTests(Chromium chromium)
         await keys.PressAsync("Delete");
         await Assertions.Expect(page.Locator("#remove-dialog")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#remove-text")).ToContainTextAsync("alpha.bin");
+        await page.Locator("#remove-confirm").FocusAsync();
+        await keys.PressAsync("Enter");
+        await Assertions.Expect(web.Rows).ToHaveCountAsync(2);
+        Assert.Equal(2, await daemon.Rpc.CountAsync());
+
+        // Regression: Esc on the next remove question must not reuse the previous "Remove" answer.
+        await page.Locator("#grid").FocusAsync();
+        await keys.PressAsync("ArrowDown");
+        await keys.PressAsync("Delete");
+        await Assertions.Expect(page.Locator("#remove-text")).ToContainTextAsync("beta.bin");
         await keys.PressAsync("Escape");
         await Assertions.Expect(page.Locator("#remove-dialog")).ToBeHiddenAsync();
-        Assert.Equal(3, await daemon.Rpc.CountAsync());
+        await page.WaitForTimeoutAsync(1000);
+        Assert.Equal(2, await daemon.Rpc.CountAsync());
+        await Assertions.Expect(web.Rows).ToHaveCountAsync(2);
         web.AssertNothingWentWrong();
     }
 

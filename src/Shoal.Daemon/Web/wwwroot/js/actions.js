@@ -46,6 +46,8 @@ export class Actions {
     setText(byId('remove-text'), ids.length === 1 ? `Remove “${names[0]}” from the list?` : `Remove these ${ids.length} torrents from the list?`);
     byId('remove-data').checked = false;
     this.#pendingRemove = ids;
+    // Esc closes a dialog without touching returnValue: clear the last answer so it cannot be read as this one's.
+    byId('remove-dialog').returnValue = '';
     byId('remove-dialog').showModal();
     byId('remove-dialog').querySelector('button[value=cancel]').focus();
   }

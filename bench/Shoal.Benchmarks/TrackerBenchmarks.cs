@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Shoal.Metainfo;
-using Shoal.Tracker;
-using Shoal.Tracker.Http;
-using Shoal.Tracker.Registry;
-using Shoal.Tracker.Udp;
+using Shoal.TrackerServer;
+using Shoal.TrackerServer.Http;
+using Shoal.TrackerServer.Registry;
+using Shoal.TrackerServer.Udp;
 
 namespace Shoal.Benchmarks;
 

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
-using Shoal.Tracker;
-using Shoal.Tracker.Registry;
-using Shoal.Tracker.Udp;
+using Shoal.TrackerServer;
+using Shoal.TrackerServer.Registry;
+using Shoal.TrackerServer.Udp;
 
 namespace Shoal.TrackerLoad;
 

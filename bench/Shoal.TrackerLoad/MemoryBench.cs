@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Shoal.Metainfo;
-using Shoal.Tracker.Registry;
+using Shoal.TrackerServer.Registry;
 
 namespace Shoal.TrackerLoad;
 

@@ -1,8 +1,8 @@
 using System.Buffers.Binary;
 using Microsoft.Extensions.Logging.Abstractions;
-using Shoal.Tracker;
-using Shoal.Tracker.Registry;
-using Shoal.Tracker.Udp;
+using Shoal.TrackerServer;
+using Shoal.TrackerServer.Registry;
+using Shoal.TrackerServer.Udp;
 
 namespace Shoal.Fuzz.Targets;
 

@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using Shoal.Client;
-using Shoal.Tracker;
+using Shoal.TrackerServer;
 
 namespace Shoal.Cli.Commands;
 
@@ -108,7 +108,7 @@ internal static class TrackerCommand
         return catalogue && Environment.GetEnvironmentVariable(CatalogueKeyVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
     }
 
-    private static async Task<TrackerServer> StartAsync(TrackerOptions options, bool portGiven, ILoggerFactory loggers, CancellationToken cancellationToken)
+    private static async Task<TrackerHost> StartAsync(TrackerOptions options, bool portGiven, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         int tries = portGiven || options.Port == 0 ? 1 : DefaultPortTries;
         for (int i = 0; ; i++)
@@ -116,7 +116,7 @@ internal static class TrackerCommand
             var attempt = options with { Port = options.Port + i };
             try
             {
-                var tracker = await TrackerServer.StartAsync(attempt, loggers, cancellationToken: cancellationToken);
+                var tracker = await TrackerHost.StartAsync(attempt, loggers, cancellationToken: cancellationToken);
                 if (i > 0) Console.Error.WriteLine($"shoal: port {options.Port} is taken; listening on {attempt.Port} instead");
                 return tracker;
             }

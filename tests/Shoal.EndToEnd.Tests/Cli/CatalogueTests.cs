@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Shoal.EndToEnd.Tests.Tracker;
+using Shoal.EndToEnd.Tests.TrackerServer;
 using Shoal.Tests.Support;
 
 namespace Shoal.EndToEnd.Tests.Cli;

@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Shoal.Metainfo;
+using Shoal.TrackerServer.Registry;
+
+namespace Shoal.TrackerServer.Http;
+
+/// <summary>
+/// The whole HTTP application: one request delegate dispatching on the path, no routing or middleware.
+/// Tracker answers are always HTTP 200 with a bencoded body — a malformed request gets a "failure reason", never a 500.
+/// </summary>
+internal sealed class HttpEndpoints
+{
+    private const string BencodeContentType = "text/plain";
+
+    [ThreadStatic] private static PeerSelection? t_selection;
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+
+    private readonly TrackerCore _core;
+    private readonly StatsPages _stats;
+    private readonly CatalogueEndpoints _catalogue;
+    private readonly ILogger _logger;
+
+    public HttpEndpoints(TrackerCore core)
+    {
+        _core = core;
+        _stats = new StatsPages(core);
+        _catalogue = new CatalogueEndpoints(core);
+        _logger = core.LoggerFactory.CreateLogger("Shoal.TrackerServer.Http");
+    }
+
+    public Task HandleAsync(HttpContext context)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        try
+        {
+            switch (context.Request.Path.Value)
+            {
+                case "/announce":
+                    Announce(context, buffer);
+                    return SendAsync(context, buffer, BencodeContentType);
+                case "/scrape":
+                    Scrape(context, buffer);
+                    return SendAsync(context, buffer, BencodeContentType);
+                case "/" or "/stats" or "/index.html":
+                    return _stats.WriteHtmlAsync(context);
+                case "/stats.json":
+                    return _stats.WriteJsonAsync(context);
+                case "/metrics":
+                    return _stats.WriteMetricsAsync(context);
+                case var path when CatalogueEndpoints.Handles(path):
+                    return _catalogue.HandleAsync(context);
+                default:
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+            }
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            _logger.LogError(ex, "HTTP request {Path} failed", context.Request.Path.Value);
+            buffer.ResetWrittenCount();
+            BencodedAnswers.WriteFailure(buffer, "internal tracker error");
+            return SendAsync(context, buffer, BencodeContentType);
+        }
+    }
+
+    private void Announce(HttpContext context, ArrayBufferWriter<byte> buffer)
+    {
+        if (!Admitted(context, buffer, out var source)) return;
+        var error = AnnounceQuery.TryParse(context.Request.QueryString.Value, out var query);
+        if (error is not null)
+        {
+            _core.Counters.BadRequest();
+            BencodedAnswers.WriteFailure(buffer, error);
+            return;
+        }
+        _core.Counters.HttpAnnounce();
+        if (_core.Options.TrustIpParameter || IPAddress.IsLoopback(source)) source = query.Ip ?? query.IPv4 ?? query.IPv6 ?? source;
+        var request = new AnnounceRequest(query.InfoHash, query.PeerId, PeerEndpoint.FromIPAddress(source, query.Port), query.Event,
+            IsSeeder: query.Left == 0, NumWant: _core.NumWant(query.NumWant), WantPeerIds: !query.Compact && !query.NoPeerId,
+            IncludeOtherFamily: true);
+        var selection = t_selection ??= new PeerSelection(TrackerOptions.MaxNumWantLimit);
+        var result = _core.Registry.Announce(in request, selection);
+        switch (result.Status)
+        {
+            case AnnounceStatus.Ok:
+                BencodedAnswers.WriteAnnounce(buffer, in result, selection, query.Compact, query.NoPeerId,
+                    _core.IntervalSeconds, _core.MinIntervalSeconds);
+                break;
+            case AnnounceStatus.NotAllowed:
+                _core.Counters.Refuse();
+                BencodedAnswers.WriteFailure(buffer, "torrent not allowed on this tracker");
+                break;
+            default:
+                _core.Counters.Refuse();
+                BencodedAnswers.WriteFailure(buffer, "tracker is full");
+                break;
+        }
+    }
+
+    /// <summary>The per-address rate limit; a refused request gets its failure answer here.</summary>
+    private bool Admitted(HttpContext context, ArrayBufferWriter<byte> buffer, out IPAddress source)
+    {
+        source = ClientAddress(context, _core.Options);
+        Span<byte> sourceBytes = stackalloc byte[16];
+        source.TryWriteBytes(sourceBytes, out int sourceLength);
+        if (_core.Admit(sourceBytes[..sourceLength])) return true;
+        BencodedAnswers.WriteFailure(buffer, "rate limit exceeded, slow down");
+        return false;
+    }
+
+    private void Scrape(HttpContext context, ArrayBufferWriter<byte> buffer)
+    {
+        if (!Admitted(context, buffer, out _)) return;
+        var hashes = new List<InfoHash>();
+        var error = ScrapeQuery.TryParse(context.Request.QueryString.Value, hashes);
+        if (error is not null)
+        {
+            _core.Counters.BadRequest();
+            BencodedAnswers.WriteFailure(buffer, error);
+            return;
+        }
+        _core.Counters.HttpScrape();
+        // Bencoded dictionaries need their keys in byte order, without repeats.
+        hashes.Sort((a, b) => a.Span.SequenceCompareTo(b.Span));
+        var distinct = new List<InfoHash>(hashes.Count);
+        foreach (var hash in hashes)
+            if (distinct.Count == 0 || !distinct[^1].Equals(hash)) distinct.Add(hash);
+        var allow = _core.Registry.Allow;
+        if (allow is not null) distinct.RemoveAll(hash => !allow.Contains(hash));
+        var counts = distinct.ConvertAll(_core.Registry.Scrape);
+        BencodedAnswers.WriteScrape(buffer, distinct, counts);
+    }
+
+    /// <summary>The client's address: the socket's, or the proxy's X-Forwarded-For entry when trusted; IPv4 unmapped.</summary>
+    internal static IPAddress ClientAddress(HttpContext context, TrackerOptions options)
+    {
+        var address = context.Connection.RemoteIpAddress ?? IPAddress.Loopback;
+        if (options.TrustProxy && context.Request.Headers.TryGetValue("X-Forwarded-For", out var forwarded) && forwarded.Count > 0)
+        {
+            // Our proxy appends the address it saw last; earlier entries are whatever the client claimed.
+            var last = forwarded[^1] ?? "";
+            int comma = last.LastIndexOf(',');
+            if (IPAddress.TryParse(last.AsSpan(comma + 1).Trim(), out var proxied)) address = proxied;
+        }
+        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+    }
+
+    private static Task SendAsync(HttpContext context, ArrayBufferWriter<byte> buffer, string contentType)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = contentType;
+        response.ContentLength = buffer.WrittenCount;
+        // Copied synchronously: the thread-static buffer must not be touched after an await.
+        var body = response.BodyWriter;
+        buffer.WrittenSpan.CopyTo(body.GetSpan(buffer.WrittenCount));
+        body.Advance(buffer.WrittenCount);
+        var flush = body.FlushAsync();
+        return flush.IsCompletedSuccessfully ? Task.CompletedTask : flush.AsTask();
+    }
+}

@@ -16,13 +16,13 @@ internal static class HandlerBench
         var registry = new SwarmRegistry(TimeSpan.FromHours(1));
         var handler = new UdpRequestHandler(new TrackerCore(options, registry, TimeProvider.System, NullLoggerFactory.Instance));
         var client = PeerEndpoint.FromAddress([127, 0, 0, 1], 5000);
-        long id = handler.Ids.Issue(in client);
+        ulong id = handler.Ids.Issue(in client);
         var packet = new byte[98];
         var reply = new byte[UdpProtocol.MaxPacket];
         var random = new Random(1);
         void Announce(int t, int p, int numWant, int eventCode)
         {
-            BinaryPrimitives.WriteInt64BigEndian(packet, id);
+            BinaryPrimitives.WriteUInt64BigEndian(packet, id);
             BinaryPrimitives.WriteInt32BigEndian(packet.AsSpan(8), 1);
             BenchData.InfoHash(t, packet.AsSpan(16, 20));
             BenchData.PeerId(t, p, packet.AsSpan(36, 20));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Shoal.Cli.Output;
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.Cli.Commands;
 

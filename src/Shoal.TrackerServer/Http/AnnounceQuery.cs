@@ -2,6 +2,8 @@ using System.Buffers.Text;
 using System.Net;
 using Shoal.Metainfo;
 using Shoal.TrackerServer.Registry;
+using Shoal.Trackers;
+using Shoal.Wire;
 
 namespace Shoal.TrackerServer.Http;
 

@@ -3,6 +3,8 @@ using System.Net;
 using Shoal.Bencoding;
 using Shoal.Metainfo;
 using Shoal.TrackerServer.Registry;
+using Shoal.TrackerServer.Service;
+using Shoal.Wire;
 
 namespace Shoal.TrackerServer.Http;
 
@@ -18,7 +20,7 @@ internal static class BencodedAnswers
         writer.WriteEnd();
     }
 
-    public static void WriteAnnounce(IBufferWriter<byte> output, in AnnounceResult result, PeerSelection peers, bool compact,
+    public static void WriteAnnounce(IBufferWriter<byte> output, in AnnounceOutcome result, PeerSelection peers, bool compact,
         bool noPeerId, int intervalSeconds, int minIntervalSeconds)
     {
         var writer = new BencodeWriter(output);

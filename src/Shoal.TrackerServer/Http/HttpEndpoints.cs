@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Shoal.Metainfo;
 using Shoal.TrackerServer.Registry;
+using Shoal.TrackerServer.Service;
+using Shoal.Wire;
 
 namespace Shoal.TrackerServer.Http;
 
@@ -77,28 +79,18 @@ internal sealed class HttpEndpoints
             BencodedAnswers.WriteFailure(buffer, error);
             return;
         }
-        _core.Counters.HttpAnnounce();
-        if (_core.Options.TrustIpParameter || IPAddress.IsLoopback(source)) source = query.Ip ?? query.IPv4 ?? query.IPv6 ?? source;
-        var request = new AnnounceRequest(query.InfoHash, query.PeerId, PeerEndpoint.FromIPAddress(source, query.Port), query.Event,
-            IsSeeder: query.Left == 0, NumWant: _core.NumWant(query.NumWant), WantPeerIds: !query.Compact && !query.NoPeerId,
-            IncludeOtherFamily: true);
+        var claimed = query.Ip ?? query.IPv4 ?? query.IPv6;
+        var input = new AnnounceInput(query.InfoHash, query.PeerId, query.Port, query.Left, query.Event, query.NumWant,
+            new AnnounceSource(PeerEndpoint.FromIPAddress(source, 0), IPAddress.IsLoopback(source) ? SourceTrust.Local : SourceTrust.Remote),
+            claimed is null ? null : PeerEndpoint.FromIPAddress(claimed, query.Port), TrackerProtocol.Http,
+            WantPeerIds: !query.Compact && !query.NoPeerId);
         var selection = t_selection ??= new PeerSelection(TrackerOptions.MaxNumWantLimit);
-        var result = _core.Registry.Announce(in request, selection);
-        switch (result.Status)
-        {
-            case AnnounceStatus.Ok:
-                BencodedAnswers.WriteAnnounce(buffer, in result, selection, query.Compact, query.NoPeerId,
-                    _core.IntervalSeconds, _core.MinIntervalSeconds);
-                break;
-            case AnnounceStatus.NotAllowed:
-                _core.Counters.Refuse();
-                BencodedAnswers.WriteFailure(buffer, "torrent not allowed on this tracker");
-                break;
-            default:
-                _core.Counters.Refuse();
-                BencodedAnswers.WriteFailure(buffer, "tracker is full");
-                break;
-        }
+        var outcome = _core.Announces.Announce(in input, selection);
+        if (outcome.Accepted)
+            BencodedAnswers.WriteAnnounce(buffer, in outcome, selection, query.Compact, query.NoPeerId,
+                _core.Announces.IntervalSeconds, _core.Announces.MinIntervalSeconds);
+        else
+            BencodedAnswers.WriteFailure(buffer, outcome.FailureReason!);
     }
 
     /// <summary>The per-address rate limit; a refused request gets its failure answer here.</summary>
@@ -129,9 +121,8 @@ internal sealed class HttpEndpoints
         var distinct = new List<InfoHash>(hashes.Count);
         foreach (var hash in hashes)
             if (distinct.Count == 0 || !distinct[^1].Equals(hash)) distinct.Add(hash);
-        var allow = _core.Registry.Allow;
-        if (allow is not null) distinct.RemoveAll(hash => !allow.Contains(hash));
-        var counts = distinct.ConvertAll(_core.Registry.Scrape);
+        distinct.RemoveAll(hash => !_core.Announces.Serves(hash));
+        var counts = distinct.ConvertAll(_core.Announces.Scrape);
         BencodedAnswers.WriteScrape(buffer, distinct, counts);
     }
 

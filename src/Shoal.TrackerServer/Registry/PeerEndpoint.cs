@@ -40,6 +40,14 @@ public readonly struct PeerEndpoint : IEquatable<PeerEndpoint>
         return new PeerEndpoint(address, port);
     }
 
+    /// <summary>From an IPv4 address as a big-endian 32-bit number (BEP 15's IP field).</summary>
+    public static PeerEndpoint FromIPv4(uint address, ushort port)
+    {
+        Span<byte> bytes = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(bytes, address);
+        return new PeerEndpoint(bytes, port);
+    }
+
     public static PeerEndpoint FromIPAddress(IPAddress address, ushort port)
     {
         Span<byte> bytes = stackalloc byte[16];

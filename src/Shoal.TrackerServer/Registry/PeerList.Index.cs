@@ -1,4 +1,5 @@
 using System.Numerics;
+using Shoal.Wire;
 
 namespace Shoal.TrackerServer.Registry;
 

@@ -1,3 +1,5 @@
+using Shoal.Wire;
+
 namespace Shoal.TrackerServer.Registry;
 
 /// <summary>

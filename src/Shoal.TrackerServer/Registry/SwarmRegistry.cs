@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Shoal.Metainfo;
+using Shoal.Trackers;
+using Shoal.Wire;
 
 namespace Shoal.TrackerServer.Registry;
 
@@ -52,7 +54,7 @@ public sealed partial class SwarmRegistry
     /// <summary>Seconds since the registry started: the clock of every peer slot.</summary>
     internal int Now => (int)(_time.GetElapsedTime(_startTimestamp).Ticks / TimeSpan.TicksPerSecond);
 
-    public AnnounceResult Announce(in AnnounceRequest request, PeerSelection selection)
+    public AnnounceResult Announce(in PeerAnnounce request, PeerSelection selection)
     {
         selection.Clear();
         if (Allow is { } allow && !allow.Contains(request.InfoHash)) return new AnnounceResult(AnnounceStatus.NotAllowed, 0, 0, 0);
@@ -77,7 +79,7 @@ public sealed partial class SwarmRegistry
         }
     }
 
-    private static void AnnounceIn<TAddress>(PeerList<TAddress> list, Swarm swarm, in AnnounceRequest request, int now,
+    private static void AnnounceIn<TAddress>(PeerList<TAddress> list, Swarm swarm, in PeerAnnounce request, int now,
         PeerSelection selection, bool ownFamily6)
         where TAddress : unmanaged, ICompactAddress<TAddress>
     {

@@ -1,4 +1,5 @@
 using Shoal.Metainfo;
+using Shoal.Wire;
 
 namespace Shoal.TrackerServer.Registry;
 

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Shoal.Metainfo;
 using Shoal.TrackerServer.Registry;
+using Shoal.Wire;
 
 namespace Shoal.TrackerServer.Store;
 

@@ -29,20 +29,20 @@ internal sealed class ConnectionIds
 
     private long CurrentWindow => _time.GetElapsedTime(_start).Ticks / Window.Ticks;
 
-    public long Issue(in PeerEndpoint client) => Compute(in client, CurrentWindow);
+    public ulong Issue(in PeerEndpoint client) => Compute(in client, CurrentWindow);
 
-    public bool IsValid(long connectionId, in PeerEndpoint client)
+    public bool IsValid(ulong connectionId, in PeerEndpoint client)
     {
         long window = CurrentWindow;
         return connectionId == Compute(in client, window) || connectionId == Compute(in client, window - 1);
     }
 
-    private long Compute(in PeerEndpoint client, long window)
+    private ulong Compute(in PeerEndpoint client, long window)
     {
         Span<byte> input = stackalloc byte[PeerEndpoint.CompactV6Length + 8];
         var compact = client.Compact;
         compact.CopyTo(input);
         BinaryPrimitives.WriteInt64LittleEndian(input[compact.Length..], window);
-        return (long)SipHash.Compute(_k0, _k1, input[..(compact.Length + 8)]);
+        return SipHash.Compute(_k0, _k1, input[..(compact.Length + 8)]);
     }
 }

@@ -1,6 +1,8 @@
 using CsCheck;
 using Shoal.TrackerServer.Http;
 using Shoal.TrackerServer.Registry;
+using Shoal.Trackers;
+using Shoal.Wire;
 
 namespace Shoal.Tests.TrackerServer;
 

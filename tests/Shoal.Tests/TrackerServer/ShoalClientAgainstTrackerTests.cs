@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
-using Shoal.TrackerServer;
-using Shoal.Trackers;
 using ClientEvent = Shoal.Trackers.AnnounceEvent;
 using ClientRequest = Shoal.Trackers.AnnounceRequest;
+using Shoal.TrackerServer;
+using Shoal.Trackers;
 
 namespace Shoal.Tests.TrackerServer;
 

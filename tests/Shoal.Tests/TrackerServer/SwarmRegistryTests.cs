@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Shoal.TrackerServer.Registry;
+using Shoal.Trackers;
 using static Shoal.Tests.TrackerServer.TrackerTestData;
 
 namespace Shoal.Tests.TrackerServer;
@@ -55,8 +56,8 @@ public class SwarmRegistryTests
         var registry = NewRegistry();
         var hash = Hash(3);
         // Same address and port, new peer id (a restarted client): its stale entry must not be handed back to it.
-        registry.Announce(new AnnounceRequest(hash, Id(1), V4(7), AnnounceEvent.Started, false, 50), _selection);
-        registry.Announce(new AnnounceRequest(hash, Id(2), V4(7), AnnounceEvent.Started, false, 50), _selection);
+        registry.Announce(new PeerAnnounce(hash, Id(1), V4(7), AnnounceEvent.Started, false, 50), _selection);
+        registry.Announce(new PeerAnnounce(hash, Id(2), V4(7), AnnounceEvent.Started, false, 50), _selection);
         Assert.Equal(0, _selection.Count4);
     }
 

@@ -1,6 +1,6 @@
+using Shoal.Tests.Support;
 using Shoal.TrackerServer.Registry;
 using Shoal.TrackerServer.Store;
-using Shoal.Tests.Support;
 using static Shoal.Tests.TrackerServer.TrackerTestData;
 
 namespace Shoal.Tests.TrackerServer;

@@ -47,7 +47,7 @@ internal static class TrackerClientHelpers
 
     public static async Task<long> UdpConnectAsync(UdpClient udp)
     {
-        var answer = await ExchangeAsync(udp, UdpProtocolTests.Connect(42));
+        var answer = await ExchangeAsync(udp, UdpRequestHandlerTests.Connect(42));
         Assert.Equal(16, answer.Length);
         Assert.Equal(42, BinaryPrimitives.ReadInt32BigEndian(answer.AsSpan(4)));
         return BinaryPrimitives.ReadInt64BigEndian(answer.AsSpan(8));

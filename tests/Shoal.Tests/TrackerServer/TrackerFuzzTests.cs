@@ -60,7 +60,7 @@ public class TrackerFuzzTests
             var answers = new List<byte[]>();
             while (true)
             {
-                var answer = await ExchangeAsync(udp, UdpProtocolTests.Connect(tag));
+                var answer = await ExchangeAsync(udp, UdpRequestHandlerTests.Connect(tag));
                 answers.Add(answer);
                 if (answer.Length == 16 && BinaryPrimitives.ReadInt32BigEndian(answer.AsSpan(4)) == tag) break;
                 // The answer to the random datagram came first; the fence's answer is still coming: read it.

@@ -4,9 +4,10 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Shoal.Bencoding;
 using Shoal.Metainfo;
+using Shoal.Tests.Support;
 using Shoal.TrackerServer;
 using Shoal.TrackerServer.Registry;
-using Shoal.Tests.Support;
+using Shoal.Trackers;
 using static Shoal.Tests.TrackerServer.TrackerClientHelpers;
 using static Shoal.Tests.TrackerServer.TrackerTestData;
 
@@ -94,7 +95,7 @@ public class TrackerServerTests
         using var udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
         udp.Connect(tracker.UdpEndPoint);
         long connection = await UdpConnectAsync(udp);
-        var answer = await ExchangeAsync(udp, UdpProtocolTests.AnnouncePacket(connection, 7, hash, Id(5), 100, AnnounceEvent.Started, 50, 7005));
+        var answer = await ExchangeAsync(udp, UdpRequestHandlerTests.AnnouncePacket(connection, 7, hash, Id(5), 100, AnnounceEvent.Started, 50, 7005));
         Assert.Equal(26, answer.Length);
         Assert.Equal(1, BinaryPrimitives.ReadInt32BigEndian(answer));
         Assert.Equal(1, BinaryPrimitives.ReadInt32BigEndian(answer.AsSpan(12)));

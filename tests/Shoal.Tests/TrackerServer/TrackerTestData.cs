@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Net;
 using Shoal.Metainfo;
 using Shoal.TrackerServer.Registry;
+using Shoal.Trackers;
+using Shoal.Wire;
 
 namespace Shoal.Tests.TrackerServer;
 
@@ -34,7 +36,7 @@ internal static class TrackerTestData
         return PeerEndpoint.FromAddress(bytes, (ushort)(20000 + n % 40000));
     }
 
-    public static AnnounceRequest Announce(InfoHash hash, int peer, bool seeder, AnnounceEvent announceEvent = AnnounceEvent.None,
+    public static PeerAnnounce Announce(InfoHash hash, int peer, bool seeder, AnnounceEvent announceEvent = AnnounceEvent.None,
         int numWant = 50, bool v6 = false, bool ids = false, bool both = false) =>
         new(hash, Id(peer), v6 ? V6(peer) : V4(peer), announceEvent, seeder, numWant, ids, both);
 

@@ -5,11 +5,14 @@ using Microsoft.Extensions.Time.Testing;
 using Shoal.TrackerServer;
 using Shoal.TrackerServer.Registry;
 using Shoal.TrackerServer.Udp;
+using Shoal.Trackers;
+using Shoal.Trackers.Udp;
+using Shoal.Wire;
 using static Shoal.Tests.TrackerServer.TrackerTestData;
 
 namespace Shoal.Tests.TrackerServer;
 
-public class UdpProtocolTests
+public class UdpRequestHandlerTests
 {
     private readonly FakeTimeProvider _time = new();
     private readonly byte[] _reply = new byte[UdpProtocol.MaxPacket];
@@ -36,7 +39,7 @@ public class UdpProtocolTests
     {
         var ids = new ConnectionIds(_time);
         var client = V4(1);
-        long id = ids.Issue(in client);
+        ulong id = ids.Issue(in client);
         Assert.True(ids.IsValid(id, in client));
         var other = V4(2);
         Assert.False(ids.IsValid(id, in other));
@@ -49,7 +52,7 @@ public class UdpProtocolTests
     public static byte[] Connect(int transaction)
     {
         var packet = new byte[16];
-        BinaryPrimitives.WriteInt64BigEndian(packet, UdpProtocol.ProtocolId);
+        BinaryPrimitives.WriteUInt64BigEndian(packet, UdpTrackerCodec.ProtocolId);
         BinaryPrimitives.WriteInt32BigEndian(packet.AsSpan(12), transaction);
         return packet;
     }

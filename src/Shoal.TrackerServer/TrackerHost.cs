@@ -88,7 +88,7 @@ public sealed class TrackerHost : IAsyncDisposable
         var time = timeProvider ?? TimeProvider.System;
         var loggers = loggerFactory ?? NullLoggerFactory.Instance;
         var logger = loggers.CreateLogger("Shoal.TrackerServer");
-        var registry = new SwarmRegistry(options.EffectivePeerTimeout, time, options.MaxTorrents);
+        var registry = new SwarmRegistry(options.EffectivePeerTimeout, time, options.Limits);
         if (options.AllowListPath is not null)
         {
             registry.Allow = AllowList.Load(options.AllowListPath);

@@ -1,4 +1,5 @@
 using System.Net;
+using Shoal.TrackerServer.Registry;
 
 namespace Shoal.TrackerServer;
 
@@ -48,7 +49,25 @@ public sealed record TrackerOptions
     public int RateLimitBurst { get; init; }
 
     /// <summary>Torrents held at most; announces for new torrents beyond it are refused.</summary>
-    public int MaxTorrents { get; init; } = 1_000_000;
+    public int MaxTorrents { get; init; } = SwarmLimits.DefaultMaxTorrents;
+
+    /// <summary>Peers held at most over every swarm; beyond it the least recently seen sixteenth is dropped.</summary>
+    public int MaxPeers { get; init; } = SwarmLimits.DefaultMaxPeers;
+
+    /// <summary>Peers held at most in one swarm; beyond it the swarm's least recently seen sixteenth is dropped.</summary>
+    public int MaxPeersPerSwarm { get; init; } = SwarmLimits.DefaultMaxPeersPerSwarm;
+
+    /// <summary>
+    /// Peers held at most per source address (an IPv4 address, an IPv6 /64) in one swarm; a newcomer beyond it replaces
+    /// that source's least recently seen peer. 0 means no cap (benchmarks whose peers all share 127.0.0.1).
+    /// </summary>
+    public int MaxPeersPerAddress { get; init; } = SwarmLimits.DefaultMaxPeersPerSource;
+
+    /// <summary>
+    /// Put each peer's id in non-compact (compact=0) answers. Off by default: an id learned there used to be enough to
+    /// impersonate its peer, and no current client needs it.
+    /// </summary>
+    public bool ExposePeerIds { get; init; }
 
     /// <summary>UDP receive threads; 0 means one per two processors (threads sharing one socket contend for it, and
     /// on a small machine the cores are better left to HTTP and the clients).</summary>
@@ -66,8 +85,11 @@ public sealed record TrackerOptions
     /// <summary>Serve a catalogue of published .torrent files at /catalogue (see <see cref="Catalogue.TorrentCatalogue"/>).</summary>
     public bool Catalogue { get; init; }
 
-    /// <summary>When set, publishing to (or removing from) the catalogue needs this shared secret; listing never does.</summary>
+    /// <summary>The shared secret publishing to (or removing from) the catalogue needs; listing never does.</summary>
     public string? CatalogueKey { get; init; }
+
+    /// <summary>Let anyone who can reach the tracker publish to its catalogue, without a key.</summary>
+    public bool CatalogueOpen { get; init; }
 
     /// <summary>Catalogue entries held at most; publishing more is refused until some are removed.</summary>
     public int CatalogueMaxEntries { get; init; } = 10_000;
@@ -86,6 +108,9 @@ public sealed record TrackerOptions
 
     public const int MaxPortNumber = 65535;
 
+    /// <summary>Environment variable holding the catalogue key (for both the tracker and the publisher).</summary>
+    public const string CatalogueKeyVariable = "SHOAL_CATALOGUE_KEY";
+
     /// <summary>The largest numwant cap accepted (buffers are sized for it).</summary>
     public const int MaxNumWantLimit = 2000;
 
@@ -95,6 +120,8 @@ public sealed record TrackerOptions
         SweepInterval ?? TimeSpan.FromSeconds(Math.Clamp(EffectivePeerTimeout.TotalSeconds / 4, 1, 60));
 
     internal int EffectiveUdpLoops => UdpReceiveLoops > 0 ? UdpReceiveLoops : Math.Max(1, Environment.ProcessorCount / 2);
+
+    internal SwarmLimits Limits => new(MaxTorrents, MaxPeers, MaxPeersPerSwarm, MaxPeersPerAddress);
 
     internal int EffectiveBurst => RateLimitBurst > 0 ? RateLimitBurst : (int)Math.Max(10, RateLimitPerSecond * 4);
 
@@ -116,11 +143,16 @@ public sealed record TrackerOptions
         if (MaxNumWant < 1 || MaxNumWant > MaxNumWantLimit) throw new ArgumentException($"the numwant cap must be between 1 and {MaxNumWantLimit}");
         if (DefaultNumWant < 0 || DefaultNumWant > MaxNumWant) throw new ArgumentException("the default numwant must be between 0 and the cap");
         if (RateLimitPerSecond < 0 || double.IsNaN(RateLimitPerSecond)) throw new ArgumentException("the rate limit must be 0 (off) or positive");
-        if (MaxTorrents < 1) throw new ArgumentException("the torrent limit must be positive");
+        Limits.Validate();
         if (UdpReceiveLoops is < 0 or > 64) throw new ArgumentException("UDP receive threads must be between 0 (automatic) and 64");
         if (StoreFlushInterval <= TimeSpan.Zero) throw new ArgumentException("the store flush interval must be positive");
         if (CatalogueKey is not null && !Catalogue) throw new ArgumentException("--catalogue-key needs --catalogue");
+        if (CatalogueOpen && !Catalogue) throw new ArgumentException("--catalogue-open needs --catalogue");
         if (CatalogueKey is { Length: 0 }) throw new ArgumentException("the catalogue key must not be empty");
+        if (CatalogueOpen && CatalogueKey is not null)
+            throw new ArgumentException("--catalogue-open lets anyone publish: it cannot be combined with a catalogue key");
+        if (Catalogue && !CatalogueOpen && CatalogueKey is null)
+            throw new ArgumentException($"the catalogue needs a publishing key (--catalogue-key KEY, or ${CatalogueKeyVariable}), or --catalogue-open to let anyone publish");
         if (CatalogueMaxEntries < 1) throw new ArgumentException("the catalogue entry limit must be positive");
         if (CatalogueMaxTorrentBytes < 1024) throw new ArgumentException("the catalogue .torrent size limit must be at least 1024 bytes");
         if (CatalogueMaxTotalBytes < CatalogueMaxTorrentBytes) throw new ArgumentException("the catalogue total size must be at least its .torrent size limit");

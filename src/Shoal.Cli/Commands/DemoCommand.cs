@@ -59,6 +59,7 @@ internal static class DemoCommand
         await using var tracker = await TrackerHost.StartAsync(new TrackerOptions
         {
             Host = "127.0.0.1", Port = 0, AnnounceInterval = TimeSpan.FromSeconds(15), MinAnnounceInterval = TimeSpan.FromSeconds(5),
+            MaxPeersPerAddress = 0, // every peer of the demo is 127.0.0.1
         }, cancellationToken: ct);
         Console.Out.WriteLine($"tracker  {tracker.HttpAnnounceUrl} (stats: {tracker.StatsUrl})");
 

@@ -40,7 +40,8 @@ public sealed class CatalogueService : IAsyncDisposable
 
     public TorrentCatalogue Entries { get; }
 
-    public bool RequiresKey => _keyHash is not null;
+    /// <summary>False only for a catalogue started with <see cref="TrackerOptions.CatalogueOpen"/>.</summary>
+    public bool RequiresKey => !_options.CatalogueOpen;
 
     public TimeSpan StaleAfter => _options.CatalogueStaleAfter;
 
@@ -86,11 +87,11 @@ public sealed class CatalogueService : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether <paramref name="given"/> is the publishing key (always true when no key is set). Constant time.</summary>
+    /// <summary>Whether <paramref name="given"/> is the publishing key (any will do for an open catalogue). Constant time.</summary>
     public bool KeyMatches(string? given)
     {
-        if (_keyHash is null) return true;
-        if (given is null) return false;
+        if (_options.CatalogueOpen) return true;
+        if (_keyHash is null || given is null) return false;
         return CryptographicOperations.FixedTimeEquals(_keyHash, SHA256.HashData(Encoding.UTF8.GetBytes(given)));
     }
 

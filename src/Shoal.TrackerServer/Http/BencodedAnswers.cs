@@ -20,8 +20,9 @@ internal static class BencodedAnswers
         writer.WriteEnd();
     }
 
+    /// <summary>An accepted announce; non-compact answers name each peer's id only when the selection carries ids.</summary>
     public static void WriteAnnounce(IBufferWriter<byte> output, in AnnounceOutcome result, PeerSelection peers, bool compact,
-        bool noPeerId, int intervalSeconds, int minIntervalSeconds)
+        int intervalSeconds, int minIntervalSeconds)
     {
         var writer = new BencodeWriter(output);
         writer.WriteDictionaryStart();
@@ -48,15 +49,15 @@ internal static class BencodedAnswers
         else
         {
             writer.WriteListStart();
-            WritePeerDictionaries(writer, peers.Compact4, peers.Ids4, PeerEndpoint.CompactV4Length, noPeerId);
-            WritePeerDictionaries(writer, peers.Compact6, peers.Ids6, PeerEndpoint.CompactV6Length, noPeerId);
+            WritePeerDictionaries(writer, peers.Compact4, peers.Ids4, PeerEndpoint.CompactV4Length);
+            WritePeerDictionaries(writer, peers.Compact6, peers.Ids6, PeerEndpoint.CompactV6Length);
             writer.WriteEnd();
         }
         writer.WriteEnd();
     }
 
     // BEP 3's original form: a list of {ip, peer id, port} dictionaries.
-    private static void WritePeerDictionaries(BencodeWriter writer, ReadOnlySpan<byte> compact, ReadOnlySpan<byte> ids, int size, bool noPeerId)
+    private static void WritePeerDictionaries(BencodeWriter writer, ReadOnlySpan<byte> compact, ReadOnlySpan<byte> ids, int size)
     {
         int count = compact.Length / size;
         for (int i = 0; i < count; i++)
@@ -65,7 +66,7 @@ internal static class BencodedAnswers
             writer.WriteDictionaryStart();
             writer.WriteString("ip"u8);
             writer.WriteString(new IPAddress(entry[..^2]).ToString());
-            if (!noPeerId && ids.Length >= (i + 1) * PeerId.Length)
+            if (ids.Length >= (i + 1) * PeerId.Length)
             {
                 writer.WriteString("peer id"u8);
                 writer.WriteString(ids.Slice(i * PeerId.Length, PeerId.Length));

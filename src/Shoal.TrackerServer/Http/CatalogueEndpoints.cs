@@ -119,9 +119,7 @@ internal sealed class CatalogueEndpoints(TrackerCore core)
     /// <summary>The publish rate limit and the key, shared by publishing and removing; null when the request may go on.</summary>
     private Task? RefuseEdit(HttpContext context, CatalogueService catalogue)
     {
-        Span<byte> address = stackalloc byte[16];
-        HttpEndpoints.ClientAddress(context, core.Options).TryWriteBytes(address, out int length);
-        if (!catalogue.AdmitPublish(address[..length]))
+        if (!catalogue.AdmitPublish(RequestSource.Of(context, core.Options).Address.Address))
         {
             core.Counters.RateLimit();
             context.Response.Headers.RetryAfter = "60";
@@ -165,12 +163,7 @@ internal sealed class CatalogueEndpoints(TrackerCore core)
         }
     }
 
-    private bool Admit(HttpContext context)
-    {
-        Span<byte> address = stackalloc byte[16];
-        HttpEndpoints.ClientAddress(context, core.Options).TryWriteBytes(address, out int length);
-        return core.Admit(address[..length]);
-    }
+    private bool Admit(HttpContext context) => core.Admit(RequestSource.Of(context, core.Options).Address.Address);
 
     /// <summary>This tracker's announce URL as the client reached it (so a magnet link works from where it was read).</summary>
     internal static string? SelfAnnounceUrl(HttpContext context)

@@ -7,8 +7,9 @@ using Shoal.TrackerServer.Catalogue;
 namespace Shoal.TrackerServer.Http;
 
 /// <summary>
-/// The catalogue as JSON or text lines. A listing walks every entry, so one rendering is reused for a second per
-/// (format, host): hammering /catalogue cannot eat the CPU.
+/// The catalogue as JSON or text lines. A listing walks every entry, so one rendering per format is reused for a second,
+/// whatever Host header the requests carry: hammering /catalogue with made-up hosts cannot eat the CPU. The only part
+/// that follows the Host header, the "&amp;tr=" this tracker adds to magnet links, is spliced into the cached bytes.
 /// </summary>
 internal sealed class CatalogueListing(TrackerCore core)
 {
@@ -19,32 +20,65 @@ internal sealed class CatalogueListing(TrackerCore core)
     private static readonly JsonWriterOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Lock _lock = new();
-    private (long Timestamp, Format Format, string? Self, byte[] Body)? _cached;
+    private readonly Rendering?[] _cached = new Rendering?[2];
+
+    /// <summary>A listing's bytes, and where each entry's magnet link ends (where this tracker's "&amp;tr=" goes).</summary>
+    private sealed record Rendering(long Timestamp, byte[] Body, (int Offset, CatalogueEntry Entry)[] MagnetEnds);
 
     public static string TorrentPath(CatalogueEntry entry) => CatalogueProtocol.TorrentPath(entry.InfoHash.ToHex());
 
     /// <summary>The magnet link with this tracker added when the .torrent does not name it.</summary>
     public static string Magnet(CatalogueEntry entry, string? selfAnnounce) =>
-        selfAnnounce is null || entry.Trackers.Contains(selfAnnounce, StringComparer.OrdinalIgnoreCase)
-            ? entry.Magnet : entry.Magnet + "&tr=" + Uri.EscapeDataString(selfAnnounce);
+        NeedsSelf(entry, selfAnnounce) ? entry.Magnet + SelfParameter(selfAnnounce!) : entry.Magnet;
+
+    private static bool NeedsSelf(CatalogueEntry entry, string? selfAnnounce) =>
+        selfAnnounce is not null && !entry.Trackers.Contains(selfAnnounce, StringComparer.OrdinalIgnoreCase);
+
+    // URL-escaped, so it needs no JSON escaping either: it can go straight into the rendered bytes.
+    private static string SelfParameter(string selfAnnounce) => "&tr=" + Uri.EscapeDataString(selfAnnounce);
 
     public byte[] Render(Format format, string? selfAnnounce)
     {
-        lock (_lock)
+        var rendering = Cached(format);
+        if (format == Format.Text || selfAnnounce is null) return rendering.Body;
+        var suffix = Encoding.UTF8.GetBytes(SelfParameter(selfAnnounce));
+        int needed = 0;
+        foreach (var (_, entry) in rendering.MagnetEnds)
+            if (NeedsSelf(entry, selfAnnounce)) needed++;
+        if (needed == 0) return rendering.Body;
+        var body = new byte[rendering.Body.Length + needed * suffix.Length];
+        int from = 0, to = 0;
+        foreach (var (offset, entry) in rendering.MagnetEnds)
         {
-            if (_cached is { } cached && cached.Format == format && cached.Self == selfAnnounce && core.Time.GetElapsedTime(cached.Timestamp) < CacheFor)
-                return cached.Body;
+            if (!NeedsSelf(entry, selfAnnounce)) continue;
+            rendering.Body.AsSpan(from, offset - from).CopyTo(body.AsSpan(to));
+            to += offset - from;
+            suffix.CopyTo(body.AsSpan(to));
+            to += suffix.Length;
+            from = offset;
         }
-        var body = format == Format.Text ? RenderText() : RenderJson(selfAnnounce);
-        lock (_lock) _cached = (core.Time.GetTimestamp(), format, selfAnnounce, body);
+        rendering.Body.AsSpan(from).CopyTo(body.AsSpan(to));
         return body;
     }
 
-    private byte[] RenderJson(string? selfAnnounce)
+    private Rendering Cached(Format format)
     {
+        lock (_lock)
+        {
+            if (_cached[(int)format] is { } cached && core.Time.GetElapsedTime(cached.Timestamp) < CacheFor) return cached;
+        }
+        var fresh = format == Format.Text ? new Rendering(core.Time.GetTimestamp(), RenderText(), []) : RenderJson();
+        lock (_lock) _cached[(int)format] = fresh;
+        return fresh;
+    }
+
+    private Rendering RenderJson()
+    {
+        long timestamp = core.Time.GetTimestamp();
         var catalogue = core.Catalogue!;
         var now = core.Time.GetUtcNow();
         var entries = catalogue.Entries.Newest();
+        var magnetEnds = new List<(int, CatalogueEntry)>(entries.Count);
         using var stream = new MemoryStream(256 + entries.Count * 512);
         using (var json = new Utf8JsonWriter(stream, Relaxed))
         {
@@ -54,11 +88,18 @@ internal sealed class CatalogueListing(TrackerCore core)
             json.WriteBoolean("publishNeedsKey", catalogue.RequiresKey);
             json.WriteStartArray("entries");
             foreach (var entry in entries)
-                if (catalogue.IsVisible(entry)) WriteEntry(json, catalogue, entry, now, selfAnnounce);
+            {
+                if (!catalogue.IsVisible(entry)) continue;
+                WriteEntry(json, catalogue, entry, now, null, afterMagnet: () =>
+                {
+                    json.Flush();
+                    magnetEnds.Add(((int)stream.Position - 1, entry)); // just before the magnet string's closing quote
+                });
+            }
             json.WriteEndArray();
             json.WriteEndObject();
         }
-        return stream.ToArray();
+        return new Rendering(timestamp, stream.ToArray(), [.. magnetEnds]);
     }
 
     // One line per entry: info-hash, size in bytes, seeders, leechers, name (tabs and controls in names become '?').
@@ -93,7 +134,8 @@ internal sealed class CatalogueListing(TrackerCore core)
         return stream.ToArray();
     }
 
-    private static void WriteEntry(Utf8JsonWriter json, CatalogueService catalogue, CatalogueEntry entry, DateTimeOffset now, string? selfAnnounce)
+    private static void WriteEntry(Utf8JsonWriter json, CatalogueService catalogue, CatalogueEntry entry, DateTimeOffset now, string? selfAnnounce,
+        Action? afterMagnet = null)
     {
         var counts = catalogue.CountsOf(entry);
         if (counts.Seeders > 0) entry.SawSeeder(now);
@@ -111,6 +153,7 @@ internal sealed class CatalogueListing(TrackerCore core)
         json.WriteString("lastSeededAt", entry.LastSeededAt);
         json.WriteBoolean("stale", counts.Seeders == 0 && catalogue.IsStale(entry, now));
         json.WriteString("magnet", Magnet(entry, selfAnnounce));
+        afterMagnet?.Invoke();
         json.WriteString("torrent", TorrentPath(entry));
         json.WriteEndObject();
     }

@@ -80,26 +80,22 @@ internal sealed class HttpEndpoints
             return;
         }
         var claimed = query.Ip ?? query.IPv4 ?? query.IPv6;
-        var input = new AnnounceInput(query.InfoHash, query.PeerId, query.Port, query.Left, query.Event, query.NumWant,
-            new AnnounceSource(PeerEndpoint.FromIPAddress(source, 0), IPAddress.IsLoopback(source) ? SourceTrust.Local : SourceTrust.Remote),
+        var input = new AnnounceInput(query.InfoHash, query.PeerId, query.Port, query.Left, query.Event, query.NumWant, source,
             claimed is null ? null : PeerEndpoint.FromIPAddress(claimed, query.Port), TrackerProtocol.Http,
             WantPeerIds: !query.Compact && !query.NoPeerId);
         var selection = t_selection ??= new PeerSelection(TrackerOptions.MaxNumWantLimit);
         var outcome = _core.Announces.Announce(in input, selection);
         if (outcome.Accepted)
-            BencodedAnswers.WriteAnnounce(buffer, in outcome, selection, query.Compact, query.NoPeerId,
-                _core.Announces.IntervalSeconds, _core.Announces.MinIntervalSeconds);
+            BencodedAnswers.WriteAnnounce(buffer, in outcome, selection, query.Compact, _core.Announces.IntervalSeconds, _core.Announces.MinIntervalSeconds);
         else
             BencodedAnswers.WriteFailure(buffer, outcome.FailureReason!);
     }
 
     /// <summary>The per-address rate limit; a refused request gets its failure answer here.</summary>
-    private bool Admitted(HttpContext context, ArrayBufferWriter<byte> buffer, out IPAddress source)
+    private bool Admitted(HttpContext context, ArrayBufferWriter<byte> buffer, out AnnounceSource source)
     {
-        source = ClientAddress(context, _core.Options);
-        Span<byte> sourceBytes = stackalloc byte[16];
-        source.TryWriteBytes(sourceBytes, out int sourceLength);
-        if (_core.Admit(sourceBytes[..sourceLength])) return true;
+        source = RequestSource.Of(context, _core.Options);
+        if (_core.Admit(source.Address.Address)) return true;
         BencodedAnswers.WriteFailure(buffer, "rate limit exceeded, slow down");
         return false;
     }
@@ -124,20 +120,6 @@ internal sealed class HttpEndpoints
         distinct.RemoveAll(hash => !_core.Announces.Serves(hash));
         var counts = distinct.ConvertAll(_core.Announces.Scrape);
         BencodedAnswers.WriteScrape(buffer, distinct, counts);
-    }
-
-    /// <summary>The client's address: the socket's, or the proxy's X-Forwarded-For entry when trusted; IPv4 unmapped.</summary>
-    internal static IPAddress ClientAddress(HttpContext context, TrackerOptions options)
-    {
-        var address = context.Connection.RemoteIpAddress ?? IPAddress.Loopback;
-        if (options.TrustProxy && context.Request.Headers.TryGetValue("X-Forwarded-For", out var forwarded) && forwarded.Count > 0)
-        {
-            // Our proxy appends the address it saw last; earlier entries are whatever the client claimed.
-            var last = forwarded[^1] ?? "";
-            int comma = last.LastIndexOf(',');
-            if (IPAddress.TryParse(last.AsSpan(comma + 1).Trim(), out var proxied)) address = proxied;
-        }
-        return address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
     }
 
     private static Task SendAsync(HttpContext context, ArrayBufferWriter<byte> buffer, string contentType)

@@ -1,7 +1,7 @@
 namespace Shoal.TrackerServer.Operations;
 
 /// <summary>
-/// Per-IP token buckets in a fixed table (bounded memory whatever the number of addresses): an address hashes to one
+/// Per-source token buckets (an IPv4 address, or an IPv6 /64: whoever has one IPv6 address has the whole /64) in a fixed table (bounded memory whatever the number of addresses): an address hashes to one
 /// cell; a different address landing there takes the cell over with a full bucket, which can only make limiting laxer,
 /// never lock an innocent client out. Striped locks keep the two front-ends from contending.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class IpRateLimiter
         for (int i = 0; i < Stripes; i++) _locks[i] = new Lock();
     }
 
-    /// <summary>Takes one token for this address (4 or 16 bytes); false means over the limit.</summary>
+    /// <summary>Takes one token for this address (4 or 16 bytes; an IPv6 address counts as its /64); false means over the limit.</summary>
     public bool TryAcquire(ReadOnlySpan<byte> address)
     {
         var key = Key(address);
@@ -56,6 +56,7 @@ public sealed class IpRateLimiter
         // IPv4 as its v4-mapped IPv6 form, so both families share one key space without collisions.
         Span<byte> bytes = stackalloc byte[16];
         bytes.Clear();
+        if (address.Length == 16 && Registry.PeerEndpoint.IsV4Mapped(address)) address = address[12..];
         if (address.Length == 4)
         {
             bytes[10] = 0xFF;
@@ -64,7 +65,7 @@ public sealed class IpRateLimiter
         }
         else
         {
-            address[..Math.Min(16, address.Length)].CopyTo(bytes);
+            address[..Math.Min(8, address.Length)].CopyTo(bytes); // the /64
         }
         return new UInt128(BitConverter.ToUInt64(bytes), BitConverter.ToUInt64(bytes[8..]));
     }

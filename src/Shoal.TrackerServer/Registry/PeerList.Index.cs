@@ -4,8 +4,10 @@ using Shoal.Wire;
 namespace Shoal.TrackerServer.Registry;
 
 /// <summary>
-/// The peer-id index of a large <see cref="PeerList{TAddress}"/>: linear probing over an int table holding slot + 1
-/// (0 = empty), at most half full, with backward-shift deletion so no tombstones accumulate.
+/// The index of a large <see cref="PeerList{TAddress}"/>: linear probing over an int table holding slot + 1 (0 = empty),
+/// at most half full, with backward-shift deletion so no tombstones accumulate. Entries hash on their source (IPv4
+/// address or IPv6 /64) with a per-process random seed, so all of one source's peers lie between their home cell and
+/// the next empty one: a lookup also counts them, which is what the per-source cap needs, at no extra cost.
 /// </summary>
 internal sealed partial class PeerList<TAddress>
 {
@@ -13,22 +15,28 @@ internal sealed partial class PeerList<TAddress>
 
     internal bool HasIndex => _index is not null;
 
-    private int IndexFind(ref readonly PeerId id)
+    private int IndexFind(ref readonly PeerId id, ref readonly TAddress address, out int fromSource, out int oldestFromSource)
     {
-        int pos = IndexPosition(in id);
-        return pos < 0 ? -1 : _index![pos] - 1;
-    }
-
-    private int IndexPosition(ref readonly PeerId id)
-    {
+        fromSource = 0;
+        oldestFromSource = -1;
         var table = _index!;
         int mask = table.Length - 1;
-        for (int pos = id.GetHashCode() & mask; ; pos = (pos + 1) & mask)
+        for (int pos = SourceHash(in address) & mask; ; pos = (pos + 1) & mask)
         {
             int value = table[pos];
             if (value == 0) return -1;
-            if (_slots[value - 1].Id.Equals(id)) return pos;
+            if (Matches(value - 1, in id, in address)) return value - 1;
+            Tally(value - 1, in address, ref fromSource, ref oldestFromSource);
         }
+    }
+
+    /// <summary>The index cell that points at <paramref name="slot"/>.</summary>
+    private int IndexPosition(int slot)
+    {
+        var table = _index!;
+        int mask = table.Length - 1;
+        for (int pos = SourceHash(in _slots[slot].Address) & mask; ; pos = (pos + 1) & mask)
+            if (table[pos] == slot + 1) return pos;
     }
 
     private void IndexAdd(int slot)
@@ -38,19 +46,18 @@ internal sealed partial class PeerList<TAddress>
             RebuildIndex();
             return;
         }
-        Place(_index, _slots[slot].Id.GetHashCode(), slot);
+        Place(_index, SourceHash(in _slots[slot].Address), slot);
     }
 
-    private void IndexRemove(ref readonly PeerId id)
+    private void IndexRemove(int slot)
     {
         var table = _index!;
         int mask = table.Length - 1;
-        int hole = IndexPosition(in id);
-        if (hole < 0) return;
+        int hole = IndexPosition(slot);
         table[hole] = 0;
         for (int pos = (hole + 1) & mask; table[pos] != 0; pos = (pos + 1) & mask)
         {
-            int home = _slots[table[pos] - 1].Id.GetHashCode() & mask;
+            int home = SourceHash(in _slots[table[pos] - 1].Address) & mask;
             // Move the entry back into the hole unless its home lies cyclically in (hole, pos].
             bool homeBetween = hole <= pos ? home > hole && home <= pos : home > hole || home <= pos;
             if (homeBetween) continue;
@@ -64,7 +71,7 @@ internal sealed partial class PeerList<TAddress>
     {
         int size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, Math.Max(Count, _slots.Length) * 2));
         var table = new int[size];
-        for (int i = 0; i < Count; i++) Place(table, _slots[i].Id.GetHashCode(), i);
+        for (int i = 0; i < Count; i++) Place(table, SourceHash(in _slots[i].Address), i);
         _index = table;
     }
 
@@ -74,5 +81,13 @@ internal sealed partial class PeerList<TAddress>
         int pos = hash & mask;
         while (table[pos] != 0) pos = (pos + 1) & mask;
         table[pos] = slot + 1;
+    }
+
+    // Randomised per process (HashCode's seed): nobody can choose addresses that pile into one run of the table.
+    private static int SourceHash(ref readonly TAddress address)
+    {
+        var hash = new HashCode();
+        hash.AddBytes(CompactAddress.Source(in address));
+        return hash.ToHashCode();
     }
 }

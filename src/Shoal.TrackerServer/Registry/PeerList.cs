@@ -5,7 +5,9 @@ namespace Shoal.TrackerServer.Registry;
 /// <summary>
 /// The peers of one address family in one swarm, as a packed array of <see cref="PeerSlot{TAddress}"/>:
 /// leechers occupy [0, Leechers) and seeders [Leechers, Count), so a seeder can be handed leechers first without a scan.
-/// Small lists are searched linearly; above <see cref="IndexAbove"/> peers an open-addressing peer-id index is kept.
+/// A peer is its (peer id, IP address) pair: someone who learns a peer id cannot move that peer to another address or
+/// stop it. Small lists are searched linearly; above <see cref="IndexAbove"/> peers an open-addressing index is kept,
+/// hashed on the peer's source (IPv4 address or IPv6 /64) so that one source's peers are found in one probe run.
 /// Not thread-safe: the registry's shard lock guards it.
 /// </summary>
 internal sealed partial class PeerList<TAddress> where TAddress : unmanaged, ICompactAddress<TAddress>
@@ -27,43 +29,56 @@ internal sealed partial class PeerList<TAddress> where TAddress : unmanaged, ICo
 
     internal bool IsSeederSlot(int slot) => slot >= Leechers;
 
-    /// <summary>The slot holding this peer id, or -1.</summary>
-    public int Find(ref readonly PeerId id)
+    /// <summary>The slot holding this peer (id at this IP address; the port may differ), or -1.</summary>
+    public int Find(ref readonly PeerId id, ref readonly TAddress address) => Find(in id, in address, out _, out _);
+
+    /// <summary>
+    /// As <see cref="Find(ref readonly PeerId, ref readonly TAddress)"/>; when the peer is absent, also counts the peers
+    /// from the same source (<paramref name="fromSource"/>) and gives the slot of the least recently seen of them.
+    /// </summary>
+    public int Find(ref readonly PeerId id, ref readonly TAddress address, out int fromSource, out int oldestFromSource)
     {
-        if (_index is not null) return IndexFind(in id);
+        if (_index is not null) return IndexFind(in id, in address, out fromSource, out oldestFromSource);
+        fromSource = 0;
+        oldestFromSource = -1;
         var slots = _slots.AsSpan(0, Count);
         for (int i = 0; i < slots.Length; i++)
-            if (slots[i].Id.Equals(id)) return i;
+        {
+            if (Matches(i, in id, in address)) return i;
+            Tally(i, in address, ref fromSource, ref oldestFromSource);
+        }
         return -1;
     }
 
-    /// <summary>Adds or refreshes a peer; returns its slot. <paramref name="added"/> tells whether it is new.</summary>
-    public int Upsert(ref readonly PeerId id, ref readonly TAddress address, bool seeder, int now, out bool added) =>
-        Upsert(in id, in address, seeder, now, out added, out _);
-
-    /// <summary>As above; <paramref name="wasSeeder"/> tells whether an existing entry was a seeder before.</summary>
-    public int Upsert(ref readonly PeerId id, ref readonly TAddress address, bool seeder, int now, out bool added, out bool wasSeeder)
+    /// <summary>Adds a peer that <see cref="Find(ref readonly PeerId, ref readonly TAddress)"/> did not find; returns its slot.</summary>
+    public int Add(ref readonly PeerId id, ref readonly TAddress address, bool seeder, int now)
     {
-        int slot = Find(in id);
-        added = slot < 0;
-        wasSeeder = !added && IsSeederSlot(slot);
-        if (added)
-        {
-            slot = Append(in id, seeder);
-        }
-        else if (seeder != IsSeederSlot(slot))
-        {
-            slot = seeder ? MoveToSeeders(slot) : MoveToLeechers(slot);
-        }
+        int slot = Append(in id, in address, seeder);
+        _slots[slot].LastSeen = now;
+        return slot;
+    }
+
+    /// <summary>Refreshes a found peer (new port, role, time); returns its slot, which moves when the role changes.</summary>
+    public int Refresh(int slot, ref readonly TAddress address, bool seeder, int now)
+    {
+        if (seeder != IsSeederSlot(slot)) slot = seeder ? MoveToSeeders(slot) : MoveToLeechers(slot);
         ref var entry = ref _slots[slot];
-        entry.Address = address;
+        entry.Address = address; // same IP (the key), possibly another port
         entry.LastSeen = now;
         return slot;
     }
 
-    public bool Remove(ref readonly PeerId id)
+    /// <summary>Adds or refreshes a peer; returns its slot. <paramref name="added"/> tells whether it is new. No caps apply.</summary>
+    public int Upsert(ref readonly PeerId id, ref readonly TAddress address, bool seeder, int now, out bool added)
     {
-        int slot = Find(in id);
+        int slot = Find(in id, in address);
+        added = slot < 0;
+        return added ? Add(in id, in address, seeder, now) : Refresh(slot, in address, seeder, now);
+    }
+
+    public bool Remove(ref readonly PeerId id, ref readonly TAddress address)
+    {
+        int slot = Find(in id, in address);
         if (slot < 0) return false;
         RemoveAt(slot);
         return true;
@@ -72,11 +87,24 @@ internal sealed partial class PeerList<TAddress> where TAddress : unmanaged, ICo
     /// <summary>Drops every peer last seen before <paramref name="cutoff"/>; returns how many.</summary>
     public int Expire(int cutoff)
     {
+        int ties = 0;
+        return Expire(cutoff, ref ties);
+    }
+
+    /// <summary>
+    /// Drops every peer last seen before <paramref name="cutoff"/>, and up to <paramref name="ties"/> (decremented)
+    /// of those seen exactly at it; returns how many.
+    /// </summary>
+    public int Expire(int cutoff, ref int ties)
+    {
         int removed = 0;
         for (int i = Count - 1; i >= 0; i--)
         {
-            if (i < Count && _slots[i].LastSeen < cutoff)
+            if (i >= Count) continue;
+            int seen = _slots[i].LastSeen;
+            if (seen < cutoff || (seen == cutoff && ties > 0))
             {
+                if (seen == cutoff) ties--;
                 RemoveAt(i);
                 removed++;
             }
@@ -96,51 +124,21 @@ internal sealed partial class PeerList<TAddress> where TAddress : unmanaged, ICo
         if (_index is not null && Count < DropIndexBelow) _index = null;
     }
 
-    /// <summary>
-    /// Copies up to <paramref name="max"/> peers other than <paramref name="exclude"/> into the output spans (compact address,
-    /// and peer id when <paramref name="idsOut"/> is not empty). A seeder gets leechers first; a leecher a random window of all.
-    /// </summary>
-    public int Select(int exclude, bool forSeeder, int max, Span<byte> compactOut, Span<byte> idsOut)
+    private bool Matches(int slot, ref readonly PeerId id, ref readonly TAddress address)
     {
-        if (max <= 0 || Count == 0) return 0;
-        int written = 0;
-        if (forSeeder)
-        {
-            written = CopyWindow(0, Leechers, exclude, max, compactOut, idsOut, 0);
-            if (written < max) written = CopyWindow(Leechers, Count - Leechers, exclude, max, compactOut, idsOut, written);
-        }
-        else
-        {
-            written = CopyWindow(0, Count, exclude, max, compactOut, idsOut, 0);
-        }
-        return written;
+        ref readonly var entry = ref _slots[slot];
+        return entry.Id.Equals(id) && CompactAddress.Ip(in entry.Address).SequenceEqual(CompactAddress.Ip(in address));
     }
 
-    // Copies from [start, start+length) beginning at a random offset and wrapping around: a cheap random sample.
-    private int CopyWindow(int start, int length, int exclude, int max, Span<byte> compactOut, Span<byte> idsOut, int written)
+    private void Tally(int slot, ref readonly TAddress address, ref int fromSource, ref int oldest)
     {
-        if (length <= 0) return written;
-        int size = TAddress.Size;
-        int offset = Random.Shared.Next(length);
-        ReadOnlySpan<byte> excludedAddress = exclude >= 0 ? CompactAddress.Bytes(in _slots[exclude].Address) : default;
-        int end = start + length;
-        int i = start + offset;
-        for (int n = 0; n < length && written < max; n++, i++)
-        {
-            if (i == end) i = start;
-            if (i == exclude) continue;
-            ref readonly var entry = ref _slots[i];
-            var address = CompactAddress.Bytes(in entry.Address);
-            // A client that restarted with a new peer id leaves its old entry behind: never hand it its own address.
-            if (exclude >= 0 && address.SequenceEqual(excludedAddress)) continue;
-            address.CopyTo(compactOut.Slice(written * size, size));
-            if (!idsOut.IsEmpty) ((ReadOnlySpan<byte>)entry.Id).CopyTo(idsOut.Slice(written * PeerId.Length, PeerId.Length));
-            written++;
-        }
-        return written;
+        ref readonly var entry = ref _slots[slot];
+        if (!CompactAddress.Source(in entry.Address).SequenceEqual(CompactAddress.Source(in address))) return;
+        fromSource++;
+        if (oldest < 0 || entry.LastSeen < _slots[oldest].LastSeen) oldest = slot;
     }
 
-    private int Append(ref readonly PeerId id, bool seeder)
+    private int Append(ref readonly PeerId id, ref readonly TAddress address, bool seeder)
     {
         if (Count == _slots.Length) Grow();
         int slot;
@@ -157,13 +155,14 @@ internal sealed partial class PeerList<TAddress> where TAddress : unmanaged, ICo
         }
         Count++;
         _slots[slot].Id = id;
+        _slots[slot].Address = address;
         if (_index is not null || Count > IndexAbove) IndexAdd(slot);
         return slot;
     }
 
-    private void RemoveAt(int slot)
+    internal void RemoveAt(int slot)
     {
-        if (_index is not null) IndexRemove(in _slots[slot].Id);
+        if (_index is not null) IndexRemove(slot);
         if (slot < Leechers)
         {
             int lastLeecher = Leechers - 1;
@@ -199,8 +198,8 @@ internal sealed partial class PeerList<TAddress> where TAddress : unmanaged, ICo
     private void Swap(int a, int b)
     {
         if (a == b) return;
-        int cellA = _index is null ? -1 : IndexPosition(in _slots[a].Id);
-        int cellB = _index is null ? -1 : IndexPosition(in _slots[b].Id);
+        int cellA = _index is null ? -1 : IndexPosition(a);
+        int cellB = _index is null ? -1 : IndexPosition(b);
         (_slots[a], _slots[b]) = (_slots[b], _slots[a]);
         if (_index is not null)
         {
@@ -209,10 +208,10 @@ internal sealed partial class PeerList<TAddress> where TAddress : unmanaged, ICo
         }
     }
 
-    // The caller guarantees the id at `to` is no longer indexed (removed, or already moved elsewhere).
+    // The caller guarantees the entry at `to` is no longer indexed (removed, or already moved elsewhere).
     private void Move(int from, int to)
     {
-        int cell = _index is null ? -1 : IndexPosition(in _slots[from].Id);
+        int cell = _index is null ? -1 : IndexPosition(from);
         _slots[to] = _slots[from];
         if (cell >= 0) _index![cell] = to + 1;
     }

@@ -33,10 +33,13 @@ public sealed class PeerSelection
 
     public ReadOnlySpan<byte> Compact6 => _v6.AsSpan(0, Count6 * PeerEndpoint.CompactV6Length);
 
-    /// <summary>Peer ids parallel to <see cref="Compact4"/>; only filled when the request wanted ids.</summary>
-    public ReadOnlySpan<byte> Ids4 => _ids4.AsSpan(0, Count4 * PeerId.Length);
+    /// <summary>Whether the ids were filled in (the announce asked for them); without them <see cref="Ids4"/> and <see cref="Ids6"/> are empty.</summary>
+    public bool HasIds { get; internal set; }
 
-    public ReadOnlySpan<byte> Ids6 => _ids6.AsSpan(0, Count6 * PeerId.Length);
+    /// <summary>Peer ids parallel to <see cref="Compact4"/>; empty unless <see cref="HasIds"/>.</summary>
+    public ReadOnlySpan<byte> Ids4 => HasIds ? _ids4.AsSpan(0, Count4 * PeerId.Length) : default;
+
+    public ReadOnlySpan<byte> Ids6 => HasIds ? _ids6.AsSpan(0, Count6 * PeerId.Length) : default;
 
     internal Span<byte> Compact4Buffer => _v4;
 
@@ -50,5 +53,6 @@ public sealed class PeerSelection
     {
         Count4 = 0;
         Count6 = 0;
+        HasIds = false;
     }
 }

@@ -44,7 +44,10 @@ public sealed partial class SwarmRegistry
         }
     }
 
-    /// <summary>Puts a saved swarm back (on start-up); peers already past their timeout are skipped.</summary>
+    /// <summary>
+    /// Puts a saved swarm back (on start-up), within the same <see cref="Limits"/> as live announces: newest peers first,
+    /// and a peer that would pass a cap is left out. Peers already past their timeout are skipped.
+    /// </summary>
     internal void Restore(SwarmSnapshot snapshot)
     {
         if (snapshot.IsEmpty) return;
@@ -61,22 +64,27 @@ public sealed partial class SwarmRegistry
             }
             swarm.Downloaded = Math.Max(swarm.Downloaded, snapshot.Downloaded);
             swarm.Name ??= snapshot.Name;
-            foreach (var peer in snapshot.Peers)
+            int before = swarm.Count;
+            foreach (var peer in snapshot.Peers.OrderByDescending(p => p.LastSeenUnixSeconds))
             {
                 long relative = peer.LastSeenUnixSeconds - _startUnixSeconds;
                 if (relative < cutoff || relative > int.MaxValue) continue;
-                var id = peer.Id;
-                if (peer.Endpoint.IsIPv6)
-                {
-                    var address = CompactAddress.From<Compact6>(peer.Endpoint.Compact);
-                    (swarm.V6 ??= new()).Upsert(in id, in address, peer.IsSeeder, (int)relative, out _);
-                }
-                else
-                {
-                    var address = CompactAddress.From<Compact4>(peer.Endpoint.Compact);
-                    (swarm.V4 ??= new()).Upsert(in id, in address, peer.IsSeeder, (int)relative, out _);
-                }
+                if (swarm.Count >= Limits.MaxPeersPerSwarm || PeerCount + swarm.Count - before >= Limits.MaxPeers) break;
+                if (peer.Endpoint.IsIPv6) RestorePeer(swarm.V6 ??= new(), in peer, (int)relative);
+                else RestorePeer(swarm.V4 ??= new(), in peer, (int)relative);
             }
+            Interlocked.Add(ref _peerCount, swarm.Count - before);
+            if (swarm.V4 is { Count: 0 }) swarm.V4 = null;
+            if (swarm.V6 is { Count: 0 }) swarm.V6 = null;
         }
+    }
+
+    private void RestorePeer<TAddress>(PeerList<TAddress> list, in StoredPeer peer, int lastSeen) where TAddress : unmanaged, ICompactAddress<TAddress>
+    {
+        var id = peer.Id;
+        var address = CompactAddress.From<TAddress>(peer.Endpoint.Compact);
+        if (list.Find(in id, in address, out int fromSource, out _) >= 0) return;
+        if (Limits.MaxPeersPerSource > 0 && fromSource >= Limits.MaxPeersPerSource) return;
+        list.Add(in id, in address, peer.IsSeeder, lastSeen);
     }
 }

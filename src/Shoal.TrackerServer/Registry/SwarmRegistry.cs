@@ -10,6 +10,8 @@ namespace Shoal.TrackerServer.Registry;
 /// Every swarm the tracker knows, sharded by info-hash (one lock per shard, never held across I/O).
 /// Peers live in packed per-swarm arrays (<see cref="PeerList{TAddress}"/>) and expire when they miss their re-announce:
 /// <see cref="Sweep"/> runs periodically and drops peers silent for longer than the peer timeout.
+/// Memory is bounded by <see cref="SwarmLimits"/>, always by dropping the least recently seen peers: a source over its
+/// cap in a swarm loses its oldest peer, a full swarm its oldest sixteenth, a full registry its oldest sixteenth overall.
 /// </summary>
 public sealed partial class SwarmRegistry
 {
@@ -22,13 +24,15 @@ public sealed partial class SwarmRegistry
     private readonly long _startUnixSeconds;
     private readonly ConcurrentQueue<InfoHash> _dirty = new();
     private int _torrentCount;
+    private int _peerCount;
+    private int _shedding;
 
-    public SwarmRegistry(TimeSpan peerTimeout, TimeProvider? time = null, int maxTorrents = 1_000_000)
+    public SwarmRegistry(TimeSpan peerTimeout, TimeProvider? time = null, SwarmLimits? limits = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(peerTimeout, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxTorrents);
+        Limits = limits ?? new SwarmLimits();
+        Limits.Validate();
         PeerTimeout = peerTimeout;
-        MaxTorrents = maxTorrents;
         _time = time ?? TimeProvider.System;
         _startTimestamp = _time.GetTimestamp();
         _startUnixSeconds = _time.GetUtcNow().ToUnixTimeSeconds();
@@ -38,13 +42,18 @@ public sealed partial class SwarmRegistry
 
     public TimeSpan PeerTimeout { get; }
 
-    public int MaxTorrents { get; }
+    public SwarmLimits Limits { get; }
+
+    public int MaxTorrents => Limits.MaxTorrents;
 
     /// <summary>When set, only these torrents are tracked (a private tracker); others are refused.</summary>
     public AllowList? Allow { get; set; }
 
     /// <summary>Number of torrents currently held.</summary>
     public int TorrentCount => Volatile.Read(ref _torrentCount);
+
+    /// <summary>Number of peers currently held, over every swarm.</summary>
+    public int PeerCount => Volatile.Read(ref _peerCount);
 
     /// <summary>When true, changed swarms are queued for a store (see <see cref="TryTakeChanged"/>).</summary>
     internal bool TrackChanges { get; set; }
@@ -58,6 +67,7 @@ public sealed partial class SwarmRegistry
     {
         selection.Clear();
         if (Allow is { } allow && !allow.Contains(request.InfoHash)) return new AnnounceResult(AnnounceStatus.NotAllowed, 0, 0, 0);
+        if (PeerCount >= Limits.MaxPeers) ShedOldest();
         var shard = ShardFor(request.InfoHash);
         int now = Now;
         lock (shard.Lock)
@@ -70,27 +80,39 @@ public sealed partial class SwarmRegistry
                 shard.Swarms.Add(request.InfoHash, swarm);
                 Interlocked.Increment(ref _torrentCount);
             }
-            if (request.Endpoint.IsIPv6)
-                AnnounceIn(swarm.V6 ??= new(), swarm, in request, now, selection, ownFamily6: true);
-            else
-                AnnounceIn(swarm.V4 ??= new(), swarm, in request, now, selection, ownFamily6: false);
-            MarkDirty(swarm, request.InfoHash);
-            return new AnnounceResult(AnnounceStatus.Ok, swarm.Seeders, swarm.Leechers, swarm.Downloaded);
+            int before = swarm.Count;
+            var status = request.Endpoint.IsIPv6
+                ? AnnounceIn(swarm.V6 ??= new(), swarm, in request, now, selection, ownFamily6: true)
+                : AnnounceIn(swarm.V4 ??= new(), swarm, in request, now, selection, ownFamily6: false);
+            Interlocked.Add(ref _peerCount, swarm.Count - before);
+            if (status == AnnounceStatus.Ok) MarkDirty(swarm, request.InfoHash);
+            else if (swarm.IsDisposable) Forget(shard, request.InfoHash);
+            return new AnnounceResult(status, swarm.Seeders, swarm.Leechers, swarm.Downloaded);
         }
     }
 
-    private static void AnnounceIn<TAddress>(PeerList<TAddress> list, Swarm swarm, in PeerAnnounce request, int now,
+    private AnnounceStatus AnnounceIn<TAddress>(PeerList<TAddress> list, Swarm swarm, in PeerAnnounce request, int now,
         PeerSelection selection, bool ownFamily6)
         where TAddress : unmanaged, ICompactAddress<TAddress>
     {
         var id = request.PeerId;
+        var address = CompactAddress.From<TAddress>(request.Endpoint.Compact);
+        int slot = list.Find(in id, in address, out int fromSource, out int oldestFromSource);
         if (request.Event == AnnounceEvent.Stopped)
         {
-            list.Remove(in id);
-            return;
+            if (slot >= 0) list.RemoveAt(slot);
+            return AnnounceStatus.Ok;
         }
-        var address = CompactAddress.From<TAddress>(request.Endpoint.Compact);
-        int slot = list.Upsert(in id, in address, request.IsSeeder, now, out _, out bool wasSeeder);
+        bool wasSeeder = slot >= 0 && list.IsSeederSlot(slot);
+        if (slot >= 0)
+        {
+            slot = list.Refresh(slot, in address, request.IsSeeder, now);
+        }
+        else
+        {
+            if (!MakeRoom(list, swarm, fromSource, oldestFromSource)) return AnnounceStatus.TrackerFull;
+            slot = list.Add(in id, in address, request.IsSeeder, now);
+        }
         // Count each download once, even if a client repeats its completed event.
         if (request.Event == AnnounceEvent.Completed && !wasSeeder) swarm.Downloaded++;
 
@@ -108,6 +130,24 @@ public sealed partial class SwarmRegistry
         }
         selection.Count4 = ownFamily6 ? other : own;
         selection.Count6 = ownFamily6 ? own : other;
+        selection.HasIds = ids;
+        return AnnounceStatus.Ok;
+    }
+
+    /// <summary>
+    /// Before a new peer joins: its source's oldest peer goes when the source is at its cap, the swarm's oldest sixteenth
+    /// when the swarm is full. False when the whole registry is full (a shed is under way on another thread).
+    /// </summary>
+    private bool MakeRoom<TAddress>(PeerList<TAddress> list, Swarm swarm, int fromSource, int oldestFromSource)
+        where TAddress : unmanaged, ICompactAddress<TAddress>
+    {
+        if (Limits.MaxPeersPerSource > 0 && fromSource >= Limits.MaxPeersPerSource)
+        {
+            list.RemoveAt(oldestFromSource);
+            return true; // one out, one in: no cap can be passed
+        }
+        if (swarm.Count >= Limits.MaxPeersPerSwarm) swarm.EvictOldest(Math.Max(1, Limits.MaxPeersPerSwarm / 16));
+        return PeerCount < Limits.MaxPeers;
     }
 
     /// <summary>Counts for one torrent (zeros when unknown or not allowed).</summary>
@@ -130,7 +170,7 @@ public sealed partial class SwarmRegistry
         {
             if (!shard.Swarms.TryGetValue(infoHash, out var swarm))
             {
-                if (name is null) return;
+                if (name is null || TorrentCount >= MaxTorrents) return;
                 swarm = new Swarm();
                 shard.Swarms.Add(infoHash, swarm);
                 Interlocked.Increment(ref _torrentCount);
@@ -145,28 +185,24 @@ public sealed partial class SwarmRegistry
     {
         int cutoff = Now - (int)Math.Ceiling(PeerTimeout.TotalSeconds);
         int removed = 0;
-        foreach (var shard in _shards)
+        ForEachSwarm((hash, swarm) =>
         {
-            lock (shard.Lock)
-            {
-                foreach (var (hash, swarm) in shard.Swarms)
-                {
-                    int dropped = (swarm.V4?.Expire(cutoff) ?? 0) + (swarm.V6?.Expire(cutoff) ?? 0);
-                    removed += dropped;
-                    swarm.V4?.Trim();
-                    swarm.V6?.Trim();
-                    if (swarm.V4 is { Count: 0 }) swarm.V4 = null;
-                    if (swarm.V6 is { Count: 0 }) swarm.V6 = null;
-                    if (dropped > 0) MarkDirty(swarm, hash);
-                    if (swarm.IsDisposable)
-                    {
-                        shard.Swarms.Remove(hash);
-                        Interlocked.Decrement(ref _torrentCount);
-                    }
-                }
-            }
-        }
+            int dropped = (swarm.V4?.Expire(cutoff) ?? 0) + (swarm.V6?.Expire(cutoff) ?? 0);
+            removed += dropped;
+            Interlocked.Add(ref _peerCount, -dropped);
+            swarm.V4?.Trim();
+            swarm.V6?.Trim();
+            if (swarm.V4 is { Count: 0 }) swarm.V4 = null;
+            if (swarm.V6 is { Count: 0 }) swarm.V6 = null;
+            if (dropped > 0) MarkDirty(swarm, hash);
+        });
         return removed;
+    }
+
+    private void Forget(Shard shard, InfoHash infoHash)
+    {
+        shard.Swarms.Remove(infoHash);
+        Interlocked.Decrement(ref _torrentCount);
     }
 
     private void MarkDirty(Swarm swarm, InfoHash infoHash)

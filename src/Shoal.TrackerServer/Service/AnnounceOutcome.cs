@@ -17,6 +17,7 @@ public readonly record struct AnnounceOutcome(AnnounceStatus Status, int Seeders
         AnnounceStatus.Ok => null,
         AnnounceStatus.NotAllowed => "torrent not allowed on this tracker",
         AnnounceStatus.TrackerFull => "tracker is full",
+        AnnounceStatus.ClientUnknown => "the proxy in front of this tracker did not say who the client is (X-Forwarded-For)",
         _ => "announce refused",
     };
 }

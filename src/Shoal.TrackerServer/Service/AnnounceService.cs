@@ -49,12 +49,18 @@ public sealed class AnnounceService
     {
         if (input.Protocol == TrackerProtocol.Udp) Counters.UdpAnnounce();
         else Counters.HttpAnnounce();
+        if (input.Source.Trust == SourceTrust.Unidentified)
+        {
+            selection.Clear();
+            Counters.Refuse();
+            return new AnnounceOutcome(AnnounceStatus.ClientUnknown, 0, 0, 0, false);
+        }
         var endpoint = ListedEndpoint(in input);
         int numWant = input.NumWant < 0 ? Options.DefaultNumWant : Math.Min(input.NumWant, Options.MaxNumWant);
         // A UDP answer is one unfragmented datagram of the requester's own family.
         if (input.Protocol == TrackerProtocol.Udp) numWant = Math.Min(numWant, UdpTrackerCodec.MaxPeers(endpoint.IsIPv6));
         var request = new PeerAnnounce(input.InfoHash, input.PeerId, endpoint, input.Event, input.IsSeeder, numWant,
-            WantPeerIds: input.WantPeerIds, IncludeOtherFamily: input.Protocol == TrackerProtocol.Http);
+            WantPeerIds: input.WantPeerIds && Options.ExposePeerIds, IncludeOtherFamily: input.Protocol == TrackerProtocol.Http);
         var result = Registry.Announce(in request, selection);
         if (result.Status != AnnounceStatus.Ok) Counters.Refuse();
         return new AnnounceOutcome(result.Status, result.Seeders, result.Leechers, result.Downloaded, endpoint.IsIPv6);

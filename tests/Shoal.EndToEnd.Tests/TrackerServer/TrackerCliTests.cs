@@ -63,6 +63,18 @@ public partial class TrackerCliTests
     }
 
     [Fact]
+    public async Task A_catalogue_without_a_key_or_catalogue_open_is_one_clear_error_and_exit_code_2()
+    {
+        await using var process = RunningProgram.Start("shoal", "dotnet",
+            [Path.Combine(AppContext.BaseDirectory, "Shoal.Cli.dll"), "tracker", "--host", "127.0.0.1", "--port", "0", "--catalogue"],
+            environment: new Dictionary<string, string?> { ["SHOAL_CATALOGUE_KEY"] = null });
+        Assert.Equal(2, await process.WaitForExitAsync(StartTimeout));
+        var errors = process.Lines.Where(l => l.StartsWith("[err] ")).ToList();
+        Assert.Equal("[err] shoal: the catalogue needs a publishing key (--catalogue-key KEY, or $SHOAL_CATALOGUE_KEY), or --catalogue-open to let anyone publish",
+            Assert.Single(errors));
+    }
+
+    [Fact]
     public async Task Restarting_with_the_same_db_keeps_the_swarm()
     {
         using var dir = new TempDirectory("tracker-cli-db");

@@ -12,7 +12,7 @@ namespace Shoal.Tests.TrackerServer;
 /// <summary>The catalogue of a real in-process tracker (127.0.0.1, port 0), driven over HTTP.</summary>
 public class CatalogueServerTests
 {
-    private static readonly TrackerOptions WithCatalogue = new() { Host = "127.0.0.1", Port = 0, Catalogue = true };
+    private static readonly TrackerOptions WithCatalogue = new() { Host = "127.0.0.1", Port = 0, Catalogue = true, CatalogueOpen = true };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -188,7 +188,7 @@ public class CatalogueServerTests
     [Fact]
     public async Task A_catalogue_key_is_required_to_publish_and_remove_but_not_to_list()
     {
-        await using var tracker = await TrackerHost.StartAsync(WithCatalogue with { CatalogueKey = "s3cret" }, cancellationToken: Ct);
+        await using var tracker = await TrackerHost.StartAsync(WithCatalogue with { CatalogueOpen = false, CatalogueKey = "s3cret" }, cancellationToken: Ct);
         using var http = NewHttp();
         var bytes = MakeTorrent("keyed.bin", 6);
         var hash = Torrent.Parse(bytes).InfoHash;

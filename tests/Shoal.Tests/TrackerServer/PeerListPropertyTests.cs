@@ -1,5 +1,6 @@
 using CsCheck;
 using Shoal.TrackerServer.Registry;
+using Shoal.Wire;
 using static Shoal.Tests.TrackerServer.TrackerTestData;
 
 namespace Shoal.Tests.TrackerServer;
@@ -10,38 +11,39 @@ public class PeerListPropertyTests
     private enum Op { UpsertLeecher, UpsertSeeder, Remove, Expire, Trim }
 
     [Fact]
-    public void Behaves_like_a_dictionary_of_peers()
+    public void Behaves_like_a_dictionary_of_peers_keyed_on_id_and_address()
     {
-        var genOp = Gen.Select(Gen.Enum<Op>(), Gen.Int[0, 150], Gen.Int[0, 10]);
-        // Long sequences over ids 0..150 cross the index threshold both ways.
-        Gen.Select(genOp.Array[1, 600], Gen.Int[0, 2]).Sample(input =>
+        // Ids 0..150 on 12 addresses (ports vary): lists cross the index threshold both ways, one id shows up at several
+        // addresses and one address holds many ids.
+        var genOp = Gen.Select(Gen.Enum<Op>(), Gen.Int[0, 150], Gen.Int[0, 11], Gen.Int[0, 10]);
+        genOp.Array[1, 600].Sample(ops =>
         {
-            var (ops, _) = input;
             var list = new PeerList<Compact4>();
-            var model = new Dictionary<int, (bool Seeder, int LastSeen)>();
+            var model = new Dictionary<(int Id, int Address), (bool Seeder, int LastSeen, ushort Port)>();
             int now = 0;
-            foreach (var (op, peer, step) in ops)
+            foreach (var (op, peer, host, step) in ops)
             {
                 now += step;
                 var id = Id(peer);
+                ushort port = (ushort)(6000 + step);
+                var address = Address(host, port);
                 switch (op)
                 {
                     case Op.UpsertLeecher or Op.UpsertSeeder:
                         bool seeder = op == Op.UpsertSeeder;
-                        var address = Address(peer);
                         int slot = list.Upsert(in id, in address, seeder, now, out bool added);
-                        Assert.Equal(!model.ContainsKey(peer), added);
+                        Assert.Equal(!model.ContainsKey((peer, host)), added);
                         Assert.Equal(seeder, list.IsSeederSlot(slot));
-                        model[peer] = (seeder, now);
+                        model[(peer, host)] = (seeder, now, port);
                         break;
                     case Op.Remove:
-                        Assert.Equal(model.Remove(peer), list.Remove(in id));
+                        Assert.Equal(model.Remove((peer, host)), list.Remove(in id, in address));
                         break;
                     case Op.Expire:
                         int cutoff = now - 20;
-                        int expected = model.Count(kv => kv.Value.LastSeen < cutoff);
-                        foreach (var key in model.Where(kv => kv.Value.LastSeen < cutoff).Select(kv => kv.Key).ToList()) model.Remove(key);
-                        Assert.Equal(expected, list.Expire(cutoff));
+                        var old = model.Where(kv => kv.Value.LastSeen < cutoff).Select(kv => kv.Key).ToList();
+                        foreach (var key in old) model.Remove(key);
+                        Assert.Equal(old.Count, list.Expire(cutoff));
                         break;
                     case Op.Trim:
                         list.Trim();
@@ -52,24 +54,37 @@ public class PeerListPropertyTests
         }, iter: 300);
     }
 
-    private static Compact4 Address(int peer) => CompactAddress.From<Compact4>(V4(peer).Compact);
+    private static Compact4 Address(int host, ushort port) => CompactAddress.From<Compact4>(PeerEndpoint.FromAddress([198, 51, 100, (byte)host], port).Compact);
 
-    private static void Check(PeerList<Compact4> list, Dictionary<int, (bool Seeder, int LastSeen)> model)
+    private static void Check(PeerList<Compact4> list, Dictionary<(int Id, int Address), (bool Seeder, int LastSeen, ushort Port)> model)
     {
         Assert.Equal(model.Count, list.Count);
         Assert.Equal(model.Count(kv => !kv.Value.Seeder), list.Leechers);
-        foreach (var (peer, state) in model)
+        foreach (var ((peer, host), state) in model)
         {
             var id = Id(peer);
-            int slot = list.Find(in id);
-            Assert.True(slot >= 0, $"peer {peer} not found");
+            var address = Address(host, 1); // any port: a peer is its id at its IP address
+            int slot = list.Find(in id, in address);
+            Assert.True(slot >= 0, $"peer {peer} at host {host} not found");
             Assert.Equal(state.Seeder, list.IsSeederSlot(slot));
             Assert.Equal(state.LastSeen, list.Slots[slot].LastSeen);
-            Assert.True(CompactAddress.Bytes(in list.Slots[slot].Address).SequenceEqual(V4(peer).Compact));
+            var expected = Address(host, state.Port);
+            Assert.True(CompactAddress.Bytes(in list.Slots[slot].Address).SequenceEqual(CompactAddress.Bytes(in expected)));
         }
-        var absent = Id(1000);
-        Assert.Equal(-1, list.Find(in absent));
+        // An absent peer: the lookup also counts that address's peers and finds the least recently seen of them.
+        for (int host = 0; host < 12; host++)
+        {
+            var absent = Id(1000);
+            var address = Address(host, 1);
+            Assert.Equal(-1, list.Find(in absent, in address, out int fromSource, out int oldest));
+            var mine = model.Where(kv => kv.Key.Address == host).ToList();
+            Assert.Equal(mine.Count, fromSource);
+            if (mine.Count > 0) Assert.Equal(mine.Min(kv => kv.Value.LastSeen), list.Slots[oldest].LastSeen);
+            else Assert.Equal(-1, oldest);
+        }
     }
+
+    private static Compact4 Address(int peer) => CompactAddress.From<Compact4>(V4(peer).Compact);
 
     [Fact]
     public void Selection_is_distinct_excludes_the_requester_and_respects_max()
@@ -85,7 +100,8 @@ public class PeerListPropertyTests
             }
             int total = leechers + seeders;
             var first = Id(0);
-            int exclude = total == 0 ? -1 : list.Find(in first);
+            var firstAddress = Address(0);
+            int exclude = total == 0 ? -1 : list.Find(in first, in firstAddress);
             var compact = new byte[200 * 6];
             int written = list.Select(exclude, forSeeder, max, compact, default);
             var endpoints = Endpoints(compact.AsSpan(0, written * 6), 6);

@@ -10,7 +10,7 @@ public class SwarmRegistryTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2025-01-01T00:00:00Z"));
     private readonly PeerSelection _selection = new(500);
 
-    private SwarmRegistry NewRegistry(int maxTorrents = 1000) => new(TimeSpan.FromMinutes(45), _time, maxTorrents);
+    private SwarmRegistry NewRegistry(int maxTorrents = 1000) => new(TimeSpan.FromMinutes(45), _time, new SwarmLimits(MaxTorrents: maxTorrents));
 
     [Fact]
     public void Counts_seeders_leechers_and_completed_downloads()

@@ -23,7 +23,7 @@ public class TrackerServerTests
     [Fact]
     public async Task Announces_over_http_see_each_other()
     {
-        await using var tracker = await TrackerHost.StartAsync(Loopback, cancellationToken: TestContext.Current.CancellationToken);
+        await using var tracker = await TrackerHost.StartAsync(Loopback with { ExposePeerIds = true }, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Matches(@"^tracker: listening on http://127\.0\.0\.1:\d+/announce and udp://127\.0\.0\.1:\d+/announce$", tracker.ListeningLine);
         Assert.Equal(tracker.HttpEndPoint.Port, tracker.UdpEndPoint.Port);
         using var http = NewHttp();
@@ -231,7 +231,7 @@ public class TrackerServerTests
             using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        var answer = await GetBencodedAsync(http, AnnounceUrl(tracker.HttpAnnounceUrl, hash, "-SH0001-bbbbbbbbbbbb", 7002, 5));
+        var answer = await ObserveAsync(http, tracker, hash, behindProxy: remote is not null);
         Assert.Equal(expected, Endpoints(answer.Get<BString>("peers")!.Span, 6).Single().ToIPAddress().ToString());
     }
 
@@ -250,8 +250,17 @@ public class TrackerServerTests
             using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
-        var answer = await GetBencodedAsync(http, AnnounceUrl(tracker.HttpAnnounceUrl, hash, "-SH0001-bbbbbbbbbbbb", 7002, 5));
+        var answer = await ObserveAsync(http, tracker, hash, behindProxy: trust);
         Assert.Equal(expected, Endpoints(answer.Get<BString>("peers")!.Span, 6).Single().ToIPAddress().ToString());
+    }
+
+    /// <summary>A second peer's announce; behind a trusted proxy it, too, comes with the X-Forwarded-For the proxy adds.</summary>
+    private static async Task<BDictionary> ObserveAsync(HttpClient http, TrackerHost tracker, Shoal.Metainfo.InfoHash hash, bool behindProxy)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, AnnounceUrl(tracker.HttpAnnounceUrl, hash, "-SH0001-bbbbbbbbbbbb", 7002, 5));
+        if (behindProxy) request.Headers.Add("X-Forwarded-For", "198.51.100.99");
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        return Assert.IsType<BDictionary>(BValue.Parse(await response.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)));
     }
 
     [Fact]

@@ -29,10 +29,11 @@ internal static class TrackerTestData
     public static PeerEndpoint V4(int n) =>
         PeerEndpoint.FromAddress([127, (byte)(n >> 16), (byte)(n >> 8), (byte)n], (ushort)(10000 + n % 50000));
 
+    /// <summary>2001:db8:0:N::1 (documentation addresses, never dialled): every peer in its own /64, its own source.</summary>
     public static PeerEndpoint V6(int n)
     {
-        var bytes = IPAddress.IPv6Loopback.GetAddressBytes();
-        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), n + 1);
+        var bytes = IPAddress.Parse("2001:db8::1").GetAddressBytes();
+        BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(4), n + 1);
         return PeerEndpoint.FromAddress(bytes, (ushort)(20000 + n % 40000));
     }
 

@@ -11,8 +11,17 @@ public sealed class MemorySwarmStore : ISwarmStore
 
     public int Count => _swarms.Count;
 
-    public Task<IReadOnlyList<SwarmSnapshot>> LoadAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<SwarmSnapshot>>([.. _swarms.Values]);
+    public Task<IReadOnlyList<SwarmSnapshot>> LoadAsync(SwarmLimits limits, CancellationToken cancellationToken)
+    {
+        var swarms = _swarms.Values
+            .OrderByDescending(s => s.Peers.Count == 0 ? long.MinValue : s.Peers.Max(p => p.LastSeenUnixSeconds))
+            .ThenByDescending(s => s.Downloaded)
+            .Take(limits.MaxTorrents)
+            .ToList();
+        var kept = swarms.SelectMany(s => s.Peers.Select(p => (s.InfoHash, Peer: p)))
+            .OrderByDescending(x => x.Peer.LastSeenUnixSeconds).Take(limits.MaxPeers).ToLookup(x => x.InfoHash, x => x.Peer);
+        return Task.FromResult<IReadOnlyList<SwarmSnapshot>>([.. swarms.Select(s => s with { Peers = [.. kept[s.InfoHash]] })]);
+    }
 
     public Task SaveAsync(IReadOnlyList<SwarmSnapshot> swarms, CancellationToken cancellationToken)
     {

@@ -33,7 +33,7 @@ internal sealed class PersistenceLoop : IAsyncDisposable
     /// <summary>Puts every saved swarm back into the registry.</summary>
     public static async Task<int> RestoreAsync(SwarmRegistry registry, ISwarmStore store, CancellationToken cancellationToken)
     {
-        var swarms = await store.LoadAsync(cancellationToken).ConfigureAwait(false);
+        var swarms = await store.LoadAsync(registry.Limits, cancellationToken).ConfigureAwait(false);
         foreach (var swarm in swarms) registry.Restore(swarm);
         return swarms.Count;
     }

@@ -30,7 +30,7 @@ public sealed class SqliteSwarmStore : ISwarmStore
     public static async Task<SqliteSwarmStore> OpenAsync(string path, CancellationToken cancellationToken) =>
         new(await SqliteDatabase.OpenAsync(path, Schema, cancellationToken).ConfigureAwait(false));
 
-    public async Task<IReadOnlyList<SwarmSnapshot>> LoadAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SwarmSnapshot>> LoadAsync(SwarmLimits limits, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -38,7 +38,12 @@ public sealed class SqliteSwarmStore : ISwarmStore
             var torrents = new Dictionary<InfoHash, (long Downloaded, string? Name, List<StoredPeer> Peers)>();
             await using (var command = _connection.CreateCommand())
             {
-                command.CommandText = "SELECT info_hash, downloaded, name FROM torrents";
+                command.CommandText = """
+                    SELECT t.info_hash, t.downloaded, t.name FROM torrents t
+                    LEFT JOIN (SELECT info_hash, MAX(last_seen) AS newest FROM peers GROUP BY info_hash) p ON p.info_hash = t.info_hash
+                    ORDER BY p.newest DESC NULLS LAST, t.downloaded DESC LIMIT $max
+                    """;
+                command.Parameters.AddWithValue("$max", limits.MaxTorrents);
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -50,19 +55,17 @@ public sealed class SqliteSwarmStore : ISwarmStore
             }
             await using (var command = _connection.CreateCommand())
             {
-                command.CommandText = "SELECT info_hash, peer_id, endpoint, seeder, last_seen FROM peers";
+                // Newest first, and only for the torrents loaded: what is left out is what the caps would drop first.
+                command.CommandText = "SELECT info_hash, peer_id, endpoint, seeder, last_seen FROM peers ORDER BY last_seen DESC";
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                int loaded = 0;
+                while (loaded < limits.MaxPeers && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     if (reader.GetValue(0) is not byte[] { Length: InfoHash.Length } hash) continue;
                     if (reader.GetValue(1) is not byte[] { Length: PeerId.Length } id) continue;
                     if (reader.GetValue(2) is not byte[] { Length: PeerEndpoint.CompactV4Length or PeerEndpoint.CompactV6Length } endpoint) continue;
-                    var key = new InfoHash(hash);
-                    if (!torrents.TryGetValue(key, out var torrent))
-                    {
-                        torrent = (0, null, []);
-                        torrents[key] = torrent;
-                    }
+                    if (!torrents.TryGetValue(new InfoHash(hash), out var torrent)) continue;
+                    loaded++;
                     var port = (ushort)(endpoint[^2] << 8 | endpoint[^1]);
                     torrent.Peers.Add(new StoredPeer(PeerId.From(id), PeerEndpoint.FromAddress(endpoint.AsSpan(0, endpoint.Length - 2), port),
                         reader.GetInt64(3) != 0, reader.GetInt64(4)));

@@ -29,7 +29,7 @@ public abstract class SwarmStoreConformanceTests : IAsyncLifetime
     {
         var ct = TestContext.Current.CancellationToken;
         await Store.SaveAsync([Swarm(1, 5), Swarm(2, 0, downloaded: 7, name: null)], ct);
-        var loaded = (await Store.LoadAsync(ct)).ToDictionary(s => s.InfoHash);
+        var loaded = (await Store.LoadAsync(new SwarmLimits(), ct)).ToDictionary(s => s.InfoHash);
         Assert.Equal(2, loaded.Count);
         var first = loaded[Hash(1)];
         Assert.Equal((3L, "name"), (first.Downloaded, first.Name));
@@ -38,12 +38,28 @@ public abstract class SwarmStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    [Trait("Category", "Hostile")]
+    public async Task Loading_keeps_to_the_registrys_caps_newest_first()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Written under larger caps (or edited): three swarms of 10 peers, swarm 3's the most recent.
+        SwarmSnapshot Aged(int n) => new(Hash(n), 0, null,
+            [.. Enumerable.Range(0, 10).Select(p => new StoredPeer(Id(p), V4(p), false, 1_700_000_000 + n * 100 + p))]);
+        await Store.SaveAsync([Aged(1), Aged(2), Aged(3)], ct);
+        var loaded = await Store.LoadAsync(new SwarmLimits(MaxTorrents: 2, MaxPeers: 12), ct);
+        Assert.Equal([Hash(2), Hash(3)], loaded.Select(s => s.InfoHash).Order(Comparer<Shoal.Metainfo.InfoHash>.Create((a, b) => a.Span.SequenceCompareTo(b.Span))));
+        Assert.Equal(12, loaded.Sum(s => s.Peers.Count));
+        Assert.Equal(10, loaded.Single(s => s.InfoHash == Hash(3)).Peers.Count);
+        Assert.Equal([1_700_000_208, 1_700_000_209], loaded.Single(s => s.InfoHash == Hash(2)).Peers.Select(p => p.LastSeenUnixSeconds).Order());
+    }
+
+    [Fact]
     public async Task A_later_save_replaces_and_an_empty_one_deletes()
     {
         var ct = TestContext.Current.CancellationToken;
         await Store.SaveAsync([Swarm(1, 5), Swarm(2, 2)], ct);
         await Store.SaveAsync([Swarm(1, 2, downloaded: 4), new SwarmSnapshot(Hash(2), 0, null, [])], ct);
-        var loaded = Assert.Single(await Store.LoadAsync(ct));
+        var loaded = Assert.Single(await Store.LoadAsync(new SwarmLimits(), ct));
         Assert.Equal(Hash(1), loaded.InfoHash);
         Assert.Equal(2, loaded.Peers.Count);
         Assert.Equal(4, loaded.Downloaded);
@@ -74,7 +90,7 @@ public sealed class SqliteSwarmStoreTests : SwarmStoreConformanceTests
         var ct = TestContext.Current.CancellationToken;
         await Store.SaveAsync([Swarm(9, 3)], ct);
         await using var reopened = await SqliteSwarmStore.OpenAsync(_dir.Combine("swarms.db"), ct);
-        Assert.Equal(3, Assert.Single(await reopened.LoadAsync(ct)).Peers.Count);
+        Assert.Equal(3, Assert.Single(await reopened.LoadAsync(new SwarmLimits(), ct)).Peers.Count);
     }
 
     private static SwarmSnapshot Swarm(int n, int peers) =>

@@ -23,7 +23,7 @@ internal static class AttackBench
     {
         var options = new TrackerOptions();
         var time = TimeProvider.System;
-        var service = new AnnounceService(options, new SwarmRegistry(options.EffectivePeerTimeout, time, options.MaxTorrents),
+        var service = new AnnounceService(options, new SwarmRegistry(options.EffectivePeerTimeout, time, options.Limits),
             new TrackerCounters(), time);
         var selection = new PeerSelection(TrackerOptions.MaxNumWantLimit);
         var random = new Random(seed);

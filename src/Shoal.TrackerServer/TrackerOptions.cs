@@ -20,13 +20,17 @@ public sealed record TrackerOptions
 
     /// <summary>
     /// Honour the announce's ip/ipv4/ipv6 parameter (and BEP 15's IP field) instead of the source address. It is always
-    /// honoured from a loopback source: a peer on the tracker's own machine reaches it over 127.0.0.1, an address useless
-    /// to everyone else, and its parameter (shoal's --announce-ip) names the one the LAN can reach. (Trusting a local
-    /// process costs nothing: it could announce from any of the machine's addresses anyway.)
+    /// honoured from a loopback source that reaches the tracker directly (no proxy header, no <see cref="TrustProxy"/>):
+    /// a peer on the tracker's own machine reaches it over 127.0.0.1, an address useless to everyone else, and its
+    /// parameter (shoal's --announce-ip) names the one the LAN can reach. (Trusting a local process costs nothing: it
+    /// could announce from any of the machine's addresses anyway.)
     /// </summary>
     public bool TrustIpParameter { get; init; }
 
-    /// <summary>Take the client address from the last X-Forwarded-For entry (only behind a reverse proxy you run).</summary>
+    /// <summary>
+    /// Take the client address from the last X-Forwarded-For entry (only behind a reverse proxy you run); an announce
+    /// without one is refused, since the tracker cannot tell who sent it.
+    /// </summary>
     public bool TrustProxy { get; init; }
 
     public TimeSpan AnnounceInterval { get; init; } = TimeSpan.FromMinutes(30);
@@ -42,7 +46,7 @@ public sealed record TrackerOptions
     /// <summary>Upper bound on peers returned per announce, whatever the client asks.</summary>
     public int MaxNumWant { get; init; } = 200;
 
-    /// <summary>Requests per second allowed per client IP (token bucket); 0 turns rate limiting off.</summary>
+    /// <summary>Requests per second allowed per IPv4 address or IPv6 /64 (token bucket); 0 turns rate limiting off.</summary>
     public double RateLimitPerSecond { get; init; }
 
     /// <summary>Bucket size: the burst a client may spend at once; 0 means 4 × the rate (at least 10).</summary>

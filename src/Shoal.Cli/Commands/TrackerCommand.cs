@@ -20,13 +20,18 @@ internal static class TrackerCommand
         var host = new Option<string>("--host") { Description = "Address to listen on: 0.0.0.0, ::, 127.0.0.1, ...", DefaultValueFactory = _ => "0.0.0.0" };
         var db = new Option<FileInfo?>("--db") { Description = "SQLite file keeping swarms and completed counts across restarts" };
         var allow = new Option<FileInfo?>("--allow") { Description = "File of permitted info-hashes (40 hex digits per line, optional name): a private tracker" };
-        var trustIp = new Option<bool>("--trust-ip-param") { Description = "Use the announce's ip/ipv4/ipv6 parameter instead of the source address (always done for peers on this machine)" };
+        var trustIp = new Option<bool>("--trust-ip-param") { Description = "Use the announce's ip/ipv4/ipv6 parameter instead of the source address (always done for peers on this machine that reach it directly, not through a proxy)" };
         var trustProxy = new Option<bool>("--trust-proxy") { Description = "Take client addresses from X-Forwarded-For (only behind your own reverse proxy)" };
         var interval = new Option<int>("--interval") { Description = "Announce interval in seconds", DefaultValueFactory = _ => 1800 };
         var minInterval = new Option<int>("--min-interval") { Description = "Minimum announce interval in seconds", DefaultValueFactory = _ => 300 };
         var numwantMax = new Option<int>("--numwant-max") { Description = "Most peers returned per announce", DefaultValueFactory = _ => 200 };
-        var rateLimit = new Option<double>("--rate-limit") { Description = "Requests per second allowed per client IP (0 = unlimited)", DefaultValueFactory = _ => 50 };
+        var rateLimit = new Option<double>("--rate-limit") { Description = "Requests per second allowed per IPv4 address or IPv6 /64 (0 = unlimited)", DefaultValueFactory = _ => 50 };
         var udpThreads = new Option<int>("--udp-threads") { Description = "UDP receive threads (0 = one per two processors)" };
+        var maxTorrents = new Option<int>("--max-torrents")
+        {
+            Description = "Torrents tracked at most; announces for new ones beyond it are refused",
+            DefaultValueFactory = _ => SwarmLimits.DefaultMaxTorrents,
+        };
         var maxPeers = new Option<int>("--max-peers")
         {
             Description = "Peers held at most over every swarm; when full, the least recently seen sixteenth is dropped",
@@ -45,7 +50,7 @@ internal static class TrackerCommand
         };
         var exposePeerIds = new Option<bool>("--expose-peer-ids")
         {
-            Description = "Include each peer's id in non-compact (compact=0) answers; off by default, ids are what a client proves itself with",
+            Description = "Include each peer's id in non-compact (compact=0) answers (off by default: no current client needs them)",
         };
         var catalogue = new Option<bool>("--catalogue")
         {
@@ -65,7 +70,7 @@ internal static class TrackerCommand
         var command = new Command("tracker", "Run a BitTorrent tracker (HTTP and UDP on the same port) with a stats page at /")
         {
             port, host, db, allow, trustIp, trustProxy, interval, minInterval, numwantMax, rateLimit, udpThreads,
-            maxPeers, maxPeersPerSwarm, maxPeersPerAddress, exposePeerIds, catalogue, catalogueKey, catalogueOpen, logLevel,
+            maxTorrents, maxPeers, maxPeersPerSwarm, maxPeersPerAddress, exposePeerIds, catalogue, catalogueKey, catalogueOpen, logLevel,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -85,6 +90,7 @@ internal static class TrackerCommand
                 DefaultNumWant = Math.Min(50, parse.GetValue(numwantMax)),
                 RateLimitPerSecond = parse.GetValue(rateLimit),
                 UdpReceiveLoops = parse.GetValue(udpThreads),
+                MaxTorrents = parse.GetValue(maxTorrents),
                 MaxPeers = parse.GetValue(maxPeers),
                 MaxPeersPerSwarm = parse.GetValue(maxPeersPerSwarm),
                 MaxPeersPerAddress = parse.GetValue(maxPeersPerAddress),

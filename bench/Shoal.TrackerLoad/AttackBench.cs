@@ -34,7 +34,7 @@ internal static class AttackBench
         else Convert.FromHexString("cb007107").CopyTo(address); // 203.0.113.7
         var fixedHash = new InfoHash(Convert.FromHexString("5348414c4c4f574154544143b00000000000a7ac"));
 
-        long before = Measure();
+        long before = MemoryBench.Measure();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         long refused = 0;
@@ -55,19 +55,12 @@ internal static class AttackBench
         }
         double seconds = clock.Elapsed.TotalSeconds;
         double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-        long after = Measure();
+        long after = MemoryBench.Measure();
         var totals = service.Registry.Totals();
         Console.WriteLine(FormattableString.Invariant(
             $"RESULT mode=attack announces={announces} swarms={swarms} family={(v6 ? "v6/64" : "v4")} peers_held={totals.Peers} torrents_held={totals.Torrents} refused={refused} ") +
             FormattableString.Invariant(
             $"heap_growth_mb={(after - before) / 1048576.0:F1} peak_working_set_mb={Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0} cpu_seconds={cpuSeconds:F1} ns_per_announce={seconds * 1e9 / announces:F0}"));
         GC.KeepAlive(service);
-    }
-
-    private static long Measure()
-    {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        return GC.GetTotalMemory(forceFullCollection: true);
     }
 }

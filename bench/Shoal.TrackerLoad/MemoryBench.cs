@@ -48,7 +48,8 @@ internal static class MemoryBench
         GC.KeepAlive(registry);
     }
 
-    private static long Measure()
+    /// <summary>The live managed heap, after full compacting collections.</summary>
+    internal static long Measure()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();

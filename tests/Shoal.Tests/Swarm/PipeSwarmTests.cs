@@ -9,10 +9,10 @@ public sealed class PipeSwarmTests
 {
     private static readonly EngineSettings Settings = new() { ListenAddress = IPAddress.Loopback, AllowLoopbackPeers = true };
 
-    private static async Task<(ClientEngine Engine, IPEndPoint Address)> StartAsync(InMemoryNetwork network)
+    private static (ClientEngine Engine, IPEndPoint Address) Start(InMemoryNetwork network, EngineSettings? settings = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
     {
-        var engine = await ClientEngine.StartAsync(Settings);
-        return (engine, network.Attach(engine));
+        var engine = ClientEngine.Start(settings ?? Settings, network.NewHost(), loggers: loggers);
+        return (engine, engine.ListenEndPoint);
     }
 
     [Fact]
@@ -23,8 +23,7 @@ public sealed class PipeSwarmTests
         var content = SwarmTestData.RandomBytes(1024 * 1024 + 777, seed: 21);
         var info = SwarmTestData.SingleFile(content, pieceLength: 32 * 1024);
         // A capped seeder: the leechers can only finish in time by trading among themselves.
-        var seedEngine = await ClientEngine.StartAsync(Settings with { UploadRateLimit = 2_000_000 });
-        var seedAddress = network.Attach(seedEngine);
+        var (seedEngine, seedAddress) = Start(network, Settings with { UploadRateLimit = 2_000_000 });
         await using var _s = seedEngine;
         seedEngine.AddTorrent(info, MemoryStorage.CreateSeeded(info, content));
 
@@ -33,7 +32,7 @@ public sealed class PipeSwarmTests
         {
             for (int i = 0; i < 4; i++)
             {
-                var (engine, address) = await StartAsync(network);
+                var (engine, address) = Start(network);
                 var storage = new MemoryStorage(info);
                 leechers.Add((engine, engine.AddTorrent(info, storage), storage, address));
             }
@@ -57,12 +56,12 @@ public sealed class PipeSwarmTests
         var network = new InMemoryNetwork();
         var content = SwarmTestData.RandomBytes(4 * 1024 * 1024, seed: 22);
         var info = SwarmTestData.SingleFile(content, pieceLength: 64 * 1024);
-        var (seedEngine, seedAddress) = await StartAsync(network);
+        var (seedEngine, seedAddress) = Start(network);
         await using var _s = seedEngine;
         seedEngine.AddTorrent(info, MemoryStorage.CreateSeeded(info, content));
         var logs = new TestLoggers();
-        await using var leechEngine = await ClientEngine.StartAsync(Settings, loggers: logs);
-        network.Attach(leechEngine);
+        var (leechEngine, _) = Start(network, loggers: logs);
+        await using var _l = leechEngine;
         var storage = new MemoryStorage(info);
         var leecher = leechEngine.AddTorrent(info, storage);
         leecher.AddPeers([seedAddress], PeerSource.Manual);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Shoal.Metainfo;
@@ -29,7 +30,7 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
         Time = time;
         Loggers = loggers;
         _transports = transports;
-        _random = new Random(settings.RandomSeed ?? Random.Shared.Next());
+        _random = new Random(settings.RandomSeed ?? RandomNumberGenerator.GetInt32(int.MaxValue));
         UploadLimiter = new TokenBucket(settings.UploadRateLimit, time);
         DownloadLimiter = new TokenBucket(settings.DownloadRateLimit, time);
         Reserved = settings.DhtPort is null ? ReservedBits.Shoal : ReservedBits.Shoal.WithDht();

@@ -12,10 +12,10 @@ internal sealed partial class PeerConnection
             var buffer = result.Buffer;
             int maxLength = _events.MaxMessageLength;
             long blockBytes = 0;
-            bool any = false;
+            // Stamped when the bytes arrive, before they are handled (handling may make us send, and timeouts compare the two).
+            if (!buffer.IsEmpty) LastReceived = _limits.Time.GetTimestamp();
             while (MessageReader.TryRead(ref buffer, maxLength, out var message))
             {
-                any = true;
                 if (message.Id == MessageId.KeepAlive) continue;
                 if (message.Id == MessageId.Piece)
                 {
@@ -26,7 +26,6 @@ internal sealed partial class PeerConnection
                 _events.OnMessage(this, in message);
             }
             _reader.AdvanceTo(buffer.Start, result.Buffer.End);
-            if (any) LastReceived = _limits.Time.GetTimestamp();
             // Refill requests once per batch of received blocks rather than once per block: fewer, larger writes.
             _events.OnBatchReceived(this, blockBytes);
             if (result.IsCompleted || result.IsCanceled) return;

@@ -31,6 +31,9 @@ internal sealed class InMemoryNetwork
         return address;
     }
 
+    /// <summary>Dials <paramref name="target"/> from a fresh address (a scripted peer); returns its end of the link.</summary>
+    public Stream Connect(IPEndPoint target) => Connect(NextAddress(), target).Stream;
+
     /// <summary>Connections made to <paramref name="address"/> so far.</summary>
     public int AcceptedBy(IPEndPoint address)
     {

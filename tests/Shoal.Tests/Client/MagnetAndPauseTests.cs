@@ -66,13 +66,11 @@ public class MagnetAndPauseTests
         await MetadataExchangeTests.WaitUntilAsync(() => torrent.Status.PiecesVerified > 0, ct);
         await torrent.PauseAsync();
         await MetadataExchangeTests.WaitUntilAsync(() => torrent.Status.Peers.Count == 0, ct);
-        int verified = torrent.Status.PiecesVerified;
         Assert.True(torrent.IsPaused);
-        Assert.False(torrent.Completion.IsCompleted);
+        Assert.Equal(TorrentState.Paused, torrent.Status.State);
 
         torrent.Resume();
         await torrent.Completion.WaitAsync(TimeSpan.FromSeconds(20), ct);
-        Assert.True(verified <= info.PieceCount);
         Assert.Equal(content, SwarmTestData.ReadAll(storage));
     }
 }

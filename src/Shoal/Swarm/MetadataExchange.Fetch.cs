@@ -89,7 +89,21 @@ internal sealed partial class MetadataExchange
             Fetching(late).NotBefore = now + Ticks(RejectBackoff);
             if (ReferenceEquals(_designated, late)) _designated = null;
         }
+        FollowTheAskableSize();
         PumpAll();
+    }
+
+    /// <summary>
+    /// The size the fetch was started with came from a peer nobody else agrees with and that no longer answers (a liar
+    /// about <c>metadata_size</c>): start over with the size most peers that can still be asked agree on.
+    /// </summary>
+    private void FollowTheAskableSize()
+    {
+        if (_assembler is not { ReceivedBytes: 0 } current || _peers.Keys.Any(CanServe)) return;
+        long now = _host.Time.GetTimestamp();
+        var size = _peers.Values.Where(p => p.MetadataSize is not null && p.NotBefore <= now)
+            .GroupBy(p => p.MetadataSize!.Value).OrderByDescending(g => g.Count()).Select(g => (int?)g.Key).FirstOrDefault();
+        if (size is int s && s != current.Size) _assembler = new MetadataAssembler<IExtensionPeer>(s);
     }
 
     /// <summary>All pieces are in but they do not hash to the info-hash: blame their senders and start over. Returns who to ban.</summary>

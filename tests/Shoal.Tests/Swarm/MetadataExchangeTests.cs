@@ -353,6 +353,23 @@ public class MetadataExchangeTests
     }
 
     [Fact]
+    public async Task A_silent_peer_lying_about_the_metadata_size_first_does_not_stall_the_fetch()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var rig = MagnetRig.Start(new EngineSettings { MetadataRequestTimeout = TimeSpan.FromSeconds(5) });
+        await using var liar = FakeMetadataPeer.Scripted(rig.Network, Torrent.Info.InfoHash, Metadata.Length * 3, _ => (byte[]?)null);
+        await using var honest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        rig.AddPeers(liar.EndPoint);
+        await WaitUntilAsync(() => liar.Requests > 0, ct);
+        rig.AddPeers(honest.EndPoint);
+        await WaitUntilAsync(() => rig.Session.MetadataProgress.PeersWithMetadata == 2, ct);
+        Assert.Equal(0, honest.Requests); // the fetch follows the liar's size for now
+        rig.Time.Advance(TimeSpan.FromSeconds(6));
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        Assert.Equal(Metadata, info.RawInfo.ToArray());
+    }
+
+    [Fact]
     public async Task A_peer_that_rejects_is_not_asked_again_and_others_serve()
     {
         var ct = TestContext.Current.CancellationToken;

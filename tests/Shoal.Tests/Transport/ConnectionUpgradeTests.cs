@@ -86,7 +86,8 @@ public class ConnectionUpgradeTests
         var network = new InMemoryNetwork();
         await using var seeder = ClientEngine.Start(new EngineSettings(), network.NewHost());
         seeder.AddTorrent(info, MemoryStorage.CreateSeeded(info, content));
-        await using var leecher = ClientEngine.Start(new EngineSettings(), network.NewHost(new MarkingUpgrade()));
+        // Slow enough that the connection is seen before the download ends it ("both seeding").
+        await using var leecher = ClientEngine.Start(new EngineSettings { DownloadRateLimit = 128 * 1024 }, network.NewHost(new MarkingUpgrade()));
         var session = leecher.AddTorrent(info, new MemoryStorage(info));
         session.AddPeers([seeder.ListenEndPoint], PeerSource.Manual);
         await MetadataExchangeTests.WaitUntilAsync(() => session.GetStatus().Peers.Count == 1, ct);

@@ -1,5 +1,5 @@
 using Shoal.Metainfo;
-using Shoal.Storage;
+using Shoal.Swarm.V2;
 
 namespace Shoal.Fuzz.Targets;
 

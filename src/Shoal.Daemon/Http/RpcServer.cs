@@ -11,12 +11,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Shoal.Daemon.Rpc;
+using Shoal.Daemon.Web;
 
 namespace Shoal.Daemon.Http;
 
 /// <summary>
 /// <c>POST /transmission/rpc</c> on Kestrel (HTTP/1.1): the <see cref="RpcGate"/> checks, a bounded body, then the
-/// <see cref="RpcDispatcher"/>. Other paths answer 404 (the web interface will live at <c>/</c>).
+/// <see cref="RpcDispatcher"/>. The web interface is served at <c>/</c> (Web/WebInterface.cs); other paths answer 404.
 /// </summary>
 public sealed class RpcServer : IAsyncDisposable
 {
@@ -87,11 +88,12 @@ public sealed class RpcServer : IAsyncDisposable
         {
             var request = context.Request;
             var response = context.Response;
-            response.Headers["X-Content-Type-Options"] = "nosniff";
+            WebInterface.AddSecurityHeaders(response);
             response.Headers.CacheControl = "no-store";
             string path = request.Path.Value ?? "";
             if (path.TrimEnd('/') != RpcOptions.Path)
             {
+                if (await WebInterface.TryServeAsync(context, gate, WebAssets.Embedded).ConfigureAwait(false)) return;
                 await Plain(response, StatusCodes.Status404NotFound, "not found").ConfigureAwait(false);
                 return;
             }

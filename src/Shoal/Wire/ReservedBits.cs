@@ -29,6 +29,9 @@ public readonly record struct ReservedBits(ulong Value)
     /// <summary>These bits plus the v2 bit (not in <see cref="Shoal"/> until the engine answers hash requests).</summary>
     public ReservedBits WithV2() => new(Value | V2ProtocolBit);
 
+    /// <summary>These bits with the DHT bit set (BEP 5: we run a DHT node and answer port messages).</summary>
+    public ReservedBits WithDht() => new(Value | DhtBit);
+
     public static ReservedBits Read(ReadOnlySpan<byte> bytes) => new(BinaryPrimitives.ReadUInt64BigEndian(bytes));
 
     public void WriteTo(Span<byte> bytes) => BinaryPrimitives.WriteUInt64BigEndian(bytes, Value);

@@ -1,5 +1,6 @@
 using Shoal.Metainfo;
 using Shoal.Storage;
+using Shoal.Swarm.V2;
 using Shoal.Swarm.WebSeeds;
 using Shoal.Tests.Support;
 using Shoal.Tests.Support.Reference;

@@ -160,7 +160,7 @@ internal static class DemoCommand
         bool allGood = true;
         foreach (var leecher in leechers)
         {
-            string copy = Path.Combine(((FileStorage)leecher.Torrent.Storage).DownloadDirectory, torrent.Info.Name);
+            string copy = Path.Combine(((FileStorage)leecher.Torrent.Storage!).DownloadDirectory, torrent.Info.Name);
             bool same = File.Exists(copy) && (await HashFileAsync(copy, ct)).AsSpan().SequenceEqual(expected);
             var s = leecher.Torrent.Status;
             allGood &= same && s.PiecesVerified == s.PieceCount;

@@ -1,9 +1,9 @@
+using Shoal.Swarm;
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
-using Shoal.Discovery;
 using Shoal.Wire;
 
-namespace Shoal.Tests.Discovery;
+namespace Shoal.Tests.Swarm;
 
 public class PexPeerStateTests
 {

@@ -1,10 +1,10 @@
+using Shoal.Swarm;
 using System.Net;
 using System.Text;
 using CsCheck;
-using Shoal.Discovery;
 using Shoal.Wire;
 
-namespace Shoal.Tests.Discovery;
+namespace Shoal.Tests.Swarm;
 
 public class PexMessageTests
 {

@@ -2,9 +2,8 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Shoal.Bencoding;
-using Shoal.Wire;
 
-namespace Shoal.Discovery;
+namespace Shoal.Wire;
 
 /// <summary>BEP 11 flags describing an added peer.</summary>
 [Flags]

@@ -1,7 +1,7 @@
 using System.Net;
 using Shoal.Wire;
 
-namespace Shoal.Discovery;
+namespace Shoal.Swarm;
 
 /// <summary>
 /// What PEX has exchanged with one connected peer. Sending: the contacts we last told it about, so each message

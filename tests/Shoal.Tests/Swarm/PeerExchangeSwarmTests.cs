@@ -1,13 +1,12 @@
 using System.Net;
 using Shoal.Client;
-using Shoal.Discovery;
 using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Swarm;
 using Shoal.Tests.Swarm;
 using Shoal.Wire;
 
-namespace Shoal.Tests.Discovery;
+namespace Shoal.Tests.Swarm;
 
 /// <summary>PEX between Shoal peers over loopback.</summary>
 public class PeerExchangeSwarmTests

@@ -19,10 +19,13 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
     private readonly InfoHash _infoHash;
     private readonly int _advertisedSize;
     private readonly Func<int, IReadOnlyList<byte[]>> _respond;
+    private readonly Task _release;
     private int _connections, _requests, _closedByRemote;
 
-    private FakeMetadataPeer(InMemoryNetwork network, InfoHash infoHash, int advertisedSize, Func<int, IReadOnlyList<byte[]>> respond)
+    private FakeMetadataPeer(InMemoryNetwork network, InfoHash infoHash, int advertisedSize, Func<int, IReadOnlyList<byte[]>> respond,
+        Task? release = null)
     {
+        _release = release ?? Task.CompletedTask;
         _infoHash = infoHash;
         _advertisedSize = advertisedSize;
         _respond = respond;
@@ -47,6 +50,10 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
     /// <summary>Serves <paramref name="metadata"/> honestly.</summary>
     public static FakeMetadataPeer Honest(InMemoryNetwork network, InfoHash infoHash, byte[] metadata) =>
         new(network, infoHash, metadata.Length, piece => [Data(piece, metadata)]);
+
+    /// <summary>Serves honestly, but holds every answer until <paramref name="release"/> completes.</summary>
+    public static FakeMetadataPeer HonestHeld(InMemoryNetwork network, InfoHash infoHash, byte[] metadata, Task release) =>
+        new(network, infoHash, metadata.Length, piece => [Data(piece, metadata)], release);
 
     /// <summary>Advertises <paramref name="advertisedSize"/> and answers each request with <paramref name="respond"/>'s payload.</summary>
     public static FakeMetadataPeer Scripted(InMemoryNetwork network, InfoHash infoHash, int advertisedSize, Func<int, byte[]?> respond) =>
@@ -102,6 +109,7 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
                     if (!MetadataMessage.TryParse(message.Payload.ToArray(), out var request, out _) || request.Type != MetadataMessageType.Request) continue;
                     Interlocked.Increment(ref _requests);
                     if (theirId == 0) continue;
+                    await _release.WaitAsync(ct);
                     foreach (var reply in _respond(request.Piece)) await SendExtendedAsync(stream, theirId, reply, ct);
                 }
                 pending = sequence.ToArray();

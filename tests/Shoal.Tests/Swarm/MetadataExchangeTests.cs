@@ -165,8 +165,15 @@ public class MetadataExchangeTests
         try
         {
             await using var rig = MagnetRig.Start(new EngineSettings { MetadataRequestsPerPeer = 1 });
-            for (int i = 0; i < 3; i++) seeders.Add(FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata));
+            // Answers wait until a second seeder was asked (or 5 s pass): a fast first seeder must not hide a serial fetcher.
+            var release = new TaskCompletionSource();
+            for (int i = 0; i < 3; i++) seeders.Add(FakeMetadataPeer.HonestHeld(rig.Network, Torrent.Info.InfoHash, Metadata, release.Task));
             rig.AddPeers([.. seeders.Select(s => s.EndPoint)]);
+            _ = Task.Run(async () =>
+            {
+                for (int waited = 0; waited < 500 && seeders.Count(s => s.Requests > 0) < 2; waited++) await Task.Delay(10, ct);
+                release.TrySetResult();
+            }, ct);
             var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
             Assert.Equal(Metadata, info.RawInfo.ToArray());
             Assert.True(seeders.Count(s => s.Requests > 0) >= 2, string.Join(",", seeders.Select(s => s.Requests)));

@@ -20,18 +20,12 @@ SHOAL="src/Shoal.Cli/bin/Release/net10.0/Shoal.Cli.dll"
 
 WORK=$(mktemp -d /tmp/shoal-create-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
+. bench/timing.sh
 DATA="$WORK/data.bin"
 echo "writing ${SIZE_MIB} MiB of random data to $DATA ..."
 head -c "$((SIZE_MIB * 1024 * 1024))" /dev/urandom > "$DATA"
 sync
 
-# run NAME COMMAND... : prints "wall_seconds max_rss_kib cpu_seconds" for one run
-run() {
-  local name=$1; shift
-  rm -f "$WORK/$name.torrent"
-  /usr/bin/time -f "%e %M %U %S" -o "$WORK/$name.time" "$@" >"$WORK/$name.log" 2>&1 || { cat "$WORK/$name.log" >&2; exit 1; }
-  awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$WORK/$name.time"
-}
 shoal()     { run shoal dotnet "$SHOAL" create "$DATA" -t "$TRACKER" --piece-size $((1 << PIECE_LOG2)) -o "$WORK/shoal.torrent" --force; }
 mktorrent_() { run mktorrent mktorrent -t 2 -l "$PIECE_LOG2" -a "$TRACKER" -o "$WORK/mktorrent.torrent" "$DATA"; }
 
@@ -43,8 +37,6 @@ for i in $(seq 1 "$RUNS"); do
   read -r s kb cpu < <(shoal);      shoal_s+=("$s"); shoal_kb+=("$kb"); shoal_cpu+=("$cpu"); echo "run $i  shoal      ${s} s  (cpu ${cpu} s)  $((kb / 1024)) MiB"
   read -r s kb cpu < <(mktorrent_); mk_s+=("$s");    mk_kb+=("$kb");    mk_cpu+=("$cpu");    echo "run $i  mktorrent  ${s} s  (cpu ${cpu} s)  $((kb / 1024)) MiB"
 done
-
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 hash_of() { dotnet "$SHOAL" info "$1" --json | sed -n 's/.*"infoHash": "\([0-9a-f]*\)".*/\1/p'; }
 same=$([ "$(hash_of "$WORK/shoal.torrent")" = "$(hash_of "$WORK/mktorrent.torrent")" ] && echo yes || echo NO)

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Installs (Debian packages) the reference programs the interop tests and benchmarks compare against, afl++ for the
-# fuzz smoke test, and Chromium with a font (readable screenshots) for the web interface's browser tests.
+# Installs (Debian packages) the reference programs the interop tests and benchmarks compare against (nginx as a web
+# seed), afl++ for the fuzz smoke test, and Chromium with a font (readable screenshots) for the web interface's browser tests.
 # Idempotent and quick when everything is already present. Needs root (or sudo).
 # Extra Debian packages may be named as arguments (scripts/install-bench-programs.sh adds the daemons it compares).
 set -euo pipefail
 
-packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ chromium fonts-dejavu-core "$@")
+packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ chromium fonts-dejavu-core nginx "$@")
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,3 +20,7 @@ fi
 echo "reference programs: installing ${missing[*]}"
 $sudo apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# nginx is a web seed the tests start themselves on a loopback port; the package's own service on port 80 is not wanted.
+if command -v systemctl >/dev/null && systemctl is-enabled nginx >/dev/null 2>&1; then
+  $sudo systemctl disable --now nginx >/dev/null 2>&1 || true
+fi

@@ -67,6 +67,71 @@ def real_torrents():
     return out
 
 
+def merkle_root(hashes, width, pad):
+    """Root over `hashes` padded with `pad` to `width` nodes (a power of two); `pad` doubles up each layer."""
+    layer = hashes + [pad] * (width - len(hashes))
+    while len(layer) > 1:
+        layer = [hashlib.sha256(layer[i] + layer[i + 1]).digest() for i in range(0, len(layer), 2)]
+        pad = hashlib.sha256(pad + pad).digest()
+    return layer[0]
+
+
+def pow2(n):
+    w = 1
+    while w < n:
+        w *= 2
+    return w
+
+
+def v2_file(data, piece):
+    """BEP 52: (pieces root, piece layer) of one file's bytes."""
+    leaves = [hashlib.sha256(data[i:i + 16384]).digest() for i in range(0, len(data), 16384)]
+    if len(data) <= piece:
+        return merkle_root(leaves, pow2(len(leaves)), bytes(32)), b""
+    per = piece // 16384
+    layer = [merkle_root(leaves[i:i + per], per, bytes(32)) for i in range(0, len(leaves), per)]
+    pad = merkle_root([], per, bytes(32))
+    return merkle_root(layer, pow2(len(layer)), pad), b"".join(layer)
+
+
+def v2_torrent(files, piece=16384, hybrid=False):
+    """A v2 (or hybrid) .torrent over [(path list, bytes)] in file tree order, with its piece layers."""
+    tree, layers, v1, stream = {}, {}, [], b""
+    for path, data in files:
+        node = tree
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        root, layer = v2_file(data, piece)
+        node[path[-1]] = {"": {"length": len(data), "pieces root": root} if data else {"length": 0}}
+        if layer:
+            layers[root] = layer
+        v1.append({"length": len(data), "path": path})
+        stream += data
+        if data and len(stream) % piece:
+            gap = piece - len(stream) % piece
+            v1.append({"attr": "p", "length": gap, "path": [".pad", str(gap)]})
+            stream += bytes(gap)
+    info = {"file tree": tree, "meta version": 2, "name": "fuzz-v2", "piece length": piece}
+    if hybrid:
+        info["files"] = v1
+        info["pieces"] = b"".join(hashlib.sha1(stream[i:i + piece]).digest() for i in range(0, len(stream), piece))
+    return {"announce": "http://127.0.0.1/a", "info": info, "piece layers": layers}
+
+
+def v2_seeds():
+    files = [(["a"], bytes(range(256)) * 160), (["d", "b"], b"x" * 20000), (["e"], b"")]
+    write("torrent", "v2-multi.torrent", be(v2_torrent(files, 16384)))
+    write("torrent", "hybrid-multi.torrent", be(v2_torrent(files, 16384, hybrid=True)))
+    write("torrent", "info-v2-single", be(v2_torrent([(["fuzz-v2"], b"y" * 50000)], 32768)["info"]))
+
+
+def wire_v2_seeds(msg):
+    """BEP 52: a hash request, its answer (4 hashes and 2 uncles) and a hash reject."""
+    root = bytes(range(32, 64))
+    header = root + struct.pack(">IIII", 0, 0, 4, 3)
+    write("wire", "hashes", b"\x30" + msg(21, header) + msg(22, header + bytes(range(6)) * 32) + msg(23, header))
+
+
 def info_dict(files=None, length=None, pieces=1, private=False):
     d = {"name": "fuzz", "piece length": 16384, "pieces": bytes(range(20)) * pieces}
     if files is not None:
@@ -97,6 +162,7 @@ def main():
     write("torrent", "info-padded", be(info_dict(files=[(["a"], 100, False), ([".pad", "16284"], 16284, True), (["b", "c"], 1, False)], pieces=2)))
     write("torrent", "minimal.torrent", be({"announce": "http://127.0.0.1/a", "info": info_dict(length=1), "creation date": 1700000000,
                                             "comment": "c", "created by": "make-seeds", "url-list": "http://127.0.0.1/w"}))
+    v2_seeds()
 
     reset("magnet")
     h = "c12fe1c06bba254a9dc9f519b335aa7c1367a88a"
@@ -124,6 +190,7 @@ def main():
     write("wire", "piece", b"\x05" + msg(7, struct.pack(">II", 3, 0) + b"block-data") + msg(4, struct.pack(">I", 9)))
     write("wire", "fast", b"\xff" + msg(14) + msg(15) + msg(13, struct.pack(">I", 4)) + msg(17, struct.pack(">I", 5)) + msg(9, b"\x1a\xe1"))
     write("wire", "extension-handshake", b"\x20" + msg(20, b"\x00" + ext) + msg(20, b"\x03" + be({"msg_type": 0, "piece": 0})))
+    wire_v2_seeds(msg)
 
     reset("udp-client")
     write("udp-client", "connect", struct.pack(">IIQ", 0, 0x1234, 0x41727101980))

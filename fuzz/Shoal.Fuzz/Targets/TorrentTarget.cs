@@ -1,10 +1,12 @@
 using Shoal.Metainfo;
+using Shoal.Swarm.V2;
 
 namespace Shoal.Fuzz.Targets;
 
 /// <summary>
-/// <see cref="Torrent.Parse"/> and <see cref="TorrentInfo.Parse"/>: only <see cref="InvalidTorrentException"/>. A torrent
-/// that parses must re-encode to one that parses to the same info-hash, and its pieces and files must add up.
+/// <see cref="Torrent.Parse"/> and <see cref="TorrentInfo.Parse"/> (v1, v2 and hybrid): only <see cref="InvalidTorrentException"/>.
+/// A torrent that parses must re-encode to one that parses to the same info-hashes, its pieces and files must add up, a
+/// v2 file must start on a piece boundary, and its merkle state (<see cref="MerkleHashStore"/>) must build from it.
 /// </summary>
 internal sealed class TorrentTarget : FuzzTarget
 {
@@ -19,8 +21,10 @@ internal sealed class TorrentTarget : FuzzTarget
         {
             var torrent = Torrent.Parse(data);
             CheckInfo(torrent.Info);
+            CheckV2(torrent.Info, torrent.PieceLayers);
             var again = Torrent.Parse(torrent.Encode());
-            if (again.InfoHash != torrent.InfoHash) throw new InvariantViolation("torrent: re-encoding changed the info-hash");
+            if (again.InfoHashes != torrent.InfoHashes) throw new InvariantViolation("torrent: re-encoding changed the info-hashes");
+            if (again.PieceLayers?.MissingFiles != torrent.PieceLayers?.MissingFiles) throw new InvariantViolation("torrent: re-encoding changed the piece layers");
             if (!again.AnnounceTiers.SelectMany(t => t).SequenceEqual(torrent.AnnounceTiers.SelectMany(t => t)))
                 throw new InvariantViolation("torrent: re-encoding changed the trackers");
             accepted = true;
@@ -31,7 +35,9 @@ internal sealed class TorrentTarget : FuzzTarget
 
         try
         {
-            CheckInfo(TorrentInfo.Parse(data));
+            var info = TorrentInfo.Parse(data);
+            CheckInfo(info);
+            CheckV2(info, null);
             accepted = true;
         }
         catch (InvalidTorrentException)
@@ -49,7 +55,7 @@ internal sealed class TorrentTarget : FuzzTarget
             int size = info.PieceSize(i);
             if (size < 1 || size > info.PieceLength) throw new InvariantViolation($"torrent: piece {i} has size {size}");
             pieces += size;
-            _ = info.PieceHash(i);
+            if (info.HasV1) _ = info.PieceHash(i);
         }
         if (pieces != info.TotalLength) throw new InvariantViolation("torrent: piece sizes do not add up to the total length");
         long offset = 0;
@@ -59,5 +65,24 @@ internal sealed class TorrentTarget : FuzzTarget
             offset += file.Length;
         }
         if (offset != info.TotalLength) throw new InvariantViolation("torrent: file lengths do not add up to the total length");
+    }
+
+    private static void CheckV2(TorrentInfo info, PieceLayers? layers)
+    {
+        if (!info.HasV2) return;
+        if (info.PieceCount > TorrentInfo.MaxPieceCount) throw new InvariantViolation($"torrent: {info.PieceCount} pieces accepted");
+        foreach (var file in info.Files)
+        {
+            if (file.IsPadding || file.Length == 0) continue;
+            if (file.Offset % info.PieceLength != 0) throw new InvariantViolation($"torrent: v2 file '{file.Path}' starts inside a piece");
+            if (file.PiecesRoot.Length != 32) throw new InvariantViolation($"torrent: v2 file '{file.Path}' has no root");
+        }
+        var store = new MerkleHashStore(info, layers);
+        Span<byte> hash = stackalloc byte[32];
+        store.TryGetPieceHash(0, hash, out _);
+        store.TryGetPieceHash(info.PieceCount - 1, hash, out _);
+        if (store.IsComplete != (layers?.IsComplete ?? !Enumerable.Range(0, info.Files.Count).Any(i => PieceLayers.Needs(info, i))))
+            throw new InvariantViolation("torrent: the merkle store and the piece layers disagree on what is missing");
+        _ = store.MissingPieceLayerRequests().Take(4).ToList();
     }
 }

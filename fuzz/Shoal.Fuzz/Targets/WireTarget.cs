@@ -5,8 +5,9 @@ namespace Shoal.Fuzz.Targets;
 
 /// <summary>
 /// The peer wire: <see cref="Handshake.Parse"/>, <see cref="MessageReader.TryRead"/> over a receive buffer split into
-/// segments, and <see cref="ExtensionHandshake.Parse"/> for every extension handshake found: only
-/// <see cref="WireProtocolException"/>. Decoded messages must stay inside the buffer and the limits.
+/// segments (with the v2 limit, so BEP 52 hash messages of every size are read), <see cref="ExtensionHandshake.Parse"/>
+/// for every extension handshake and <see cref="HashRequest.Read(ReadOnlySequence{byte})"/> / <see cref="HashesMessage.Read"/>
+/// for every hash message: only <see cref="WireProtocolException"/>. Decoded messages must stay inside the buffer and the limits.
 /// Input: byte 0 = segment size (how the receive buffer is fragmented), then the bytes a peer sent (with or without
 /// the 68-byte handshake in front).
 /// </summary>
@@ -36,7 +37,7 @@ internal sealed class WireTarget : FuzzTarget
         {
         }
 
-        int maxLength = MessageReader.MaxMessageLength(PieceCount);
+        int maxLength = MessageReader.MaxMessageLength(PieceCount, v2: true);
         var buffer = Segments.Split(stream, segmentSize);
         bool accepted = false;
         try
@@ -47,6 +48,7 @@ internal sealed class WireTarget : FuzzTarget
                 if (message.Id is MessageId.Piece && message.Payload.Length != message.Length)
                     throw new InvariantViolation($"wire: {message} payload length disagrees with its Length");
                 if (message.Id is MessageId.Extended && message.ExtendedId == 0) ParseExtensionHandshake(message.Payload);
+                if (message.Id is MessageId.HashRequest or MessageId.HashReject or MessageId.Hashes) ParseHashMessage(message);
                 accepted = true;
             }
         }
@@ -54,6 +56,21 @@ internal sealed class WireTarget : FuzzTarget
         {
         }
         return accepted;
+    }
+
+    private static void ParseHashMessage(PeerMessage message)
+    {
+        var request = HashRequest.Read(message.Payload);
+        if (message.Id != MessageId.Hashes) return;
+        try
+        {
+            var read = HashesMessage.Read(message.Payload, new byte[message.Payload.Length], out var hashes);
+            if (read != request || hashes.Length != read.AnswerHashCount * 32 || !read.IsWellFormed)
+                throw new InvariantViolation($"wire: hashes message accepted with {hashes.Length} bytes for {read}");
+        }
+        catch (WireProtocolException)
+        {
+        }
     }
 
     private static void ParseExtensionHandshake(ReadOnlySequence<byte> payload)

@@ -6,7 +6,10 @@ using Spectre.Console;
 
 namespace Shoal.Cli.Commands;
 
-/// <summary><c>shoal create PATH --tracker URL …</c>: hashes a file or folder into a .torrent (mktorrent-compatible info-hash).</summary>
+/// <summary>
+/// <c>shoal create PATH --tracker URL …</c>: hashes a file or folder into a .torrent: v1 by default (mktorrent-compatible
+/// info-hash), or v2 / hybrid (libtorrent-compatible info-hashes).
+/// </summary>
 internal static class CreateCommand
 {
     public static Command Create()
@@ -29,10 +32,12 @@ internal static class CreateCommand
         var noDate = new Option<bool>("--no-date", "-d") { Description = "Leave out the creation date, so the same input gives a byte-identical file" };
         var force = new Option<bool>("--force", "-f") { Description = "Overwrite the output file if it exists" };
         var threads = new Option<int?>("--threads") { Description = "Hashing threads (default: one more than the number of cores)", HelpName = "n" };
+        var v2 = new Option<bool>("--v2") { Description = "Make a BitTorrent v2 torrent (BEP 52: SHA-256 merkle trees); only v2 clients (libtorrent 2: qBittorrent, Deluge) read it" };
+        var hybrid = new Option<bool>("--hybrid") { Description = "Make a hybrid v1+v2 torrent (BEP 52 + BEP 47 padding): v1 clients join its v1 swarm, v2 clients its v2 swarm" };
 
         var command = new Command("create", "Create a .torrent from a file or folder")
         {
-            path, trackers, pieceSize, isPrivate, comment, webSeeds, output, noDate, force, threads,
+            path, trackers, pieceSize, isPrivate, comment, webSeeds, output, noDate, force, threads, v2, hybrid,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,6 +47,13 @@ internal static class CreateCommand
                 IsPrivate = parse.GetValue(isPrivate),
                 IncludeCreationDate = !parse.GetValue(noDate),
                 PieceLength = ParsePieceSize(parse.GetValue(pieceSize)),
+                Format = (parse.GetValue(v2), parse.GetValue(hybrid)) switch
+                {
+                    (true, true) => throw new UserErrorException("--v2 and --hybrid exclude each other (a hybrid torrent is v2 too)"),
+                    (true, false) => TorrentFormat.V2,
+                    (false, true) => TorrentFormat.Hybrid,
+                    _ => TorrentFormat.V1,
+                },
             };
             if (parse.GetValue(threads) is { } n)
                 builder.Workers = n is >= 1 and <= 256 ? n : throw new UserErrorException($"--threads must be between 1 and 256, not {n}");
@@ -60,8 +72,13 @@ internal static class CreateCommand
             int pieceLength = builder.PieceLength ?? TorrentBuilder.ChoosePieceLength(content.TotalLength);
             builder.PieceLength = pieceLength;
             if (content.TotalLength == 0) throw new UserErrorException($"'{source}' holds no data: every file is empty");
-            long pieces = (content.TotalLength - 1) / pieceLength + 1;
-            string summary = $"{TerminalText.Safe(content.Name)}: {content.Files.Count:N0} file{(content.Files.Count == 1 ? "" : "s")}, " +
+            long pieces = builder.Format == TorrentFormat.V1
+                ? (content.TotalLength - 1) / pieceLength + 1
+                : content.Files.Sum(f => (f.Length + pieceLength - 1) / pieceLength); // v2: every file starts a piece
+            if (builder.Format != TorrentFormat.V1 && pieces > TorrentInfo.MaxPieceCount)
+                throw new UserErrorException($"{pieces:N0} pieces of {ByteSize.Format(pieceLength)} are more than a v2 torrent may have ({TorrentInfo.MaxPieceCount:N0}); choose a larger --piece-size");
+            string format = builder.Format switch { TorrentFormat.V2 => " (v2)", TorrentFormat.Hybrid => " (hybrid v1+v2)", _ => "" };
+            string summary = $"{TerminalText.Safe(content.Name)}{format}: {content.Files.Count:N0} file{(content.Files.Count == 1 ? "" : "s")}, " +
                 $"{ByteSize.Format(content.TotalLength)} in {pieces:N0} pieces of {ByteSize.Format(pieceLength)}";
 
             var torrent = await HashingProgress.RunAsync(summary, content.TotalLength,
@@ -70,7 +87,8 @@ internal static class CreateCommand
 
             var console = Console.Out;
             console.WriteLine($"Created {target}");
-            console.WriteLine($"  info-hash  {torrent.InfoHash}");
+            if (torrent.InfoHashes.V1 is { } v1Hash) console.WriteLine($"  info-hash  {v1Hash}{(torrent.Info.IsHybrid ? " (v1)" : "")}");
+            if (torrent.InfoHashes.V2 is { } v2Hash) console.WriteLine($"  info-hash  {v2Hash} (v2)");
             console.WriteLine($"  magnet     {MagnetLink.FromTorrent(torrent)}");
             if (torrent.AnnounceTiers.Count == 0)
                 console.WriteLine("  note       no --tracker given: peers must find each other another way (DHT, LSD, or by address)");

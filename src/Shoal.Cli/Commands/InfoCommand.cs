@@ -60,6 +60,8 @@ internal static class InfoCommand
         if (!File.Exists(path))
         {
             if (Directory.Exists(path)) throw new UserErrorException($"{path} is a folder, not a .torrent file");
+            if (path.Length == 64 && InfoHashV2.TryParse(path, out _))
+                throw new UserErrorException($"'{path}' looks like a v2 info-hash: pass it as magnet:?xt=urn:btmh:{InfoHashV2.MultihashPrefix}{path}");
             throw new UserErrorException($"no such file: {path}");
         }
         return Torrent.Load(path);
@@ -69,11 +71,18 @@ internal static class InfoCommand
     {
         var info = torrent.Info;
         int fileCount = info.Files.Count(f => !f.IsPadding);
+        long size = info.Files.Where(f => !f.IsPadding).Sum(f => f.Length); // padding is zeros no one stores
         Field(output, "name", TerminalText.Safe(info.Name));
-        Field(output, "info-hash", info.InfoHash.ToHex());
-        Field(output, "size", $"{ByteSize.Format(info.TotalLength)} ({ByteSize.Exact(info.TotalLength)} bytes) in {fileCount:N0} file{(fileCount == 1 ? "" : "s")}");
+        WriteHashes(output, info.InfoHashes);
+        Field(output, "format", Format(info.InfoHashes));
+        Field(output, "size", $"{ByteSize.Format(size)} ({ByteSize.Exact(size)} bytes) in {fileCount:N0} file{(fileCount == 1 ? "" : "s")}");
         Field(output, "pieces", $"{info.PieceCount:N0} × {ByteSize.Format(info.PieceLength)}");
         Field(output, "private", info.IsPrivate ? "yes" : "no");
+        if (info.HasV2)
+        {
+            int missing = torrent.PieceLayers?.MissingFiles ?? Enumerable.Range(0, info.Files.Count).Count(i => PieceLayers.Needs(info, i));
+            Field(output, "layers", missing == 0 ? "complete (every piece hash is in the .torrent)" : $"missing for {missing:N0} file{(missing == 1 ? "" : "s")} (fetched from peers)");
+        }
         if (torrent.AnnounceTiers.Count == 0) Field(output, "trackers", "none");
         for (int i = 0; i < torrent.AnnounceTiers.Count; i++)
         {
@@ -89,9 +98,18 @@ internal static class InfoCommand
         FileTreeWriter.Write(output, info);
     }
 
+    /// <summary>One line per hash; a v2 hash also names the truncated form trackers and peers see.</summary>
+    private static void WriteHashes(TextWriter output, InfoHashes hashes)
+    {
+        if (hashes.V1 is { } v1) Field(output, "info-hash", hashes.IsHybrid ? $"{v1.ToHex()} (v1)" : v1.ToHex());
+        if (hashes.V2 is { } v2) Field(output, hashes.HasV1 ? "" : "info-hash", $"{v2.ToHex()} (v2; trackers and peers see {v2.Truncated.ToHex()})");
+    }
+
+    internal static string Format(InfoHashes hashes) => hashes.IsHybrid ? "hybrid (v1 + v2)" : hashes.HasV2 ? "v2 (BEP 52)" : "v1";
+
     private static void WriteMagnet(TextWriter output, MagnetLink link)
     {
-        Field(output, "info-hash", link.InfoHash.ToHex());
+        WriteHashes(output, link.InfoHashes);
         Field(output, "name", link.DisplayName is null ? "(not given)" : TerminalText.Safe(link.DisplayName));
         Field(output, "size", link.ExactLength is { } length ? $"{ByteSize.Format(length)} ({ByteSize.Exact(length)} bytes)" : "(not given)");
         if (link.Trackers.Count == 0) Field(output, "trackers", "none");

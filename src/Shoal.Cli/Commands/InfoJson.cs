@@ -17,6 +17,7 @@ internal static class InfoJson
         json.WriteString("kind", "torrent");
         json.WriteString("name", info.Name);
         json.WriteString("infoHash", info.InfoHash.ToHex());
+        Hashes(json, info.InfoHashes);
         json.WriteNumber("totalLength", info.TotalLength);
         json.WriteNumber("pieceLength", info.PieceLength);
         json.WriteNumber("pieceCount", info.PieceCount);
@@ -39,6 +40,7 @@ internal static class InfoJson
             json.WriteNumber("length", file.Length);
             json.WriteNumber("offset", file.Offset);
             if (file.IsPadding) json.WriteBoolean("padding", true);
+            if (!file.PiecesRoot.IsEmpty) json.WriteString("piecesRoot", Convert.ToHexStringLower(file.PiecesRoot.Span));
             json.WriteEndObject();
         }
         json.WriteEndArray();
@@ -53,6 +55,7 @@ internal static class InfoJson
         json.WriteStartObject();
         json.WriteString("kind", "magnet");
         json.WriteString("infoHash", link.InfoHash.ToHex());
+        Hashes(json, link.InfoHashes);
         NullableString(json, "name", link.DisplayName);
         if (link.ExactLength is { } length) json.WriteNumber("totalLength", length);
         else json.WriteNull("totalLength");
@@ -62,6 +65,14 @@ internal static class InfoJson
         json.WriteEndObject();
         json.Flush();
         output.WriteByte((byte)'\n');
+    }
+
+    /// <summary>"infoHash" stays the 20-byte hash used on the wire; these name each version's full hash (null when absent).</summary>
+    private static void Hashes(Utf8JsonWriter json, InfoHashes hashes)
+    {
+        NullableString(json, "infoHashV1", hashes.V1?.ToHex());
+        NullableString(json, "infoHashV2", hashes.V2?.ToHex());
+        json.WriteString("format", hashes.IsHybrid ? "hybrid" : hashes.HasV2 ? "v2" : "v1");
     }
 
     private static void StringArray(Utf8JsonWriter json, string? name, IEnumerable<string> values)

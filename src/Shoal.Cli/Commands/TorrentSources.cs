@@ -1,3 +1,4 @@
+using Shoal.Cli.Output;
 using Shoal.Metainfo;
 
 namespace Shoal.Cli.Commands;
@@ -12,6 +13,17 @@ internal static class TorrentSources
         if (Directory.Exists(path)) throw new UserErrorException($"{path} is a folder, not a .torrent file");
         if (!File.Exists(path)) throw new UserErrorException($"no such file: {path} (give a .torrent file or a magnet: link)");
         return Torrent.Load(path);
+    }
+
+    /// <summary>
+    /// The peer engine speaks BitTorrent v1 so far: a hybrid torrent is shared through its v1 swarm, a v2-only torrent or
+    /// magnet link not at all yet (shoal info reads them).
+    /// </summary>
+    public static void EnsureSharable(InfoHashes hashes, string name)
+    {
+        if (!hashes.HasV1)
+            throw new UserErrorException($"'{TerminalText.Safe(name)}' is a v2-only torrent: Shoal can show it (shoal info) but not download or seed it yet; " +
+                "a v1 or hybrid torrent of the same content works");
     }
 
     /// <summary>The torrent's own tiers followed by extra ones, without repeating a URL.</summary>

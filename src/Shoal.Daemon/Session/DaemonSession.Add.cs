@@ -19,6 +19,9 @@ public sealed partial class DaemonSession
         }
         var magnet = request.Magnet;
         if (metainfo is null && magnet is null) throw new RpcException("no filename or metainfo specified");
+        // The engine speaks v1 so far: a hybrid joins its v1 swarm, a v2-only torrent cannot be downloaded yet.
+        if (!(metainfo?.InfoHashes ?? magnet!.InfoHashes).HasV1)
+            throw new RpcException("a v2-only torrent cannot be downloaded yet (a v1 or hybrid torrent of the same content can)");
         var infoHash = metainfo?.InfoHash ?? magnet!.InfoHash;
         var now = Time.GetUtcNow();
         Hosted hosted;

@@ -31,13 +31,23 @@ internal static class ContentHasher
         if (pieceCount == 0) return hashes;
 
         var job = new Job(files, starts, total, pieceLength, (int)pieceCount, hashes, progress);
+        await RunWorkersAsync(workers, (int)pieceCount, job.Work, cancellationToken).ConfigureAwait(false);
+        return hashes;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on up to <paramref name="workers"/> threads (no more than there are pieces, at most 64);
+    /// the first failure cancels the others and is the exception thrown.
+    /// </summary>
+    internal static async Task RunWorkersAsync(int workers, int pieceCount, Action<CancellationToken> work, CancellationToken cancellationToken)
+    {
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = Enumerable.Range(0, Math.Clamp(workers, 1, (int)Math.Min(pieceCount, 64)))
+        var tasks = Enumerable.Range(0, Math.Clamp(workers, 1, Math.Clamp(pieceCount, 1, 64)))
             .Select(_ => Task.Factory.StartNew(() =>
             {
                 try
                 {
-                    job.Work(failed.Token);
+                    work(failed.Token);
                 }
                 catch
                 {
@@ -58,8 +68,22 @@ internal static class ContentHasher
             cancellationToken.ThrowIfCancellationRequested();
             throw;
         }
-        return hashes;
     }
+
+    /// <summary>Fills <paramref name="destination"/> from <paramref name="offset"/>; a file that shrank is an error.</summary>
+    internal static void ReadExactly(SafeFileHandle handle, Span<byte> destination, long offset, ContentFile file)
+    {
+        while (!destination.IsEmpty)
+        {
+            int read = RandomAccess.Read(handle, destination, offset);
+            if (read == 0) throw new IOException($"'{file.FullPath}' became shorter while it was being hashed");
+            destination = destination[read..];
+            offset += read;
+        }
+    }
+
+    internal static SafeFileHandle OpenForHashing(ContentFile file) =>
+        File.OpenHandle(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
 
     private sealed class Job(IReadOnlyList<ContentFile> files, long[] starts, long total, int pieceLength, int pieceCount,
         byte[] hashes, IProgress<long>? progress)
@@ -88,7 +112,7 @@ internal static class ContentHasher
                         if (file != openFile)
                         {
                             handle?.Dispose();
-                            handle = File.OpenHandle(files[file].FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+                            handle = OpenForHashing(files[file]);
                             openFile = file;
                         }
                         int count = (int)Math.Min(buffer.Length, Math.Min(end, starts[file] + files[file].Length) - position);
@@ -116,17 +140,6 @@ internal static class ContentHasher
             // Several files (empty ones) can start at the same offset; begin with the first of them.
             while (index > 0 && starts[index - 1] == starts[index]) index--;
             return Math.Max(index, 0);
-        }
-
-        private static void ReadExactly(SafeFileHandle handle, Span<byte> destination, long offset, ContentFile file)
-        {
-            while (!destination.IsEmpty)
-            {
-                int read = RandomAccess.Read(handle, destination, offset);
-                if (read == 0) throw new IOException($"'{file.FullPath}' became shorter while it was being hashed");
-                destination = destination[read..];
-                offset += read;
-            }
         }
     }
 }

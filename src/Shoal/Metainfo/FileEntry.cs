@@ -7,8 +7,11 @@ namespace Shoal.Metainfo;
 /// </summary>
 public sealed class FileEntry
 {
-    public FileEntry(IReadOnlyList<string> pathSegments, long length, long offset, bool isPadding = false)
+    public FileEntry(IReadOnlyList<string> pathSegments, long length, long offset, bool isPadding = false,
+        ReadOnlyMemory<byte> piecesRoot = default)
     {
+        if (!piecesRoot.IsEmpty && piecesRoot.Length != Merkle.HashSize)
+            throw new ArgumentException($"a pieces root is {Merkle.HashSize} bytes, not {piecesRoot.Length}", nameof(piecesRoot));
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         if (pathSegments.Count == 0) throw new ArgumentException("a file needs a path", nameof(pathSegments));
@@ -16,6 +19,7 @@ public sealed class FileEntry
         Length = length;
         Offset = offset;
         IsPadding = isPadding;
+        PiecesRoot = piecesRoot;
     }
 
     /// <summary>Path components relative to the torrent's root folder (for a single-file torrent: just the name).</summary>
@@ -33,6 +37,12 @@ public sealed class FileEntry
     public bool IsPadding { get; }
 
     public long EndOffset => Offset + Length;
+
+    /// <summary>
+    /// BEP 52: the root of the file's SHA-256 merkle tree (32 bytes), for every non-empty file of a v2 or hybrid
+    /// torrent; empty otherwise.
+    /// </summary>
+    public ReadOnlyMemory<byte> PiecesRoot { get; }
 
     public override string ToString() => $"{Path} ({Length} bytes at {Offset})";
 }

@@ -4,7 +4,11 @@ using System.Security.Cryptography;
 
 namespace Shoal.Metainfo;
 
-/// <summary>The 20-byte SHA-1 of a torrent's bencoded info dictionary (BitTorrent v1).</summary>
+/// <summary>
+/// The 20 bytes that name a swarm on the wire (handshakes, trackers, DHT, resume files): the SHA-1 of a v1 torrent's
+/// bencoded info dictionary, or a v2 torrent's SHA-256 info-hash truncated to 20 bytes (<see cref="InfoHashV2.Truncated"/>).
+/// A torrent's full identity, with both forms of a hybrid, is <see cref="InfoHashes"/>.
+/// </summary>
 public readonly struct InfoHash : IEquatable<InfoHash>
 {
     public const int Length = 20;
@@ -20,7 +24,7 @@ public readonly struct InfoHash : IEquatable<InfoHash>
     [UnscopedRef]
     public ReadOnlySpan<byte> Span => _bytes;
 
-    /// <summary>The info-hash of an info dictionary exactly as encoded.</summary>
+    /// <summary>The v1 (SHA-1) info-hash of an info dictionary exactly as encoded.</summary>
     public static InfoHash Compute(ReadOnlySpan<byte> encodedInfo)
     {
         Span<byte> hash = stackalloc byte[Length];

@@ -5,16 +5,25 @@ using System.Text;
 namespace Shoal.Metainfo;
 
 /// <summary>
-/// A BEP 9 magnet link for a v1 torrent: <c>magnet:?xt=urn:btih:HASH&amp;dn=NAME&amp;tr=URL&amp;x.pe=HOST:PORT&amp;xl=BYTES</c>.
-/// The hash may be 40 hex digits or 32 base32 characters; <see cref="ToString"/> writes hex.
+/// A BEP 9 magnet link: <c>magnet:?xt=urn:btih:HASH&amp;dn=NAME&amp;tr=URL&amp;x.pe=HOST:PORT&amp;xl=BYTES</c> for a v1
+/// torrent, <c>xt=urn:btmh:1220HASH</c> (a SHA-256 multihash) for a v2 one, both for a hybrid. A v1 hash may be 40 hex
+/// digits or 32 base32 characters; <see cref="ToString"/> writes hex.
 /// </summary>
 public sealed class MagnetLink
 {
     public MagnetLink(InfoHash infoHash, string? displayName = null, IEnumerable<string>? trackers = null,
         IEnumerable<EndPoint>? peers = null, long? exactLength = null)
+        : this(new InfoHashes(infoHash), displayName, trackers, peers, exactLength)
+    {
+    }
+
+    public MagnetLink(InfoHashes infoHashes, string? displayName = null, IEnumerable<string>? trackers = null,
+        IEnumerable<EndPoint>? peers = null, long? exactLength = null)
     {
         if (exactLength < 0) throw new ArgumentOutOfRangeException(nameof(exactLength), "must not be negative");
-        InfoHash = infoHash;
+        if (!infoHashes.HasV1 && !infoHashes.HasV2) throw new ArgumentException("a magnet link needs an info-hash", nameof(infoHashes));
+        InfoHashes = infoHashes;
+        InfoHash = infoHashes.Primary;
         DisplayName = string.IsNullOrEmpty(displayName) ? null : displayName;
         Trackers = Torrent.NormaliseUrls(trackers);
         Peers = peers?.Distinct().ToArray() ?? [];
@@ -23,7 +32,11 @@ public sealed class MagnetLink
         ExactLength = exactLength;
     }
 
+    /// <summary>The 20-byte hash to find peers by: the v1 hash, else the truncated v2 hash (<see cref="InfoHashes.Primary"/>).</summary>
     public InfoHash InfoHash { get; }
+
+    /// <summary>'xt': the v1 hash (urn:btih), the v2 hash (urn:btmh), or both.</summary>
+    public InfoHashes InfoHashes { get; }
 
     /// <summary>'dn': a name to show until the metadata arrives.</summary>
     public string? DisplayName { get; }
@@ -53,12 +66,16 @@ public sealed class MagnetLink
     public static MagnetLink FromTorrent(Torrent torrent)
     {
         ArgumentNullException.ThrowIfNull(torrent);
-        return new MagnetLink(torrent.InfoHash, torrent.Info.Name, torrent.Trackers, exactLength: torrent.Info.TotalLength);
+        // 'xl' is the size of the content: padding files are zeros no one downloads.
+        long size = torrent.Info.Files.Where(f => !f.IsPadding).Sum(f => f.Length);
+        return new MagnetLink(torrent.InfoHashes, torrent.Info.Name, torrent.Trackers, exactLength: size);
     }
 
     public override string ToString()
     {
-        var text = new StringBuilder("magnet:?xt=urn:btih:").Append(InfoHash.ToHex());
+        var text = new StringBuilder("magnet:?");
+        if (InfoHashes.V1 is { } v1) text.Append("xt=urn:btih:").Append(v1.ToHex());
+        if (InfoHashes.V2 is { } v2) text.Append(InfoHashes.HasV1 ? "&" : "").Append("xt=urn:btmh:").Append(v2.ToMultihash());
         if (DisplayName is not null) text.Append("&dn=").Append(Uri.EscapeDataString(DisplayName));
         if (ExactLength is { } length) text.Append("&xl=").Append(length.ToString(CultureInfo.InvariantCulture));
         foreach (var tracker in Trackers) text.Append("&tr=").Append(Uri.EscapeDataString(tracker));

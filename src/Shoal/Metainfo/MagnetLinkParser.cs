@@ -4,7 +4,7 @@ using System.Net;
 
 namespace Shoal.Metainfo;
 
-/// <summary>BEP 9 magnet link parsing; never throws, reports the first problem found.</summary>
+/// <summary>BEP 9 magnet link parsing (v1 btih, v2 btmh, or both); never throws, reports the first problem found.</summary>
 internal static class MagnetLinkParser
 {
     /// <summary>Longer links are refused before any work (real ones with dozens of trackers stay under a few KiB).</summary>
@@ -19,14 +19,14 @@ internal static class MagnetLinkParser
         link = null;
         error = Check(text, out var parts);
         if (error is not null) return false;
-        link = new MagnetLink(parts.Hash!.Value, parts.Name, parts.Trackers, parts.Peers, parts.Length);
+        link = new MagnetLink(new InfoHashes(parts.Hash, parts.HashV2), parts.Name, parts.Trackers, parts.Peers, parts.Length);
         return true;
     }
 
     private sealed class Parts
     {
         public InfoHash? Hash;
-        public bool SawV2;
+        public InfoHashV2? HashV2;
         public string? Name;
         public long? Length;
         public readonly List<string> Trackers = [];
@@ -59,10 +59,7 @@ internal static class MagnetLinkParser
             if (problem is not null) return problem;
         }
 
-        if (parts.Hash is null)
-            return parts.SawV2
-                ? "it carries only a BitTorrent v2 hash (urn:btmh); Shoal needs a v1 'xt=urn:btih:' hash"
-                : "it has no 'xt=urn:btih:' info-hash";
+        if (parts.Hash is null && parts.HashV2 is null) return "it has no 'xt=urn:btih:' (v1) or 'xt=urn:btmh:' (v2) info-hash";
         return null;
     }
 
@@ -79,7 +76,12 @@ internal static class MagnetLinkParser
     {
         if (value.StartsWith(BtmhPrefix, StringComparison.OrdinalIgnoreCase))
         {
-            parts.SawV2 = true;
+            // BEP 9: a multihash; BEP 52 uses SHA-256, tagged 0x12 and length 0x20, written in hex.
+            var multihash = value[BtmhPrefix.Length..];
+            if (multihash.Length != 68 || !multihash.StartsWith(InfoHashV2.MultihashPrefix, StringComparison.Ordinal) || !InfoHashV2.TryParse(multihash, out var v2))
+                return $"'xt=urn:btmh:{Shorten(multihash)}' is not a v2 info-hash (expected 1220 and 64 hex digits: a SHA-256 multihash)";
+            if (parts.HashV2 is { } earlierV2 && earlierV2 != v2) return "it has two different 'xt=urn:btmh:' info-hashes";
+            parts.HashV2 = v2;
             return null;
         }
         if (!value.StartsWith(BtihPrefix, StringComparison.OrdinalIgnoreCase)) return null; // another network's hash

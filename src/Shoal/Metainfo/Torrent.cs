@@ -2,8 +2,9 @@ namespace Shoal.Metainfo;
 
 /// <summary>
 /// A whole .torrent file: the <see cref="Info"/> dictionary that defines the content and its identity, plus the
-/// metadata around it (trackers, comment, creator, date, web seeds). The info dictionary's bytes are kept exactly as
-/// found, so <see cref="Encode"/> never changes the info-hash; other top-level keys Shoal does not model are kept too.
+/// metadata around it (trackers, comment, creator, date, web seeds, and for v2 the piece layers). The info dictionary's
+/// bytes are kept exactly as found, so <see cref="Encode"/> never changes the info-hash; other top-level keys Shoal does
+/// not model are kept too.
 /// </summary>
 public sealed partial class Torrent
 {
@@ -13,15 +14,17 @@ public sealed partial class Torrent
     private readonly IReadOnlyList<KeyValuePair<byte[], ReadOnlyMemory<byte>>> _extraFields;
 
     public Torrent(TorrentInfo info, IEnumerable<IEnumerable<string>>? announceTiers = null, string? comment = null,
-        string? createdBy = null, DateTimeOffset? creationDate = null, IEnumerable<string>? webSeeds = null)
-        : this(info, NormaliseTiers(announceTiers), comment, createdBy, creationDate, NormaliseUrls(webSeeds), [])
+        string? createdBy = null, DateTimeOffset? creationDate = null, IEnumerable<string>? webSeeds = null, PieceLayers? pieceLayers = null)
+        : this(info, NormaliseTiers(announceTiers), comment, createdBy, creationDate, NormaliseUrls(webSeeds), [], pieceLayers)
     {
     }
 
     private Torrent(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> tiers, string? comment, string? createdBy,
-        DateTimeOffset? creationDate, IReadOnlyList<string> webSeeds, IReadOnlyList<KeyValuePair<byte[], ReadOnlyMemory<byte>>> extraFields)
+        DateTimeOffset? creationDate, IReadOnlyList<string> webSeeds, IReadOnlyList<KeyValuePair<byte[], ReadOnlyMemory<byte>>> extraFields,
+        PieceLayers? pieceLayers)
     {
         ArgumentNullException.ThrowIfNull(info);
+        if (pieceLayers is not null && !info.HasV2) throw new ArgumentException("only a v2 or hybrid torrent has piece layers", nameof(pieceLayers));
         Info = info;
         AnnounceTiers = tiers;
         Comment = string.IsNullOrEmpty(comment) ? null : comment;
@@ -29,11 +32,16 @@ public sealed partial class Torrent
         CreationDate = creationDate is { } date ? DateTimeOffset.FromUnixTimeSeconds(date.ToUnixTimeSeconds()) : null;
         WebSeeds = webSeeds;
         _extraFields = extraFields;
+        PieceLayers = pieceLayers;
     }
 
     public TorrentInfo Info { get; }
 
+    /// <summary>The 20-byte hash the torrent is known by on the wire (<see cref="TorrentInfo.InfoHash"/>).</summary>
     public InfoHash InfoHash => Info.InfoHash;
+
+    /// <summary>The v1 hash, the v2 hash, or both.</summary>
+    public InfoHashes InfoHashes => Info.InfoHashes;
 
     /// <summary>
     /// Tracker URLs grouped in tiers (BEP 12): try every tracker of a tier before falling back to the next tier.
@@ -56,6 +64,9 @@ public sealed partial class Torrent
 
     /// <summary>BEP 19 web seeds ('url-list').</summary>
     public IReadOnlyList<string> WebSeeds { get; }
+
+    /// <summary>BEP 52 piece layers of a v2 or hybrid torrent (checked against the file roots), or null when absent.</summary>
+    public PieceLayers? PieceLayers { get; }
 
     /// <summary>Parses a whole .torrent file; throws <see cref="InvalidTorrentException"/> naming what is wrong.</summary>
     public static Torrent Parse(ReadOnlyMemory<byte> data) => TorrentParser.Parse(data);
@@ -111,8 +122,9 @@ public sealed partial class Torrent
     public byte[] Encode() => TorrentWriter.Encode(this, _extraFields);
 
     internal static Torrent FromParts(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> tiers, string? comment, string? createdBy,
-        DateTimeOffset? creationDate, IReadOnlyList<string> webSeeds, IReadOnlyList<KeyValuePair<byte[], ReadOnlyMemory<byte>>> extraFields) =>
-        new(info, tiers, comment, createdBy, creationDate, webSeeds, extraFields);
+        DateTimeOffset? creationDate, IReadOnlyList<string> webSeeds, IReadOnlyList<KeyValuePair<byte[], ReadOnlyMemory<byte>>> extraFields,
+        PieceLayers? pieceLayers) =>
+        new(info, tiers, comment, createdBy, creationDate, webSeeds, extraFields, pieceLayers);
 
     /// <summary>Trims URLs, drops empty ones and duplicates (a URL stays in the first tier it appears in), drops empty tiers.</summary>
     internal static IReadOnlyList<IReadOnlyList<string>> NormaliseTiers(IEnumerable<IEnumerable<string>>? tiers)

@@ -4,9 +4,11 @@ using System.Reflection;
 namespace Shoal.Metainfo;
 
 /// <summary>
-/// Makes a v1 .torrent from a file or folder. The result is deterministic: files are listed as mktorrent lists them
-/// (see <see cref="TorrentContent"/>), so for the same content, piece length, name and trackers the info-hash equals
-/// mktorrent's, and for a single file also libtorrent's <c>create_torrent</c> with <c>v1_only</c>.
+/// Makes a .torrent from a file or folder: v1 by default, or v2 or hybrid (<see cref="Format"/>). The result is
+/// deterministic. A v1 torrent lists files as mktorrent does (see <see cref="TorrentContent"/>), so for the same content,
+/// piece length, name and trackers its info-hash equals mktorrent's (and for a single file libtorrent's with
+/// <c>v1_only</c>); v2 and hybrid torrents list files in file tree order and equal libtorrent's <c>create_torrent</c>
+/// with <c>v2_only</c> and with its default (hybrid) flags.
 /// </summary>
 public sealed class TorrentBuilder
 {
@@ -49,6 +51,9 @@ public sealed class TorrentBuilder
 
     /// <summary>BEP 27: peers only from the trackers.</summary>
     public bool IsPrivate { get; set; }
+
+    /// <summary>v1 (the default: what every client reads), v2 or hybrid.</summary>
+    public TorrentFormat Format { get; set; } = TorrentFormat.V1;
 
     /// <summary>Bytes per piece (a power of two between 16 KiB and 256 MiB); null picks one with <see cref="ChoosePieceLength"/>.</summary>
     public int? PieceLength { get; set; }
@@ -93,11 +98,32 @@ public sealed class TorrentBuilder
             throw new ArgumentOutOfRangeException(nameof(PieceLength), pieceLength,
                 $"the piece size must be a power of two between {TorrentInfo.MinPieceLength} and {TorrentInfo.MaxPieceLength} bytes");
 
-        var hashes = await ContentHasher.HashAsync(content.Files, pieceLength, Workers, progress, cancellationToken).ConfigureAwait(false);
-        var files = content.Files.Select(f => (f.PathSegments, f.Length, false)).ToArray();
-        var info = TorrentInfo.Create(content.Name, pieceLength, hashes, files, content.IsFolder, IsPrivate);
         var date = IncludeCreationDate ? _time.GetUtcNow() : (DateTimeOffset?)null;
-        return new Torrent(info, AnnounceTiers, Comment, CreatedBy, date, WebSeeds);
+        if (Format == TorrentFormat.V1)
+        {
+            var hashes = await ContentHasher.HashAsync(content.Files, pieceLength, Workers, progress, cancellationToken).ConfigureAwait(false);
+            var files = content.Files.Select(f => (f.PathSegments, f.Length, false)).ToArray();
+            var info = TorrentInfo.Create(content.Name, pieceLength, hashes, files, content.IsFolder, IsPrivate);
+            return new Torrent(info, AnnounceTiers, Comment, CreatedBy, date, WebSeeds);
+        }
+
+        // v2 lists files in file tree order, which is not mktorrent's '/'-joined order.
+        var ordered = content.Files.OrderBy(f => f.PathSegments, TorrentInfo.TreeOrder).ToArray();
+        var result = await ContentHasherV2.HashAsync(ordered, pieceLength, Format == TorrentFormat.Hybrid, Workers, progress, cancellationToken)
+            .ConfigureAwait(false);
+        var treeFiles = ordered.Zip(result.Files, (f, h) => (f.PathSegments, f.Length, (ReadOnlyMemory<byte>)h.Root)).ToArray();
+        var v2Info = TorrentInfo.CreateV2(content.Name, pieceLength, treeFiles, content.IsFolder, IsPrivate, result.V1PieceHashes);
+        var layers = new Dictionary<int, ReadOnlyMemory<byte>>();
+        for (int i = 0, next = 0; i < v2Info.Files.Count; i++)
+        {
+            var file = v2Info.Files[i];
+            if (file.IsPadding || file.Length == 0) continue;
+            // The info lists the same non-empty files in the same order, padding aside.
+            while (ordered[next].Length == 0) next++;
+            if (PieceLayers.Needs(v2Info, i)) layers.Add(i, result.Files[next].PieceLayer);
+            next++;
+        }
+        return new Torrent(v2Info, AnnounceTiers, Comment, CreatedBy, date, WebSeeds, PieceLayers.FromVerified(v2Info, layers));
     }
 
     private static string Version()

@@ -35,15 +35,18 @@ public sealed partial class TorrentInfo
 
     private static TorrentInfo ParseCore(ReadOnlyMemory<byte> encodedInfo)
     {
-        var reader = new BencodeReader(encodedInfo.Span);
+        CheckMetaVersion(encodedInfo.Span);
+        // Deep enough for a v2 file tree (one dictionary per path component); deeper nesting is refused.
+        var reader = new BencodeReader(encodedInfo.Span, BencodeReader.MaxDepth);
         if (reader.Peek() != BencodeTokenType.DictionaryStart) throw new InvalidTorrentException("info is not a dictionary");
         reader.ReadDictionaryStart();
 
         string? name = null, nameUtf8 = null;
-        long? pieceLength = null, singleLength = null;
+        long? pieceLength = null, singleLength = null, metaVersion = null;
         ReadOnlyMemory<byte> pieces = default;
         bool hasPieces = false, isPrivate = false;
         List<RawFile>? rawFiles = null;
+        List<FileTreeReader.TreeFile>? tree = null;
 
         while (!reader.TryReadEnd())
         {
@@ -62,16 +65,23 @@ public sealed partial class TorrentInfo
                 hasPieces = true;
             }
             else if (key.SequenceEqual("files"u8)) rawFiles = ReadFiles(ref reader);
+            else if (key.SequenceEqual("meta version"u8)) metaVersion = reader.ReadInteger(); // checked by CheckMetaVersion
+            else if (key.SequenceEqual("file tree"u8)) tree = FileTreeReader.Read(ref reader, encodedInfo);
             else reader.SkipValue();
         }
         reader.EnsureEnd();
+
+        bool v2 = metaVersion == 2;
 
         name = nameUtf8 ?? name ?? throw new InvalidTorrentException("info dictionary has no 'name'");
         PathSafety.EnsureSafeSegment(name, name);
         if (pieceLength is null) throw new InvalidTorrentException("info dictionary has no 'piece length'");
         if (pieceLength < MinPieceLength || pieceLength > MaxPieceLength || (pieceLength & (pieceLength - 1)) != 0)
             throw new InvalidTorrentException($"piece length {pieceLength} is not a power of two between {MinPieceLength} and {MaxPieceLength}");
-        if (!hasPieces) throw new InvalidTorrentException("info dictionary has no 'pieces'");
+        if (v2 && tree is null) throw new InvalidTorrentException("a meta version 2 info dictionary has no 'file tree'");
+        if (!v2 && !hasPieces) throw new InvalidTorrentException("info dictionary has no 'pieces'");
+        if (!hasPieces) return CreateV2Only(name, (int)pieceLength.Value, tree!, isPrivate, encodedInfo);
+
         if (pieces.Length % HashLength != 0) throw new InvalidTorrentException($"'pieces' is {pieces.Length} bytes, not a multiple of {HashLength}");
 
         List<FileEntry> files;
@@ -97,7 +107,8 @@ public sealed partial class TorrentInfo
         if (pieces.Length / HashLength != expectedPieces)
             throw new InvalidTorrentException($"'pieces' holds {pieces.Length / HashLength} hashes but {total} bytes in pieces of {pieceLength} need {expectedPieces}");
 
-        return new TorrentInfo(name, (int)pieceLength.Value, pieces, files, multiFile, isPrivate, encodedInfo);
+        if (v2) files = MergeHybrid(files, tree!, (int)pieceLength.Value);
+        return new TorrentInfo(name, (int)pieceLength.Value, pieces, files, multiFile, isPrivate, encodedInfo, hasV1: true, hasV2: v2);
     }
 
     private readonly record struct RawFile(List<string> Path, long Length, bool IsPadding);
@@ -217,6 +228,30 @@ public sealed partial class TorrentInfo
     {
         if (reader.Peek() != BencodeTokenType.String) throw new InvalidTorrentException($"'{what}' is not a string");
         return Encoding.UTF8.GetString(reader.ReadString());
+    }
+
+    /// <summary>
+    /// BEP 52: the version is checked before anything else, so a torrent of a newer format is named as such rather
+    /// than refused for whatever else changed in it. Only 'meta version' 2 is defined (1 never was).
+    /// </summary>
+    private static void CheckMetaVersion(ReadOnlySpan<byte> encodedInfo)
+    {
+        var reader = new BencodeReader(encodedInfo, BencodeReader.MaxDepth);
+        if (reader.Peek() != BencodeTokenType.DictionaryStart) return; // reported by the main pass
+        reader.ReadDictionaryStart();
+        while (!reader.TryReadEnd())
+        {
+            if (!reader.ReadString().SequenceEqual("meta version"u8))
+            {
+                reader.SkipValue();
+                continue;
+            }
+            if (reader.Peek() != BencodeTokenType.Integer) throw new InvalidTorrentException("'meta version' is not an integer");
+            long version = reader.ReadInteger();
+            if (version > 2) throw new InvalidTorrentException($"this torrent uses meta version {version}, newer than Shoal understands (2)");
+            if (version != 2) throw new InvalidTorrentException($"'meta version' {version} is not defined (BEP 52 is version 2)");
+            return;
+        }
     }
 
     private static bool SkipFalse(ref BencodeReader reader)

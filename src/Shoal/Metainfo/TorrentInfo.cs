@@ -4,15 +4,17 @@ using Shoal.Bencoding;
 namespace Shoal.Metainfo;
 
 /// <summary>
-/// The info dictionary of a v1 torrent: what is shared (name, files, piece hashes) and its identity
-/// (<see cref="InfoHash"/>, the SHA-1 of <see cref="RawInfo"/>, the dictionary's bytes as found in the file).
+/// The info dictionary of a torrent: what is shared (name, files, piece hashes) and its identity (<see cref="InfoHashes"/>,
+/// hashes of <see cref="RawInfo"/>, the dictionary's bytes as found in the file). A v1 torrent (BEP 3) lists SHA-1 piece
+/// hashes; a v2 torrent (BEP 52) a 'file tree' whose files each carry a SHA-256 merkle root and start on a piece
+/// boundary; a hybrid carries both descriptions of the same data (its v1 file list aligned with BEP 47 padding files).
 /// </summary>
 public sealed partial class TorrentInfo
 {
     public const int HashLength = 20;
 
     internal TorrentInfo(string name, int pieceLength, ReadOnlyMemory<byte> pieceHashes, IReadOnlyList<FileEntry> files,
-        bool isMultiFile, bool isPrivate, ReadOnlyMemory<byte> rawInfo)
+        bool isMultiFile, bool isPrivate, ReadOnlyMemory<byte> rawInfo, bool hasV1 = true, bool hasV2 = false)
     {
         Name = name;
         PieceLength = pieceLength;
@@ -21,9 +23,10 @@ public sealed partial class TorrentInfo
         IsMultiFile = isMultiFile;
         IsPrivate = isPrivate;
         RawInfo = rawInfo;
-        InfoHash = InfoHash.Compute(rawInfo.Span);
+        InfoHashes = new InfoHashes(hasV1 ? InfoHash.Compute(rawInfo.Span) : null, hasV2 ? InfoHashV2.Compute(rawInfo.Span) : null);
+        InfoHash = InfoHashes.Primary;
         TotalLength = files.Count == 0 ? 0 : files[^1].EndOffset;
-        PieceCount = pieceHashes.Length / HashLength;
+        PieceCount = hasV1 ? pieceHashes.Length / HashLength : (int)((TotalLength + pieceLength - 1) / pieceLength);
     }
 
     /// <summary>The suggested name: the file name (single-file) or the root folder name (multi-file).</summary>
@@ -34,7 +37,7 @@ public sealed partial class TorrentInfo
 
     public int PieceCount { get; }
 
-    /// <summary>Concatenated 20-byte SHA-1 hashes, one per piece.</summary>
+    /// <summary>Concatenated 20-byte SHA-1 hashes, one per piece (empty for a v2-only torrent).</summary>
     public ReadOnlyMemory<byte> PieceHashes { get; }
 
     /// <summary>Every file in stream order, padding files included.</summary>
@@ -49,11 +52,30 @@ public sealed partial class TorrentInfo
     /// <summary>The bencoded info dictionary exactly as found in (or written to) the .torrent file.</summary>
     public ReadOnlyMemory<byte> RawInfo { get; }
 
+    /// <summary>The v1 hash, the v2 hash, or both (hybrid).</summary>
+    public InfoHashes InfoHashes { get; }
+
+    /// <summary>
+    /// The 20-byte hash this torrent is known by on the wire when one must be chosen: the v1 info-hash, or for a
+    /// v2-only torrent its truncated v2 info-hash (<see cref="InfoHashes.Primary"/>).
+    /// </summary>
     public InfoHash InfoHash { get; }
+
+    /// <summary>True when the torrent has a v1 description: SHA-1 piece hashes (a v1 or hybrid torrent).</summary>
+    public bool HasV1 => InfoHashes.HasV1;
+
+    /// <summary>True when the torrent has a v2 description: a file tree with merkle roots (a v2 or hybrid torrent).</summary>
+    public bool HasV2 => InfoHashes.HasV2;
+
+    /// <summary>Both descriptions of the same data: one torrent in two swarms.</summary>
+    public bool IsHybrid => InfoHashes.IsHybrid;
 
     public long TotalLength { get; }
 
-    public ReadOnlySpan<byte> PieceHash(int index) => PieceHashes.Span.Slice(index * HashLength, HashLength);
+    /// <summary>The SHA-1 of piece <paramref name="index"/>; a v2-only torrent has none (its pieces are checked by merkle roots).</summary>
+    public ReadOnlySpan<byte> PieceHash(int index) => HasV1
+        ? PieceHashes.Span.Slice(index * HashLength, HashLength)
+        : throw new InvalidOperationException("a v2-only torrent has no SHA-1 piece hashes");
 
     /// <summary>Size of a piece: <see cref="PieceLength"/> except for a shorter last piece.</summary>
     public int PieceSize(int index)

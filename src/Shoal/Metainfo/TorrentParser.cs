@@ -28,7 +28,7 @@ internal static class TorrentParser
     {
         if (data.IsEmpty) throw new InvalidTorrentException("the .torrent file is empty");
         if (data.Span[0] != (byte)'d') throw new InvalidTorrentException("not a .torrent file: it does not start with a bencoded dictionary");
-        var reader = new BencodeReader(data.Span);
+        var reader = new BencodeReader(data.Span, BencodeReader.MaxDepth); // the info's v2 file tree nests one level per folder
         reader.ReadDictionaryStart();
 
         TorrentInfo? info = null;
@@ -37,6 +37,7 @@ internal static class TorrentParser
         DateTimeOffset? creationDate = null;
         List<string> webSeeds = [];
         var extras = new List<KeyValuePair<byte[], ReadOnlyMemory<byte>>>();
+        ReadOnlyMemory<byte>? pieceLayers = null;
 
         while (!reader.TryReadEnd())
         {
@@ -55,6 +56,11 @@ internal static class TorrentParser
             else if (key.SequenceEqual("created by"u8)) createdBy = ReadOptionalText(ref reader);
             else if (key.SequenceEqual("creation date"u8)) creationDate = ReadDate(ref reader);
             else if (key.SequenceEqual("url-list"u8)) webSeeds = ReadUrlList(ref reader);
+            else if (key.SequenceEqual("piece layers"u8))
+            {
+                int start = reader.Position;
+                pieceLayers = data.Slice(start, reader.ReadRawValue().Length);
+            }
             else
             {
                 var keyBytes = key.ToArray();
@@ -66,10 +72,17 @@ internal static class TorrentParser
         reader.EnsureEnd();
 
         if (info is null) throw new InvalidTorrentException("the .torrent file has no 'info' dictionary");
+        PieceLayers? layers = null;
+        if (pieceLayers is { } raw)
+        {
+            // Checked against the info's roots; a v1 torrent has no use for them, so they are kept as they are.
+            if (info.HasV2) layers = PieceLayers.Parse(info, raw);
+            else extras.Add(new("piece layers"u8.ToArray(), raw));
+        }
 
         // BEP 12: when announce-list is present (and usable) it replaces announce.
         IEnumerable<IEnumerable<string>> tiers = announceList is { Count: > 0 } ? announceList : announce is null ? [] : [[announce]];
-        return Torrent.FromParts(info, Torrent.NormaliseTiers(tiers), comment, createdBy, creationDate, Torrent.NormaliseUrls(webSeeds), extras);
+        return Torrent.FromParts(info, Torrent.NormaliseTiers(tiers), comment, createdBy, creationDate, Torrent.NormaliseUrls(webSeeds), extras, layers);
     }
 
     private static List<IReadOnlyList<string>>? ReadTiers(ref BencodeReader reader)

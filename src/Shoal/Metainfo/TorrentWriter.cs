@@ -20,6 +20,7 @@ internal static class TorrentWriter
         if (torrent.CreatedBy is { } createdBy) fields.Add(("created by"u8.ToArray(), w => w.WriteString(createdBy)));
         if (torrent.CreationDate is { } date) fields.Add(("creation date"u8.ToArray(), w => w.WriteInteger(date.ToUnixTimeSeconds())));
         fields.Add(("info"u8.ToArray(), w => w.WriteRaw(torrent.Info.RawInfo.Span)));
+        if (torrent.PieceLayers is { } layers) fields.Add(("piece layers"u8.ToArray(), layers.WriteTo));
         if (torrent.WebSeeds.Count == 1) fields.Add(("url-list"u8.ToArray(), w => w.WriteString(torrent.WebSeeds[0])));
         else if (torrent.WebSeeds.Count > 1) fields.Add(("url-list"u8.ToArray(), w => WriteList(w, torrent.WebSeeds)));
         foreach (var (key, raw) in extraFields)
@@ -29,7 +30,7 @@ internal static class TorrentWriter
         }
         fields.Sort((a, b) => a.Key.AsSpan().SequenceCompareTo(b.Key));
 
-        var buffer = new ArrayBufferWriter<byte>(torrent.Info.RawInfo.Length + 1024);
+        var buffer = new ArrayBufferWriter<byte>(torrent.Info.RawInfo.Length + 1024 + (torrent.Info.HasV2 ? torrent.Info.PieceCount * 32 : 0));
         var writer = new BencodeWriter(buffer);
         writer.WriteDictionaryStart();
         foreach (var (key, write) in fields)

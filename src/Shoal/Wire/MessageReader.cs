@@ -16,9 +16,12 @@ public static class MessageReader
     /// <summary>Bound on extension messages (ut_metadata data messages are 16 KiB plus a small header).</summary>
     public const int MaxExtendedLength = 64 * 1024;
 
-    /// <summary>The largest message accepted from a peer of a torrent with <paramref name="pieceCount"/> pieces.</summary>
-    public static int MaxMessageLength(int pieceCount) =>
-        Math.Max(Math.Max(1 + (pieceCount + 7) / 8, 9 + MaxBlockLength), 2 + MaxExtendedLength);
+    /// <summary>
+    /// The largest message accepted from a peer of a torrent with <paramref name="pieceCount"/> pieces; with
+    /// <paramref name="v2"/>, large enough for the largest BEP 52 'hashes' answer.
+    /// </summary>
+    public static int MaxMessageLength(int pieceCount, bool v2 = false) =>
+        Math.Max(Math.Max(Math.Max(1 + (pieceCount + 7) / 8, 9 + MaxBlockLength), 2 + MaxExtendedLength), v2 ? 1 + HashesMessage.MaxPayloadLength : 0);
 
     /// <summary>
     /// Tries to decode one message from the front of <paramref name="buffer"/>. On success the buffer is sliced past it.
@@ -99,6 +102,15 @@ public static class MessageReader
                 var payload = body.Slice(1);
                 return new PeerMessage { Id = id, ExtendedId = payload.FirstSpan[0], Length = length - 2, Payload = payload.Slice(1) };
             }
+            case MessageId.HashRequest or MessageId.HashReject:
+                Expect(id, length, 1 + HashRequest.EncodedLength);
+                return new PeerMessage { Id = id, Length = length - 1, Payload = body.Slice(1) };
+            case MessageId.Hashes:
+                // The count is checked against the header by HashesMessage.Read; here only the shape and the bound.
+                if (length < 1 + HashRequest.EncodedLength || (length - 1 - HashRequest.EncodedLength) % Metainfo.Merkle.HashSize != 0
+                    || length - 1 > HashesMessage.MaxPayloadLength)
+                    throw new WireProtocolException($"hashes message of {length} bytes is malformed");
+                return new PeerMessage { Id = id, Length = length - 1, Payload = body.Slice(1) };
             default:
                 throw new WireProtocolException($"unknown message id {(byte)id}");
         }

@@ -13,6 +13,7 @@ public static class MessageWriter
     public const int IndexMessageLength = 9;
     public const int RequestLength = 17;
     public const int PieceHeaderLength = 13;
+    public const int HashRequestLength = 5 + HashRequest.EncodedLength;
 
     public static int WriteKeepAlive(Span<byte> destination)
     {
@@ -72,6 +73,28 @@ public static class MessageWriter
         destination[4] = (byte)MessageId.Port;
         BinaryPrimitives.WriteUInt16BigEndian(destination[5..], port);
         return 7;
+    }
+
+    /// <summary>A BEP 52 hash request or hash reject (<paramref name="id"/>) for <paramref name="request"/>.</summary>
+    public static int WriteHashRequest(Span<byte> destination, MessageId id, in HashRequest request)
+    {
+        if (id is not (MessageId.HashRequest or MessageId.HashReject)) throw new ArgumentException($"{id} is not a hash request or reject", nameof(id));
+        BinaryPrimitives.WriteUInt32BigEndian(destination, 1 + HashRequest.EncodedLength);
+        destination[4] = (byte)id;
+        request.WriteTo(destination[5..]);
+        return HashRequestLength;
+    }
+
+    /// <summary>A BEP 52 'hashes' answer: the request, then <paramref name="hashes"/> (base hashes and uncles, as <see cref="Metainfo.MerkleProof.Write(Metainfo.MerkleTree, int, long, int, int, Span{byte})"/> writes them).</summary>
+    public static int WriteHashes(Span<byte> destination, in HashRequest request, ReadOnlySpan<byte> hashes)
+    {
+        if (hashes.Length != request.AnswerHashCount * Metainfo.Merkle.HashSize)
+            throw new ArgumentException($"the answer to {request} has {request.AnswerHashCount} hashes, not {hashes.Length / 32.0}", nameof(hashes));
+        BinaryPrimitives.WriteUInt32BigEndian(destination, (uint)(1 + HashRequest.EncodedLength + hashes.Length));
+        destination[4] = (byte)MessageId.Hashes;
+        request.WriteTo(destination[5..]);
+        hashes.CopyTo(destination[(5 + HashRequest.EncodedLength)..]);
+        return 5 + HashRequest.EncodedLength + hashes.Length;
     }
 
     /// <summary>An extended message (BEP 10): id 20, the extension's id, then its payload.</summary>

@@ -22,7 +22,11 @@ public readonly struct PeerMessage
     /// <summary>The extended message id (BEP 10), for <see cref="MessageId.Extended"/>.</summary>
     public byte ExtendedId { get; init; }
 
-    /// <summary>Block data (piece), bitfield bytes (bitfield) or the extension payload (extended).</summary>
+    /// <summary>
+    /// Block data (piece), bitfield bytes (bitfield), the extension payload (extended), or everything after the id of a
+    /// hash request, hashes or hash reject (read it with <see cref="HashRequest.Read(ReadOnlySequence{byte})"/> and
+    /// <see cref="HashesMessage.Read"/>).
+    /// </summary>
     public ReadOnlySequence<byte> Payload { get; init; }
 
     public override string ToString() => Id switch
@@ -30,6 +34,7 @@ public readonly struct PeerMessage
         MessageId.Request or MessageId.Cancel or MessageId.RejectRequest or MessageId.Piece => $"{Id}({Index},{Begin},{Length})",
         MessageId.Have or MessageId.SuggestPiece or MessageId.AllowedFast or MessageId.Port => $"{Id}({Index})",
         MessageId.Extended => $"Extended({ExtendedId}, {Payload.Length} bytes)",
+        MessageId.HashRequest or MessageId.Hashes or MessageId.HashReject => $"{Id}({Payload.Length} bytes)",
         _ => Id.ToString(),
     };
 }

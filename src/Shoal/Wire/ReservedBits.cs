@@ -5,8 +5,9 @@ namespace Shoal.Wire;
 /// <summary>The handshake's 8 reserved bytes, read as a big-endian 64-bit feature mask.</summary>
 public readonly record struct ReservedBits(ulong Value)
 {
-    // reserved[5] & 0x10 (BEP 10), reserved[7] & 0x04 (BEP 6), reserved[7] & 0x01 (BEP 5).
+    // reserved[5] & 0x10 (BEP 10), reserved[7] & 0x10 (BEP 52), reserved[7] & 0x04 (BEP 6), reserved[7] & 0x01 (BEP 5).
     private const ulong ExtensionProtocolBit = 0x10UL << 16;
+    private const ulong V2ProtocolBit = 0x10;
     private const ulong FastExtensionBit = 0x04;
     private const ulong DhtBit = 0x01;
 
@@ -18,6 +19,15 @@ public readonly record struct ReservedBits(ulong Value)
     public bool SupportsFastExtension => (Value & FastExtensionBit) != 0;
 
     public bool SupportsDht => (Value & DhtBit) != 0;
+
+    /// <summary>
+    /// BEP 52: the sender also speaks v2. Set with the v1 hash of a hybrid torrent, it lets the other side answer with the
+    /// v2 hash and upgrade the connection to the v2 swarm.
+    /// </summary>
+    public bool SupportsV2 => (Value & V2ProtocolBit) != 0;
+
+    /// <summary>These bits plus the v2 bit (not in <see cref="Shoal"/> until the engine answers hash requests).</summary>
+    public ReservedBits WithV2() => new(Value | V2ProtocolBit);
 
     /// <summary>These bits with the DHT bit set (BEP 5: we run a DHT node and answer port messages).</summary>
     public ReservedBits WithDht() => new(Value | DhtBit);

@@ -130,7 +130,7 @@ public class CreateAndInfoCommandTests
         AssertOneLineError(Shoal(dir.Path, "info", "html.torrent"), InvalidInput, "does not start with a bencoded dictionary");
         AssertOneLineError(Shoal(dir.Path, "info", "evil.torrent"), InvalidInput, "unsafe path 'innocent/../evil.sh'");
         AssertOneLineError(Shoal(dir.Path, "info", "magnet:?xt=urn:btih:1234"), InvalidInput, "invalid magnet link: 'xt=urn:btih:1234' is not an info-hash");
-        AssertOneLineError(Shoal(dir.Path, "info", "magnet:?dn=x"), InvalidInput, "has no 'xt=urn:btih:' info-hash");
+        AssertOneLineError(Shoal(dir.Path, "info", "magnet:?dn=x"), InvalidInput, "has no 'xt=urn:btih:' (v1) or 'xt=urn:btmh:' (v2) info-hash");
         // Not a file but an info-hash: a torrent of the daemon is meant; without one, one line says so and how to mean a magnet.
         var noDaemon = ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Shoal.Cli.dll"), "info", "c12fe1c06bba254a9dc9f519b335aa7c1367a88a"],
             TimeSpan.FromSeconds(60), dir.Path, new Dictionary<string, string> { ["SHOAL_RPC"] = $"http://127.0.0.1:{FreePort.Next()}/transmission/rpc" });
@@ -176,5 +176,58 @@ public class CreateAndInfoCommandTests
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("comment     ?[2Jcleared", result.StdOut);
         Assert.DoesNotContain("\u001b", result.StdOut);
+    }
+
+    [Fact]
+    public void CreateV2AndHybridThenInfoShowsEveryHash()
+    {
+        using var dir = new TempDirectory("cli");
+        dir.WriteRandomFile("album/01.flac", 300_000, 1);
+        dir.WriteRandomFile("album/cover.jpg", 50_000, 2);
+
+        var v2 = Shoal(dir.Path, "create", "album", "--v2", "--piece-size", "64K", "-o", "v2.torrent");
+        Assert.Equal(0, v2.ExitCode);
+        Assert.Contains("Hashing album (v2): 2 files, 341.8 KiB in 6 pieces of 64 KiB", v2.StdOut); // each file starts a piece
+        var torrent = Torrent.Load(dir.Combine("v2.torrent"));
+        var v2Hash = torrent.InfoHashes.V2!.Value;
+        Assert.Contains($"info-hash  {v2Hash} (v2)", v2.StdOut);
+        Assert.Contains($"magnet     magnet:?xt=urn:btmh:1220{v2Hash}&dn=album", v2.StdOut);
+
+        var info = Shoal(dir.Path, "info", "v2.torrent");
+        Assert.Contains($"info-hash   {v2Hash} (v2; trackers and peers see {v2Hash.Truncated})", info.StdOut);
+        Assert.Contains("format      v2 (BEP 52)", info.StdOut);
+        Assert.Contains("layers      complete", info.StdOut);
+        Assert.Contains("size        341.8 KiB (350,000 bytes) in 2 files", info.StdOut); // padding is not content
+
+        var hybrid = Shoal(dir.Path, "create", "album", "--hybrid", "--piece-size", "64K", "-o", "hybrid.torrent");
+        Assert.Equal(0, hybrid.ExitCode);
+        var both = Torrent.Load(dir.Combine("hybrid.torrent")).InfoHashes;
+        var json = JsonDocument.Parse(Shoal(dir.Path, "info", "hybrid.torrent", "--json").StdOut).RootElement;
+        Assert.Equal("hybrid", json.GetProperty("format").GetString());
+        Assert.Equal(both.V1!.Value.ToHex(), json.GetProperty("infoHash").GetString()); // the hash used on the wire
+        Assert.Equal(both.V1!.Value.ToHex(), json.GetProperty("infoHashV1").GetString());
+        Assert.Equal(both.V2!.Value.ToHex(), json.GetProperty("infoHashV2").GetString());
+        Assert.Equal(64, json.GetProperty("files")[0].GetProperty("piecesRoot").GetString()!.Length);
+        Assert.True(json.GetProperty("files")[1].GetProperty("padding").GetBoolean());
+
+        var magnet = Shoal(dir.Path, "info", $"magnet:?xt=urn:btih:{both.V1}&xt=urn:btmh:1220{both.V2}", "--json");
+        json = JsonDocument.Parse(magnet.StdOut).RootElement;
+        Assert.Equal(both.V2!.Value.ToHex(), json.GetProperty("infoHashV2").GetString());
+
+        AssertOneLineError(Shoal(dir.Path, "create", "album", "--v2", "--hybrid"), UsageError, "--v2 and --hybrid exclude each other");
+    }
+
+    [Fact]
+    public void V2OnlyTorrentsAreShownButNotYetDownloaded()
+    {
+        using var dir = new TempDirectory("cli");
+        dir.WriteRandomFile("data.bin", 100_000, 1);
+        Assert.Equal(0, Shoal(dir.Path, "create", "data.bin", "--v2", "-o", "v2.torrent").ExitCode);
+        var hash = Torrent.Load(dir.Combine("v2.torrent")).InfoHashes.V2!.Value;
+
+        AssertOneLineError(Shoal(dir.Path, "get", "v2.torrent", "-o", "out", "--no-lsd"), UsageError, "is a v2-only torrent");
+        AssertOneLineError(Shoal(dir.Path, "get", $"magnet:?xt=urn:btmh:1220{hash}", "-o", "out", "--no-lsd"), UsageError, "is a v2-only torrent");
+        AssertOneLineError(Shoal(dir.Path, "seed", "data.bin", "--torrent", "v2.torrent", "--no-lsd"), UsageError, "is a v2-only torrent");
+        AssertOneLineError(Shoal(dir.Path, "info", hash.ToHex()), UsageError, "looks like a v2 info-hash");
     }
 }

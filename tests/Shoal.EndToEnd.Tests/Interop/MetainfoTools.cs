@@ -66,9 +66,10 @@ internal static class MetainfoTools
 
     /// <summary>
     /// Adds a torrent to a loopback-only libtorrent session with its data already in place and waits for the
-    /// recheck: every piece libtorrent verifies against the .torrent's hashes counts. Returns (have, total).
+    /// recheck: every piece libtorrent verifies against the .torrent's hashes (SHA-1 pieces and/or merkle roots and
+    /// piece layers) counts. Returns (have, total, the v1 info-hash libtorrent computed, null for a v2-only torrent).
     /// </summary>
-    public static (int Have, int Total, string InfoHash) LibtorrentRecheck(TempDirectory dir, string torrentPath, string savePath)
+    public static (int Have, int Total, string? InfoHash) LibtorrentRecheck(TempDirectory dir, string torrentPath, string savePath)
     {
         var result = Libtorrent(dir, """
             import json, sys, time
@@ -89,10 +90,46 @@ internal static class MetainfoTools
             while time.time() < deadline and not h.status().is_seeding:
                 time.sleep(0.05)
             st = h.status()
-            print(json.dumps({"have": st.num_pieces, "total": ti.num_pieces(), "infoHash": str(ti.info_hashes().v1)}))
+            hashes = ti.info_hashes()
+            print(json.dumps({"have": st.num_pieces, "total": ti.num_pieces(), "infoHash": str(hashes.v1) if hashes.has_v1() else None}))
             """, torrentPath, savePath, FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return (result.GetProperty("have").GetInt32(), result.GetProperty("total").GetInt32(), result.GetProperty("infoHash").GetString()!);
+        return (result.GetProperty("have").GetInt32(), result.GetProperty("total").GetInt32(), result.GetProperty("infoHash").GetString());
     }
+
+    /// <summary>
+    /// libtorrent's create_torrent over a file or folder as v2 only (<paramref name="hybrid"/> false: flag v2_only) or
+    /// hybrid (its default flags); returns the hashes it computed: v1 (null for v2 only) and v2.
+    /// </summary>
+    public static (string? V1, string V2) LibtorrentCreateV2(TempDirectory dir, string source, string output, int pieceLength, bool hybrid)
+    {
+        var result = Libtorrent(dir, """
+            import json, os, sys
+            import libtorrent as lt
+            source, output, piece, hybrid = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+            fs = lt.file_storage()
+            lt.add_files(fs, source)
+            ct = lt.create_torrent(fs, piece, flags=0 if hybrid else lt.create_torrent.v2_only)
+            lt.set_piece_hashes(ct, os.path.dirname(os.path.abspath(source)))
+            data = lt.bencode(ct.generate())
+            open(output, "wb").write(data)
+            h = lt.torrent_info(data).info_hashes()
+            print(json.dumps({"v1": str(h.v1) if h.has_v1() else None, "v2": str(h.v2)}))
+            """, source, output, pieceLength.ToString(System.Globalization.CultureInfo.InvariantCulture), hybrid ? "1" : "0");
+        return (result.GetProperty("v1").GetString(), result.GetProperty("v2").GetString()!);
+    }
+
+    /// <summary>libtorrent's reading of a v2 or hybrid .torrent: both hashes, files (path, size, padding, offset) and piece count.</summary>
+    public static JsonElement LibtorrentDescribeV2(TempDirectory dir, string torrentPath) => Libtorrent(dir, """
+        import json, sys
+        import libtorrent as lt
+        ti = lt.torrent_info(sys.argv[1])
+        fs = ti.files()
+        h = ti.info_hashes()
+        files = [{"path": fs.file_path(i), "size": fs.file_size(i), "offset": fs.file_offset(i),
+                  "pad": bool(fs.file_flags(i) & lt.file_storage.flag_pad_file)} for i in range(fs.num_files())]
+        print(json.dumps({"v1": str(h.v1) if h.has_v1() else None, "v2": str(h.v2) if h.has_v2() else None,
+                          "pieces": ti.num_pieces(), "files": files}))
+        """, torrentPath);
 
     private static int Log2(int pieceLength) => System.Numerics.BitOperations.Log2((uint)pieceLength);
 }

@@ -49,6 +49,22 @@ public sealed class TorrentAddTests
     }
 
     [Fact]
+    public async Task V2_only_torrents_and_magnets_are_refused_until_the_engine_speaks_v2()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        var data = daemon.Dir.WriteRandomFile("v2.bin", 50_000, 4);
+        var v2 = await new Shoal.Metainfo.TorrentBuilder { Format = Shoal.Metainfo.TorrentFormat.V2 }.BuildAsync(data, cancellationToken: TestContext.Current.CancellationToken);
+        var error = await daemon.FailAsync("torrent-add", new { metainfo = Convert.ToBase64String(v2.Encode()) });
+        Assert.Contains("v2-only torrent cannot be downloaded yet", error);
+        error = await daemon.FailAsync("torrent-add", new { filename = $"magnet:?xt=urn:btmh:1220{v2.InfoHashes.V2}" });
+        Assert.Contains("v2-only torrent cannot be downloaded yet", error);
+
+        var hybrid = await new Shoal.Metainfo.TorrentBuilder { Format = Shoal.Metainfo.TorrentFormat.Hybrid }.BuildAsync(data, cancellationToken: TestContext.Current.CancellationToken);
+        var added = (await daemon.OkAsync("torrent-add", new { metainfo = Convert.ToBase64String(hybrid.Encode()), paused = true })).GetProperty("torrent-added");
+        Assert.Equal(hybrid.InfoHashes.V1!.Value.ToHex(), added.GetProperty("hashString").GetString()); // through its v1 swarm
+    }
+
+    [Fact]
     public async Task A_bare_info_hash_is_a_magnet_link()
     {
         await using var daemon = await TestDaemon.StartAsync();

@@ -31,7 +31,7 @@ public class MagnetLinkTests
     [InlineData("MAGNET:?XT=URN:BTIH:C12FE1C06BBA254A9DC9F519B335AA7C1367A88A")]
     [InlineData("  magnet:?dn=x&xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&&  ")]
     [InlineData("magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK")]
-    [InlineData("magnet:?xt=urn:btmh:1220abcd&xt.1=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a")]
+    [InlineData("magnet:?xt=urn:btmh:1220abababababababababababababababababababababababababababababababab&xt.1=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a")]
     [InlineData("magnet:?xt=urn:sha1:ABCDEF&xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a&kt=a+b&so=0-1")]
     public void AcceptsHexBase32AndIgnoresWhatItDoesNotUse(string text)
     {
@@ -44,8 +44,12 @@ public class MagnetLinkTests
     [InlineData("http://example.com/x.torrent", "does not start with 'magnet:?'")]
     [InlineData("magnet:", "'magnet:' is not followed by '?'")]
     [InlineData("magnet:xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a", "'magnet:' is not followed by '?'")]
-    [InlineData("magnet:?dn=nothing", "has no 'xt=urn:btih:' info-hash")]
-    [InlineData("magnet:?xt=urn:btmh:1220abcd", "only a BitTorrent v2 hash")]
+    [InlineData("magnet:?dn=nothing", "has no 'xt=urn:btih:' (v1) or 'xt=urn:btmh:' (v2) info-hash")]
+    [InlineData("magnet:?xt=urn:btmh:1220abcd", "'xt=urn:btmh:1220abcd' is not a v2 info-hash")]
+    [InlineData("magnet:?xt=urn:btmh:1114abababababababababababababababababababababababababababababababab", "is not a v2 info-hash")]
+    [InlineData("magnet:?xt=urn:btmh:abababababababababababababababababababababababababababababababab", "is not a v2 info-hash")]
+    [InlineData("magnet:?xt=urn:btmh:1220zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", "is not a v2 info-hash")]
+    [InlineData("magnet:?xt=urn:btmh:1220abababababababababababababababababababababababababababababababab&xt=urn:btmh:1220cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd", "two different 'xt=urn:btmh:'")]
     [InlineData("magnet:?xt=urn:btih:c12fe1", "'xt=urn:btih:c12fe1' is not an info-hash")]
     [InlineData("magnet:?xt=urn:btih:g12fe1c06bba254a9dc9f519b335aa7c1367a88a", "is not an info-hash")]
     [InlineData("magnet:?xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKE1", "is not an info-hash")]
@@ -125,5 +129,41 @@ public class MagnetLinkTests
         Assert.Equal(40_000, link.ExactLength);
         Assert.Equal(["http://a/", "udp://b:1/"], link.Trackers);
         Assert.Empty(link.Peers);
+    }
+
+    private const string V2Hex = "1f3d32ab1c8d8b1ac46d1e9e7a5c1e5b9f6e2d3c4b5a69788796a5b4c3d2e1f0";
+
+    [Fact]
+    public void AV2LinkFindsPeersByTheTruncatedHash()
+    {
+        var link = MagnetLink.Parse($"magnet:?xt=urn:btmh:1220{V2Hex}&dn=new");
+        Assert.False(link.InfoHashes.HasV1);
+        Assert.Equal(V2Hex, link.InfoHashes.V2!.Value.ToHex());
+        Assert.Equal(V2Hex[..40], link.InfoHash.ToHex());
+        Assert.Equal($"magnet:?xt=urn:btmh:1220{V2Hex}&dn=new", link.ToString());
+    }
+
+    [Fact]
+    public void AHybridLinkCarriesBothHashesAndRoundTrips()
+    {
+        var link = MagnetLink.Parse($"magnet:?xt=urn:btmh:1220{V2Hex.ToUpperInvariant()}&dn=both&xt=urn:btih:{Hex}");
+        Assert.True(link.InfoHashes.IsHybrid);
+        Assert.Equal(Hash, link.InfoHash); // peers are found through the v1 swarm, which every client joins
+        Assert.Equal($"magnet:?xt=urn:btih:{Hex}&xt=urn:btmh:1220{V2Hex}&dn=both", link.ToString());
+        Assert.Equal(link.InfoHashes, MagnetLink.Parse(link.ToString()).InfoHashes);
+    }
+
+    [Fact]
+    public void FromAHybridTorrentNamesBothHashesAndLeavesPaddingOutOfTheSize()
+    {
+        var a = V2Samples.Data(40_000, 1);
+        var b = V2Samples.Data(5, 2);
+        var info = V2Samples.V2Info("t", 32 * 1024, ("a", a), ("b", b));
+        info.Add("files", TorrentInfo.HybridFileList([(["a"], a.Length), (["b"], b.Length)], 32 * 1024));
+        info.Add("pieces", new Shoal.Bencoding.BString(new byte[3 * 20]));
+        var torrent = Torrent.Parse(TorrentSamples.TorrentFile(info));
+        var link = MagnetLink.FromTorrent(torrent);
+        Assert.Equal(torrent.InfoHashes, link.InfoHashes);
+        Assert.Equal(40_005, link.ExactLength);
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Shoal.Storage;
 using Shoal.Wire;
 
 namespace Shoal.Swarm;
@@ -79,11 +80,19 @@ internal sealed partial class PeerConnection
         return ArrayPool<byte>.Shared.Rent(size);
     }
 
-    /// <summary>Reads an uploaded block from storage straight into the send buffer.</summary>
+    /// <summary>Reads an uploaded block from storage straight into the send buffer (nothing, and a reject, if storage will not vouch for it).</summary>
     private async ValueTask<int> WriteBlockAsync(BlockRequest request, byte[] buffer, int offset, CancellationToken ct)
     {
         int header = MessageWriter.WritePieceHeader(buffer.AsSpan(offset), request.Piece, request.Begin, request.Length);
-        await _session.Storage.ReadAsync(request.Piece, request.Begin, buffer.AsMemory(offset + header, request.Length), ct).ConfigureAwait(false);
+        try
+        {
+            await _session.Storage.ReadAsync(request.Piece, request.Begin, buffer.AsMemory(offset + header, request.Length), ct).ConfigureAwait(false);
+        }
+        catch (PieceUnavailableException)
+        {
+            Reject(request.Piece, request.Begin, request.Length);
+            return 0;
+        }
         UploadRate.Add(request.Length);
         _session.AddUploaded(request.Length);
         return header + request.Length;

@@ -37,6 +37,28 @@ public sealed partial class TorrentSession
         if (nowComplete && _completed.TrySetResult()) Completed?.Invoke();
     }
 
+    /// <summary>
+    /// Storage found a piece we had bad when it hashed it before uploading it (its file changed behind our back): we no
+    /// longer have it; it is wanted again from the peers that have it. (Peers were told we had it; they get rejects.)
+    /// </summary>
+    internal void OnPieceInvalidated(int piece)
+    {
+        lock (Sync)
+        {
+            if (_stopped || !_picker.Have[piece]) return;
+            Log.LogWarning("piece {Piece} no longer matches its hash on disk: dropped, it will be downloaded again", piece);
+            _picker.Lost(piece);
+            foreach (var peer in _peers)
+            {
+                if (!peer.Have[piece]) continue;
+                peer.WantedPieces++;
+                UpdateInterest(peer);
+            }
+            RefillAllPeers();
+        }
+        ConnectMore();
+    }
+
     /// <summary>A piece failed its hash: discard it and blame whoever sent its blocks; repeat offenders are banned.</summary>
     internal void OnPieceFailed(PieceDownload download)
     {

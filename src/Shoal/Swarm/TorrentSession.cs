@@ -44,6 +44,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _verifier = new PieceVerifier(this, engine.Settings.VerifyWorkers);
         Log = engine.Loggers.CreateLogger($"Shoal.Swarm.{info.InfoHash.ToHex()[..8]}");
         Extensions.Register(new MetadataExtension(info.RawInfo));
+        storage.PieceInvalidated += OnPieceInvalidated;
         if (_picker.IsComplete) _completed.TrySetResult();
     }
 
@@ -146,6 +147,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             peers = [.. _peers];
         }
         Engine.Unregister(this);
+        Storage.PieceInvalidated -= OnPieceInvalidated;
         _stopping.Cancel();
         if (_timer is not null) await _timer.DisposeAsync().ConfigureAwait(false);
         foreach (var peer in peers) peer.Close("torrent stopped");

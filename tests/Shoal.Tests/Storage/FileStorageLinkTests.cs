@@ -1,0 +1,248 @@
+using Microsoft.Extensions.Time.Testing;
+using Shoal.Storage;
+using Shoal.Tests.Support;
+
+namespace Shoal.Tests.Storage;
+
+/// <summary>
+/// Symbolic links planted in a download folder (by another local user, a shared folder, an earlier hostile torrent):
+/// Shoal never reads or writes through one that leads out of the folder, and never gives one a torrent's name.
+/// </summary>
+[Trait("Category", "Hostile")]
+public class FileStorageLinkTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static StorageOptions Options() => new() { TimeProvider = new FakeTimeProvider() };
+
+    private static void SkipWithoutLinks()
+    {
+        if (OperatingSystem.IsWindows()) Assert.Skip("symbolic links need privileges on Windows");
+    }
+
+    private static async Task DownloadAllAsync(IPieceStorage storage, byte[] data)
+    {
+        for (int piece = 0; piece < storage.Info.PieceCount; piece++) await TestTorrents.WriteAndVerifyAsync(storage, data, piece, Ct);
+    }
+
+    [Theory]
+    [InlineData("f.bin.part")]
+    [InlineData("f.bin")]
+    public async Task A_link_planted_at_a_files_name_is_an_error_naming_it_and_its_target_is_untouched(string planted)
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        string victim = dir.Combine("victim");
+        await File.WriteAllTextAsync(victim, "precious", Ct);
+        string output = dir.Combine("out");
+        Directory.CreateDirectory(output);
+        File.CreateSymbolicLink(Path.Combine(output, planted), victim);
+        var (info, data) = TestTorrents.Single("f.bin", 50_000);
+
+        var error = await Assert.ThrowsAnyAsync<IOException>(async () =>
+        {
+            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+            await DownloadAllAsync(storage, data);
+        });
+        Assert.Contains($"{Path.Combine(output, planted)} is a symbolic link", error.Message);
+        Assert.Equal("precious", await File.ReadAllTextAsync(victim, Ct));
+        var final = new FileInfo(Path.Combine(output, "f.bin"));
+        if (planted == "f.bin") Assert.Equal(victim, final.LinkTarget); // left as it was: not replaced, not followed
+        else Assert.False(final.Exists || final.LinkTarget is not null, "the link was given the torrent's name");
+    }
+
+    [Fact]
+    public async Task A_folder_link_leading_out_of_the_download_folder_is_refused_and_nothing_is_written_there()
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        string outside = dir.Combine("outside");
+        Directory.CreateDirectory(outside);
+        string output = dir.Combine("out");
+        Directory.CreateDirectory(output);
+        var (info, data) = TestTorrents.Multi();
+        Directory.CreateSymbolicLink(Path.Combine(output, "multi"), outside);
+
+        var error = await Assert.ThrowsAnyAsync<IOException>(async () =>
+        {
+            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+            await DownloadAllAsync(storage, data);
+        });
+        Assert.Contains($"{Path.Combine(output, "multi")} is a symbolic link", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+    }
+
+    [Fact]
+    public async Task A_deeper_folder_link_leading_out_is_refused_too()
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        string outside = dir.Combine("outside");
+        Directory.CreateDirectory(outside);
+        string output = dir.Combine("out");
+        Directory.CreateDirectory(Path.Combine(output, "multi"));
+        var (info, data) = TestTorrents.Multi();
+        Directory.CreateSymbolicLink(Path.Combine(output, "multi", "sub"), outside);
+
+        var error = await Assert.ThrowsAnyAsync<IOException>(async () =>
+        {
+            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+            await DownloadAllAsync(storage, data);
+        });
+        Assert.Contains($"{Path.Combine(output, "multi", "sub")} is a symbolic link", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+    }
+
+    [Fact]
+    public async Task A_folder_link_that_stays_inside_the_download_folder_is_followed()
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        string output = dir.Combine("out");
+        Directory.CreateDirectory(Path.Combine(output, "elsewhere", "real-sub"));
+        Directory.CreateDirectory(Path.Combine(output, "multi"));
+        Directory.CreateSymbolicLink(Path.Combine(output, "multi", "sub"), "../elsewhere/real-sub");
+        var (info, data) = TestTorrents.Multi();
+
+        await using (var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct))
+        {
+            await DownloadAllAsync(storage, data);
+            Assert.True(storage.Verified.IsComplete);
+        }
+        Assert.Equal(TestTorrents.FileBytes(info, data, 2), await File.ReadAllBytesAsync(Path.Combine(output, "elsewhere", "real-sub", "b.bin"), Ct));
+    }
+
+    [Fact]
+    public async Task A_part_file_swapped_for_a_link_before_completion_never_gets_the_final_name()
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        string victim = dir.Combine("victim");
+        await File.WriteAllTextAsync(victim, "precious", Ct);
+        string output = dir.Combine("out");
+        var (info, data) = TestTorrents.Single("f.bin", 50_000);
+        string part = Path.Combine(output, "f.bin.part");
+
+        await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+        for (int piece = 0; piece < info.PieceCount - 1; piece++) await TestTorrents.WriteAndVerifyAsync(storage, data, piece, Ct);
+        // The attacker moves our file away and puts a link in its place, then waits for the last piece.
+        File.Move(part, dir.Combine("moved-away"));
+        File.CreateSymbolicLink(part, victim);
+
+        await Assert.ThrowsAnyAsync<IOException>(async () => await TestTorrents.WriteAndVerifyAsync(storage, data, info.PieceCount - 1, Ct));
+        Assert.Equal("precious", await File.ReadAllTextAsync(victim, Ct));
+        Assert.False(File.Exists(Path.Combine(output, "f.bin")) || new FileInfo(Path.Combine(output, "f.bin")).LinkTarget is not null,
+            "the link was given the torrent's name");
+    }
+
+    [Fact]
+    public async Task A_link_planted_at_the_final_name_while_downloading_is_never_replaced_or_followed()
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        string victim = dir.Combine("victim");
+        await File.WriteAllTextAsync(victim, "precious", Ct);
+        string output = dir.Combine("out");
+        var (info, data) = TestTorrents.Single("f.bin", 50_000);
+        string final = Path.Combine(output, "f.bin");
+
+        await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+        for (int piece = 0; piece < info.PieceCount - 1; piece++) await TestTorrents.WriteAndVerifyAsync(storage, data, piece, Ct);
+        File.CreateSymbolicLink(final, victim);
+
+        var error = await Assert.ThrowsAnyAsync<IOException>(async () => await TestTorrents.WriteAndVerifyAsync(storage, data, info.PieceCount - 1, Ct));
+        Assert.Contains($"{final} is a symbolic link", error.Message);
+        Assert.Equal("precious", await File.ReadAllTextAsync(victim, Ct));
+        Assert.Equal(victim, new FileInfo(final).LinkTarget);
+    }
+
+    [Fact]
+    public async Task A_link_swapped_in_while_the_file_was_closed_is_not_opened_again()
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        string victim = dir.Combine("victim");
+        await File.WriteAllTextAsync(victim, "precious", Ct);
+        string output = dir.Combine("out");
+        var (info, data) = TestTorrents.Create("two", 16_384, true, new TestTorrents.Spec("a.bin", 40_000), new TestTorrents.Spec("b.bin", 40_000));
+        string aPart = Path.Combine(output, "two", "a.bin.part");
+
+        // One open file at a time: writing b.bin closes a.bin, so a.bin is opened again by name afterwards.
+        await using var storage = await FileStorage.OpenAsync(info, output, Options() with { MaxOpenFiles = 1 }, null, Ct);
+        await TestTorrents.WriteAndVerifyAsync(storage, data, 0, Ct);
+        await TestTorrents.WriteAndVerifyAsync(storage, data, 4, Ct);
+        File.Delete(aPart);
+        File.CreateSymbolicLink(aPart, victim);
+
+        var error = await Assert.ThrowsAnyAsync<IOException>(async () => await TestTorrents.WriteAndVerifyAsync(storage, data, 1, Ct));
+        Assert.Contains($"{aPart} is a symbolic link", error.Message);
+        Assert.Equal("precious", await File.ReadAllTextAsync(victim, Ct));
+    }
+
+    [Fact]
+    public async Task A_resume_folder_link_leading_out_is_refused_and_nothing_is_written_there()
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        string outside = dir.Combine("outside");
+        Directory.CreateDirectory(outside);
+        string output = dir.Combine("out");
+        Directory.CreateDirectory(output);
+        Directory.CreateSymbolicLink(Path.Combine(output, ".shoal"), outside);
+        var (info, data) = TestTorrents.Single("f.bin", 50_000);
+
+        var error = await Assert.ThrowsAnyAsync<IOException>(async () =>
+        {
+            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+            await DownloadAllAsync(storage, data);
+        });
+        Assert.Contains($"{Path.Combine(output, ".shoal")} is a symbolic link", error.Message);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+    }
+
+    [Fact]
+    public async Task A_resume_record_that_is_a_link_is_refused()
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        string output = dir.Combine("out");
+        var (info, data) = TestTorrents.Single("f.bin", 50_000);
+        string record;
+        await using (var first = await FileStorage.OpenAsync(info, output, Options(), null, Ct))
+        {
+            await DownloadAllAsync(first, data);
+            record = first.ResumeRecordPath!;
+        }
+        string elsewhere = dir.Combine("record-elsewhere");
+        File.Move(record, elsewhere);
+        File.CreateSymbolicLink(record, elsewhere);
+        var before = await File.ReadAllBytesAsync(elsewhere, Ct);
+
+        var error = await Assert.ThrowsAnyAsync<IOException>(async () =>
+        {
+            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+        });
+        Assert.Contains($"{record} is a symbolic link", error.Message);
+        Assert.Equal(before, await File.ReadAllBytesAsync(elsewhere, Ct));
+    }
+
+    [Fact]
+    public async Task A_pipe_planted_at_a_files_name_is_an_error_not_a_hang()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("mkfifo is tested on Linux");
+        using var dir = new TempDirectory("links");
+        string output = dir.Combine("out");
+        Directory.CreateDirectory(output);
+        var made = ProcessRunner.Run("mkfifo", [Path.Combine(output, "f.bin.part")], TimeSpan.FromSeconds(10));
+        Assert.Equal(0, made.ExitCode);
+        var (info, data) = TestTorrents.Single("f.bin", 50_000);
+
+        var open = Task.Run(async () =>
+        {
+            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+            await DownloadAllAsync(storage, data);
+        }, Ct);
+        var error = await Assert.ThrowsAnyAsync<IOException>(() => open.WaitAsync(TimeSpan.FromSeconds(20), Ct));
+        Assert.Contains($"{Path.Combine(output, "f.bin.part")} is not a regular file", error.Message);
+    }
+}

@@ -55,7 +55,9 @@ internal abstract class ConfinedFolder
     /// <summary>The folder with every link in its own path resolved.</summary>
     protected string RealRoot { get; }
 
-    public static ConfinedFolder For(string root) =>
+    /// <summary>The folder for <paramref name="root"/>; <paramref name="followLinks"/> only for the user's own content (see <see cref="StorageOptions.FollowLinks"/>).</summary>
+    public static ConfinedFolder For(string root, bool followLinks = false) =>
+        followLinks ? new PortableConfinedFolder(root, followLinks: true) :
         LinuxFileCalls.IsSupported ? new LinuxConfinedFolder(root) : new PortableConfinedFolder(root);
 
     /// <summary>The full path of <paramref name="path"/> as the user sees it.</summary>

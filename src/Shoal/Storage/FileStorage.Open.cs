@@ -19,7 +19,7 @@ public sealed partial class FileStorage
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxOpenFiles);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ReadAheadBytes);
         var paths = StoragePaths.Resolve(info);
-        var folder = ConfinedFolder.For(downloadDirectory);
+        var folder = ConfinedFolder.For(downloadDirectory, options.FollowLinks);
         Directory.CreateDirectory(folder.Root);
 
         var limiter = new OpenFileLimiter(options.MaxOpenFiles);

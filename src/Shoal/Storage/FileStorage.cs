@@ -59,16 +59,13 @@ public sealed partial class FileStorage : IPieceStorage
     /// <summary>Pieces found on disk and hashed correct when the storage opened.</summary>
     public int RecheckedAtOpen { get; private set; }
 
-    /// <summary>Pieces written (after the caller verified them) since the storage opened.</summary>
-    public int WrittenThisRun => Volatile.Read(ref _written);
-
-    /// <summary>
-    /// Pieces held on a resume record's word only: in <see cref="Verified"/> but not hashed in this run. Each is hashed
-    /// before its first upload.
-    /// </summary>
-    public int UnhashedPieces
+    /// <summary>The pieces held now, and how many of them were hashed in this run or are held on a resume record's word.</summary>
+    public PieceCounts Counts
     {
-        get { lock (_stateLock) return _verified.SetCount - _hashed.SetCount; }
+        get
+        {
+            lock (_stateLock) return new PieceCounts(_verified.SetCount, _verified.SetCount - _hashed.SetCount, _written);
+        }
     }
 
     /// <summary>Where file <paramref name="fileIndex"/> is on disk now (final or <c>.part</c> name); null for padding files.</summary>

@@ -7,8 +7,10 @@ namespace Shoal.Storage;
 /// <see cref="ConfinedFolder"/> where Shoal has no race-free system calls (Windows, macOS, unknown Linux architectures):
 /// the same rules, checked by name just before each open, so a local attacker fast enough to swap a link in between the
 /// check and the open could win. Also what the tests run to check the rules on every system.
+/// With <paramref name="followLinks"/> it follows every link like any program: only for content the user named
+/// themselves (<c>shoal seed PATH</c>, whose torrent was made by following the same links), never for downloads.
 /// </summary>
-internal sealed class PortableConfinedFolder(string root) : ConfinedFolder(root)
+internal sealed class PortableConfinedFolder(string root, bool followLinks = false) : ConfinedFolder(root)
 {
     public override FolderEntry Inspect(string[] path)
     {
@@ -87,7 +89,7 @@ internal sealed class PortableConfinedFolder(string root) : ConfinedFolder(root)
             current = Path.Join(current, path[i]);
             var shown = path.AsSpan(0, i + 1);
             var folder = new DirectoryInfo(current);
-            if (folder.LinkTarget is { } target)
+            if (!followLinks && folder.LinkTarget is { } target)
             {
                 string real = SymbolicLinks.RealPath(current);
                 if (!IsInside(real)) throw SymbolicLinkException.LeadsOutside(current, target, Root);
@@ -102,10 +104,14 @@ internal sealed class PortableConfinedFolder(string root) : ConfinedFolder(root)
         return Path.Join(current, path[^1]);
     }
 
-    private static FolderEntry InspectFile(string full)
+    private FolderEntry InspectFile(string full)
     {
         var file = new FileInfo(full);
-        if (file.LinkTarget is not null) return new FolderEntry(EntryKind.Link, FileStamp.Missing);
+        if (file.LinkTarget is not null)
+        {
+            if (!followLinks) return new FolderEntry(EntryKind.Link, FileStamp.Missing);
+            file = new FileInfo(SymbolicLinks.RealPath(full));
+        }
         if (Directory.Exists(full)) return new FolderEntry(EntryKind.Folder, FileStamp.Missing);
         return file.Exists ? new FolderEntry(EntryKind.File, new FileStamp(file.Length, file.LastWriteTimeUtc.Ticks)) : FolderEntry.Missing;
     }

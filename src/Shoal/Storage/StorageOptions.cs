@@ -43,6 +43,12 @@ public sealed record StorageOptions
     /// </summary>
     public bool FlushBeforeFinalRename { get; init; } = true;
 
+    /// <summary>
+    /// Follow symbolic links in the torrent's files and folders wherever they lead. Only for content the user named
+    /// themselves (<c>shoal seed PATH</c>: its torrent was made by following the same links); a download never does.
+    /// </summary>
+    public bool FollowLinks { get; init; }
+
     /// <summary>Ignore any resume record: hash every piece found on disk when opening (<c>--recheck</c>). A fresh record is written after.</summary>
     public bool ForceRecheck { get; init; }
 }

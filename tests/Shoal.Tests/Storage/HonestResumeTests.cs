@@ -86,13 +86,13 @@ public class HonestResumeTests
         await using var seeder = await FileStorage.OpenAsync(info, dir.Path, Options(), null, Ct);
         Assert.Equal(info.PieceCount, seeder.ResumedAtOpen);
         Assert.Equal(0, seeder.RecheckedAtOpen);
-        Assert.Equal(info.PieceCount, seeder.UnhashedPieces);
+        Assert.Equal(info.PieceCount, seeder.Counts.Resumed);
 
         var block = new byte[4096];
         await Task.WhenAll(Enumerable.Range(0, 4).Select(i => seeder.ReadAsync(5, i * 4096, new byte[4096], Ct).AsTask()));
         await seeder.ReadAsync(5, 0, block, Ct);
         Assert.Equal(TestTorrents.Piece(info, data, 5)[..4096].ToArray(), block);
-        Assert.Equal(info.PieceCount - 1, seeder.UnhashedPieces);
+        Assert.Equal(info.PieceCount - 1, seeder.Counts.Resumed);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public class HonestResumeTests
         await using var storage = await FileStorage.OpenAsync(info, dir.Path, Options() with { ForceRecheck = true }, null, Ct);
         Assert.Equal(0, storage.ResumedAtOpen);
         Assert.Equal(info.PieceCount, storage.RecheckedAtOpen);
-        Assert.Equal(0, storage.UnhashedPieces);
+        Assert.Equal(0, storage.Counts.Resumed);
     }
 
     [Fact]

@@ -245,4 +245,34 @@ public class FileStorageLinkTests
         var error = await Assert.ThrowsAnyAsync<IOException>(() => open.WaitAsync(TimeSpan.FromSeconds(20), Ct));
         Assert.Contains($"{Path.Combine(output, "f.bin.part")} is not a regular file", error.Message);
     }
+
+    [Fact]
+    public async Task Seeding_the_users_own_content_follows_its_links_wherever_they_lead()
+    {
+        SkipWithoutLinks();
+        using var dir = new TempDirectory("links");
+        var (info, data) = TestTorrents.Multi();
+        // The content as `shoal seed` finds it: a folder whose files and subfolders are links to elsewhere.
+        string elsewhere = dir.Combine("elsewhere");
+        for (int f = 0; f < info.Files.Count; f++)
+        {
+            if (info.Files[f].IsPadding) continue;
+            string path = Path.Combine(elsewhere, info.Files[f].Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllBytesAsync(path, TestTorrents.FileBytes(info, data, f), Ct);
+        }
+        string seeded = dir.Combine("shared");
+        Directory.CreateDirectory(Path.Combine(seeded, "multi"));
+        File.CreateSymbolicLink(Path.Combine(seeded, "multi", "a.bin"), Path.Combine(elsewhere, "a.bin"));
+        File.CreateSymbolicLink(Path.Combine(seeded, "multi", "empty.txt"), Path.Combine(elsewhere, "empty.txt"));
+        Directory.CreateSymbolicLink(Path.Combine(seeded, "multi", "sub"), Path.Combine(elsewhere, "sub"));
+
+        await Assert.ThrowsAsync<SymbolicLinkException>(async () => await FileStorage.OpenAsync(info, seeded, Options(), null, Ct));
+        await using var storage = await FileStorage.OpenAsync(info, seeded, Options() with { FollowLinks = true }, null, Ct);
+        Assert.True(storage.Verified.IsComplete);
+        var block = new byte[1000];
+        await storage.ReadAsync(5, 0, block, Ct);
+        Assert.Equal(TestTorrents.Piece(info, data, 5)[..1000].ToArray(), block);
+        Assert.NotNull(new FileInfo(Path.Combine(seeded, "multi", "a.bin")).LinkTarget);
+    }
 }

@@ -20,9 +20,31 @@ public class FileStorageLinkTests
         if (OperatingSystem.IsWindows()) Assert.Skip("symbolic links need privileges on Windows");
     }
 
-    private static async Task DownloadAllAsync(IPieceStorage storage, byte[] data)
+    private static async Task DownloadAllAsync(IPieceStorage storage, byte[] data, int but = 0)
     {
-        for (int piece = 0; piece < storage.Info.PieceCount; piece++) await TestTorrents.WriteAndVerifyAsync(storage, data, piece, Ct);
+        for (int piece = 0; piece < storage.Info.PieceCount - but; piece++) await TestTorrents.WriteAndVerifyAsync(storage, data, piece, Ct);
+    }
+
+    /// <summary>A download folder "out" (not created) beside a file "victim" that an attacker would like overwritten.</summary>
+    private sealed class Scene : IDisposable
+    {
+        public Scene()
+        {
+            SkipWithoutLinks();
+            File.WriteAllText(Victim, "precious");
+        }
+
+        public TempDirectory Dir { get; } = new("links");
+
+        public string Victim => Dir.Combine("victim");
+
+        public string Output => Dir.Combine("out");
+
+        public string Out(params string[] parts) => Path.Combine([Output, .. parts]);
+
+        public void AssertVictimUntouched() => Assert.Equal("precious", File.ReadAllText(Victim));
+
+        public void Dispose() => Dir.Dispose();
     }
 
     [Theory]
@@ -30,66 +52,43 @@ public class FileStorageLinkTests
     [InlineData("f.bin")]
     public async Task A_link_planted_at_a_files_name_is_an_error_naming_it_and_its_target_is_untouched(string planted)
     {
-        SkipWithoutLinks();
-        using var dir = new TempDirectory("links");
-        string victim = dir.Combine("victim");
-        await File.WriteAllTextAsync(victim, "precious", Ct);
-        string output = dir.Combine("out");
-        Directory.CreateDirectory(output);
-        File.CreateSymbolicLink(Path.Combine(output, planted), victim);
+        using var scene = new Scene();
+        Directory.CreateDirectory(scene.Output);
+        File.CreateSymbolicLink(scene.Out(planted), scene.Victim);
         var (info, data) = TestTorrents.Single("f.bin", 50_000);
 
         var error = await Assert.ThrowsAnyAsync<IOException>(async () =>
         {
-            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+            await using var storage = await FileStorage.OpenAsync(info, scene.Output, Options(), null, Ct);
             await DownloadAllAsync(storage, data);
         });
-        Assert.Contains($"{Path.Combine(output, planted)} is a symbolic link", error.Message);
-        Assert.Equal("precious", await File.ReadAllTextAsync(victim, Ct));
-        var final = new FileInfo(Path.Combine(output, "f.bin"));
-        if (planted == "f.bin") Assert.Equal(victim, final.LinkTarget); // left as it was: not replaced, not followed
+        Assert.Contains($"{scene.Out(planted)} is a symbolic link", error.Message);
+        scene.AssertVictimUntouched();
+        var final = new FileInfo(scene.Out("f.bin"));
+        if (planted == "f.bin") Assert.Equal(scene.Victim, final.LinkTarget); // left as it was: not replaced, not followed
         else Assert.False(final.Exists || final.LinkTarget is not null, "the link was given the torrent's name");
     }
 
-    [Fact]
-    public async Task A_folder_link_leading_out_of_the_download_folder_is_refused_and_nothing_is_written_there()
+    [Theory]
+    [InlineData("multi")]          // the torrent's own folder
+    [InlineData("multi/sub")]      // a folder inside it
+    [InlineData(".shoal")]         // where resume records go
+    public async Task A_folder_link_leading_out_of_the_download_folder_is_refused_and_nothing_is_written_there(string linkAt)
     {
-        SkipWithoutLinks();
-        using var dir = new TempDirectory("links");
-        string outside = dir.Combine("outside");
+        using var scene = new Scene();
+        string outside = scene.Dir.Combine("outside");
         Directory.CreateDirectory(outside);
-        string output = dir.Combine("out");
-        Directory.CreateDirectory(output);
+        string link = scene.Out(linkAt.Split('/'));
+        Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+        Directory.CreateSymbolicLink(link, outside);
         var (info, data) = TestTorrents.Multi();
-        Directory.CreateSymbolicLink(Path.Combine(output, "multi"), outside);
 
         var error = await Assert.ThrowsAnyAsync<IOException>(async () =>
         {
-            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
+            await using var storage = await FileStorage.OpenAsync(info, scene.Output, Options(), null, Ct);
             await DownloadAllAsync(storage, data);
         });
-        Assert.Contains($"{Path.Combine(output, "multi")} is a symbolic link", error.Message);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
-    }
-
-    [Fact]
-    public async Task A_deeper_folder_link_leading_out_is_refused_too()
-    {
-        SkipWithoutLinks();
-        using var dir = new TempDirectory("links");
-        string outside = dir.Combine("outside");
-        Directory.CreateDirectory(outside);
-        string output = dir.Combine("out");
-        Directory.CreateDirectory(Path.Combine(output, "multi"));
-        var (info, data) = TestTorrents.Multi();
-        Directory.CreateSymbolicLink(Path.Combine(output, "multi", "sub"), outside);
-
-        var error = await Assert.ThrowsAnyAsync<IOException>(async () =>
-        {
-            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
-            await DownloadAllAsync(storage, data);
-        });
-        Assert.Contains($"{Path.Combine(output, "multi", "sub")} is a symbolic link", error.Message);
+        Assert.Contains($"{link} is a symbolic link to {outside}, which leads out of the download folder", error.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
     }
 
@@ -115,89 +114,52 @@ public class FileStorageLinkTests
     [Fact]
     public async Task A_part_file_swapped_for_a_link_before_completion_never_gets_the_final_name()
     {
-        SkipWithoutLinks();
-        using var dir = new TempDirectory("links");
-        string victim = dir.Combine("victim");
-        await File.WriteAllTextAsync(victim, "precious", Ct);
-        string output = dir.Combine("out");
+        using var scene = new Scene();
         var (info, data) = TestTorrents.Single("f.bin", 50_000);
-        string part = Path.Combine(output, "f.bin.part");
-
-        await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
-        for (int piece = 0; piece < info.PieceCount - 1; piece++) await TestTorrents.WriteAndVerifyAsync(storage, data, piece, Ct);
+        await using var storage = await FileStorage.OpenAsync(info, scene.Output, Options(), null, Ct);
+        await DownloadAllAsync(storage, data, but: 1);
         // The attacker moves our file away and puts a link in its place, then waits for the last piece.
-        File.Move(part, dir.Combine("moved-away"));
-        File.CreateSymbolicLink(part, victim);
+        File.Move(scene.Out("f.bin.part"), scene.Dir.Combine("moved-away"));
+        File.CreateSymbolicLink(scene.Out("f.bin.part"), scene.Victim);
 
         await Assert.ThrowsAnyAsync<IOException>(async () => await TestTorrents.WriteAndVerifyAsync(storage, data, info.PieceCount - 1, Ct));
-        Assert.Equal("precious", await File.ReadAllTextAsync(victim, Ct));
-        Assert.False(File.Exists(Path.Combine(output, "f.bin")) || new FileInfo(Path.Combine(output, "f.bin")).LinkTarget is not null,
-            "the link was given the torrent's name");
+        scene.AssertVictimUntouched();
+        var final = new FileInfo(scene.Out("f.bin"));
+        Assert.False(final.Exists || final.LinkTarget is not null, "the link was given the torrent's name");
     }
 
     [Fact]
     public async Task A_link_planted_at_the_final_name_while_downloading_is_never_replaced_or_followed()
     {
-        SkipWithoutLinks();
-        using var dir = new TempDirectory("links");
-        string victim = dir.Combine("victim");
-        await File.WriteAllTextAsync(victim, "precious", Ct);
-        string output = dir.Combine("out");
+        using var scene = new Scene();
         var (info, data) = TestTorrents.Single("f.bin", 50_000);
-        string final = Path.Combine(output, "f.bin");
-
-        await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
-        for (int piece = 0; piece < info.PieceCount - 1; piece++) await TestTorrents.WriteAndVerifyAsync(storage, data, piece, Ct);
-        File.CreateSymbolicLink(final, victim);
+        await using var storage = await FileStorage.OpenAsync(info, scene.Output, Options(), null, Ct);
+        await DownloadAllAsync(storage, data, but: 1);
+        File.CreateSymbolicLink(scene.Out("f.bin"), scene.Victim);
 
         var error = await Assert.ThrowsAnyAsync<IOException>(async () => await TestTorrents.WriteAndVerifyAsync(storage, data, info.PieceCount - 1, Ct));
-        Assert.Contains($"{final} is a symbolic link", error.Message);
-        Assert.Equal("precious", await File.ReadAllTextAsync(victim, Ct));
-        Assert.Equal(victim, new FileInfo(final).LinkTarget);
+        Assert.Contains($"{scene.Out("f.bin")} is a symbolic link", error.Message);
+        scene.AssertVictimUntouched();
+        Assert.Equal(scene.Victim, new FileInfo(scene.Out("f.bin")).LinkTarget);
     }
 
     [Fact]
     public async Task A_link_swapped_in_while_the_file_was_closed_is_not_opened_again()
     {
-        SkipWithoutLinks();
-        using var dir = new TempDirectory("links");
-        string victim = dir.Combine("victim");
-        await File.WriteAllTextAsync(victim, "precious", Ct);
-        string output = dir.Combine("out");
+        using var scene = new Scene();
         var (info, data) = TestTorrents.Create("two", 16_384, true, new TestTorrents.Spec("a.bin", 40_000), new TestTorrents.Spec("b.bin", 40_000));
-        string aPart = Path.Combine(output, "two", "a.bin.part");
+        string aPart = scene.Out("two", "a.bin.part");
 
         // One open file at a time: writing b.bin closes a.bin, so a.bin is opened again by name afterwards.
-        await using var storage = await FileStorage.OpenAsync(info, output, Options() with { MaxOpenFiles = 1 }, null, Ct);
+        await using var storage = await FileStorage.OpenAsync(info, scene.Output, Options() with { MaxOpenFiles = 1 }, null, Ct);
         await TestTorrents.WriteAndVerifyAsync(storage, data, 0, Ct);
         await TestTorrents.WriteAndVerifyAsync(storage, data, 4, Ct);
         File.Delete(aPart);
-        File.CreateSymbolicLink(aPart, victim);
+        File.CreateSymbolicLink(aPart, scene.Victim);
 
         var error = await Assert.ThrowsAnyAsync<IOException>(async () => await TestTorrents.WriteAndVerifyAsync(storage, data, 1, Ct));
         Assert.Contains($"{aPart} is a symbolic link", error.Message);
-        Assert.Equal("precious", await File.ReadAllTextAsync(victim, Ct));
-    }
-
-    [Fact]
-    public async Task A_resume_folder_link_leading_out_is_refused_and_nothing_is_written_there()
-    {
-        SkipWithoutLinks();
-        using var dir = new TempDirectory("links");
-        string outside = dir.Combine("outside");
-        Directory.CreateDirectory(outside);
-        string output = dir.Combine("out");
-        Directory.CreateDirectory(output);
-        Directory.CreateSymbolicLink(Path.Combine(output, ".shoal"), outside);
-        var (info, data) = TestTorrents.Single("f.bin", 50_000);
-
-        var error = await Assert.ThrowsAnyAsync<IOException>(async () =>
-        {
-            await using var storage = await FileStorage.OpenAsync(info, output, Options(), null, Ct);
-            await DownloadAllAsync(storage, data);
-        });
-        Assert.Contains($"{Path.Combine(output, ".shoal")} is a symbolic link", error.Message);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+        scene.AssertVictimUntouched();
     }
 
     [Fact]

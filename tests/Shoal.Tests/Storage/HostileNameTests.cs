@@ -57,18 +57,6 @@ public class HostileNameTests
     [InlineData("über ñame")]
     public void Ordinary_names_pass(string name) => Assert.Null(PathSafety.WhyUnsafe(name));
 
-    private static TorrentInfo Unchecked(string name, params string[][] paths)
-    {
-        var files = new List<FileEntry>();
-        long offset = 0;
-        foreach (var path in paths)
-        {
-            files.Add(new FileEntry(path, 16_384, offset));
-            offset += 16_384;
-        }
-        return new TorrentInfo(name, 16_384, new byte[20 * paths.Length], files, isMultiFile: true, isPrivate: false, "d4:name1:xe"u8.ToArray());
-    }
-
     [Theory]
     [InlineData(new[] { "Readme.txt" }, new[] { "README.TXT" }, "Readme.txt", "README.TXT")]
     [InlineData(new[] { "Dir", "a" }, new[] { "dir", "a" }, "Dir/a", "dir/a")]
@@ -77,7 +65,7 @@ public class HostileNameTests
     public async Task Names_that_differ_only_by_case_are_refused_naming_both(string[] first, string[] second, string shownFirst, string shownSecond)
     {
         using var dir = new TempDirectory("names");
-        var info = Unchecked("t", first, second);
+        var info = TestTorrents.Unchecked("t", first, second);
         var error = await Assert.ThrowsAsync<InvalidTorrentException>(async () => await FileStorage.OpenAsync(info, dir.Path, Options(), null, Ct));
         Assert.Contains($"t/{shownFirst}", error.Message);
         Assert.Contains($"t/{shownSecond}", error.Message);

@@ -44,17 +44,18 @@ public sealed partial class FileStorage
     private async Task<bool> HashBeforeUploadAsync(int piece)
     {
         int size = Layout.PieceSize(piece);
-        bool good = false;
+        bool? good = null; // null: not checked (the storage closed meanwhile), so not dropped either
         await _vouchSlots.WaitAsync().ConfigureAwait(false);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(size);
         try
         {
             var data = buffer.AsSpan(0, size);
-            good = ReadWholePiece(piece, data) && PieceHasher.Verify(Info, piece, data);
+            if (Volatile.Read(ref _disposed) == 0) good = ReadWholePiece(piece, data) && PieceHasher.Verify(Info, piece, data);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Unreadable now: as good as changed. The download of it again will say what is wrong with the file.
+            good = false;
         }
         finally
         {
@@ -64,7 +65,8 @@ public sealed partial class FileStorage
         lock (_stateLock)
         {
             _vouching.Remove(piece);
-            if (good)
+            if (good is null) return false;
+            if (good.Value)
             {
                 if (_verified[piece]) _hashed[piece] = true;
                 return _verified[piece];

@@ -62,6 +62,9 @@ public sealed class ManagedTorrent
     /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);
 
+    /// <summary>Asks every tracker for more peers as soon as its min interval allows (a user's "re-announce").</summary>
+    public void Reannounce() => _trackers?.AnnounceNow();
+
     /// <summary>This torrent's LSD registration, if LSD runs (disposed at stop).</summary>
     internal IDisposable? LocalDiscovery { get; set; }
 

@@ -1,3 +1,4 @@
+using Shoal.Storage;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Shoal.Harness;
+using Shoal.Storage;
 using Shoal.Tests.Support.Reference;
 
 // Whole-program transfer benchmarks on 127.0.0.1, comparing programs in the same run. See bench/README.md.
@@ -130,7 +131,7 @@ static async Task<int> Guarded(Func<Task<int>> action)
     {
         return await action();
     }
-    catch (HarnessUsageException e)
+    catch (Exception e) when (e is HarnessUsageException or FormatException)
     {
         Console.Error.WriteLine($"error: {e.Message}");
         return 2;

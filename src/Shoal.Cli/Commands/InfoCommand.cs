@@ -3,6 +3,7 @@ using System.Globalization;
 using Shoal.Cli.Commands.Remote;
 using Shoal.Cli.Output;
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.Cli.Commands;
 

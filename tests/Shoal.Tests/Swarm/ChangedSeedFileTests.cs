@@ -13,7 +13,11 @@ namespace Shoal.Tests.Swarm;
 [Trait("Category", "Hostile")]
 public sealed class ChangedSeedFileTests
 {
-    private static readonly EngineSettings Settings = new() { ListenAddress = IPAddress.Loopback, AllowLoopbackPeers = true };
+    private static readonly EngineSettings Settings = new() { ListenAddress = IPAddress.Loopback, AllowLoopbackPeers = true, RandomSeed = 41 };
+
+    private readonly FakeTimeProvider _time = new();
+
+    private ClientEngine Start(InMemoryNetwork network) => ClientEngine.Start(Settings, network.NewHost(), _time);
 
     [Fact]
     public async Task A_seeder_never_serves_a_piece_changed_on_disk_drops_it_and_fetches_it_again()
@@ -37,40 +41,40 @@ public sealed class ChangedSeedFileTests
         }
 
         var network = new InMemoryNetwork();
-        await using var seedEngine = await ClientEngine.StartAsync(Settings);
-        var seedAddress = network.Attach(seedEngine);
+        await using var seedEngine = Start(network);
         var seeder = seedEngine.AddTorrent(info, storage);
-        await using var leechEngine = await ClientEngine.StartAsync(Settings);
-        network.Attach(leechEngine);
+        await using var leechEngine = Start(network);
         var leecherStorage = new MemoryStorage(info);
         var leecher = leechEngine.AddTorrent(info, leecherStorage);
-        leecher.AddPeers([seedAddress], PeerSource.Manual);
+        leecher.AddPeers([seedEngine.ListenEndPoint], PeerSource.Manual);
 
         // Everything but the changed piece arrives; the changed one is dropped by the seeder, not sent.
-        await WaitUntilAsync(() => leecherStorage.Verified.SetCount == info.PieceCount - 1 && !storage.Verified[bad], ct);
+        await RunUntilAsync(() => leecherStorage.Verified.SetCount == info.PieceCount - 1 && !storage.Verified[bad], ct);
         Assert.False(leecherStorage.Verified[bad]);
         Assert.False(seeder.GetStatus().PiecesVerified == info.PieceCount, "the seeder still claims the changed piece");
         Assert.Equal(0, leecher.GetStatus().HashFailures);
 
         // An honest peer appears: the seeder fetches the piece again, and then serves it.
-        await using var honestEngine = await ClientEngine.StartAsync(Settings);
-        var honestAddress = network.Attach(honestEngine);
+        await using var honestEngine = Start(network);
         honestEngine.AddTorrent(info, MemoryStorage.CreateSeeded(info, content));
-        seeder.AddPeers([honestAddress], PeerSource.Manual);
-        await leecher.Completion.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        seeder.AddPeers([honestEngine.ListenEndPoint], PeerSource.Manual);
+        await RunUntilAsync(() => leecher.Completion.IsCompleted, ct);
+        Assert.True(leecher.Completion.IsCompletedSuccessfully);
         Assert.Equal(content, SwarmTestData.ReadAll(leecherStorage));
         Assert.Equal(0, leecher.GetStatus().HashFailures);
         Assert.True(storage.Verified.IsComplete);
         Assert.Equal(content, await File.ReadAllBytesAsync(file, ct));
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
+    /// <summary>Moves fake time on by 50 ms per real millisecond until <paramref name="condition"/> holds (at most 2 simulated minutes).</summary>
+    private async Task RunUntilAsync(Func<bool> condition, CancellationToken ct)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var end = _time.GetUtcNow() + TimeSpan.FromMinutes(2);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not met within 30 s");
-            await Task.Delay(10, ct);
+            if (_time.GetUtcNow() > end) throw new TimeoutException("condition not met within 2 simulated minutes");
+            _time.Advance(TimeSpan.FromMilliseconds(50));
+            await Task.Delay(1, ct);
         }
     }
 }

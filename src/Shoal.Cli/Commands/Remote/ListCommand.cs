@@ -1,3 +1,4 @@
+using Shoal.Storage;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) the reference programs the interop tests and benchmarks compare against (nginx as a web
-# seed), afl++ for the fuzz smoke test, and Chromium with a font (readable screenshots) for the web interface's browser tests.
+# seed), afl++ for the fuzz smoke test, strace for the durability test, and Chromium with a font (readable screenshots)
+# for the web interface's browser tests.
 # Idempotent and quick when everything is already present. Needs root (or sudo).
 # Extra Debian packages may be named as arguments (scripts/install-bench-programs.sh adds the daemons it compares).
 set -euo pipefail
 
-packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ chromium fonts-dejavu-core nginx "$@")
+packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ strace chromium fonts-dejavu-core nginx "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -240,9 +240,12 @@ def main():
                       {"length": 40000, "path": ["b", "c.bin"]}],
             "name": "fuzz", "piece length": 16384, "pieces": bytes(100)}
     infohash = hashlib.sha1(be(info)).digest()
-    write("resume", "record", be({"bitfield": b"\xd8", "files": [[30000, 638000000000000000], [-1, 0], [40000, 638000000000000001]],
-                                  "info-hash": infohash, "pieces": 5, "version": 1}))
-    write("resume", "nothing-verified", be({"bitfield": b"\x00", "files": [[-1, 0], [-1, 0], [-1, 0]], "info-hash": infohash, "pieces": 5, "version": 1}))
+    # Stamps: size, mtime, ctime (.NET ticks) and inode.
+    write("resume", "record", be({"bitfield": b"\xd8", "files": [[30000, 638000000000000000, 638000000000000005, 1234], [-1, 0, 0, 0],
+                                                                  [40000, 638000000000000001, 638000000000000006, 1235]],
+                                  "info-hash": infohash, "pieces": 5, "version": 2}))
+    write("resume", "nothing-verified", be({"bitfield": b"\x00", "files": [[-1, 0, 0, 0], [-1, 0, 0, 0], [-1, 0, 0, 0]], "info-hash": infohash,
+                                            "pieces": 5, "version": 2}))
 
     reset("canary")
     write("canary", "seed", b"AA")

@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using System.Net.Sockets;
 using Shoal.Bencoding;
+using Shoal.Cli.Output;
 using Shoal.Storage;
 
 namespace Shoal.Cli;
@@ -48,11 +49,15 @@ internal static class CommandRunner
         return string.Join(' ', names);
     }
 
+    /// <summary>
+    /// The one way errors reach stderr: one line, through the terminal-safe filter (names from torrents, peers and
+    /// trackers end up in messages; none may carry escape sequences, bidi controls or line breaks to the terminal).
+    /// </summary>
     public static void WriteError(string message)
     {
         var previous = Console.ForegroundColor;
         if (!Console.IsErrorRedirected) Console.ForegroundColor = ConsoleColor.Red;
-        Console.Error.WriteLine($"shoal: {message}");
+        Console.Error.WriteLine($"shoal: {TerminalText.Safe(message)}");
         if (!Console.IsErrorRedirected) Console.ForegroundColor = previous;
     }
 

@@ -16,8 +16,7 @@ internal static class DownloadRun
         if (mode == DisplayMode.Live)
         {
             Console.Out.WriteLine($"Getting {TerminalText.Safe(info.Name)} ({ByteSize.Format(info.TotalLength)}) into {directory}, port {client.ListenPort}");
-            if (startStatus.PiecesVerified > 0)
-                Console.Out.WriteLine($"  {startStatus.PiecesVerified:N0} of {startStatus.PieceCount:N0} pieces already here and verified");
+            if (PieceSummary.AlreadyHere(PieceSummary.Of(managed), startStatus.PieceCount) is { } here) Console.Out.WriteLine($"  {here}");
         }
         var clock = Stopwatch.StartNew();
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -34,7 +33,7 @@ internal static class DownloadRun
             if (ct.IsCancellationRequested)
             {
                 Report(mode, managed, "stopped",
-                    $"stopped at {status.Progress * 100:0.0}% ({status.PiecesVerified:N0}/{status.PieceCount:N0} pieces verified); run the same command to resume");
+                    $"stopped at {status.Progress * 100:0.0}% ({PieceSummary.Held(PieceSummary.Of(managed), status.PieceCount)}); run the same command to resume");
                 return ExitCodes.Interrupted;
             }
             string reason = stall.IsCompletedSuccessfully ? ((Task<string>)stall).Result : "download did not complete";
@@ -45,7 +44,7 @@ internal static class DownloadRun
         var final = managed.Status;
         double seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
         Report(mode, managed, "complete",
-            $"done: {TerminalText.Safe(info.Name)} — all {final.PieceCount:N0} pieces verified, {ByteSize.Format(final.TotalBytes)} " +
+            $"done: {TerminalText.Safe(info.Name)} — {PieceSummary.Done(PieceSummary.Of(managed))}, {ByteSize.Format(final.TotalBytes)} " +
             $"in {Rates.Duration(clock.Elapsed)} ({Rates.Format((final.VerifiedBytes - startStatus.VerifiedBytes) / seconds)}) → {Path.Combine(directory, info.Name)}");
         if (keepSeeding)
         {
@@ -58,6 +57,7 @@ internal static class DownloadRun
 
     public static void Report(DisplayMode mode, ManagedTorrent torrent, string @event, string message, bool error = false)
     {
+        message = TerminalText.Safe(message);
         if (mode == DisplayMode.Json) Console.Out.WriteLine(ProgressJson.Line(@event, torrent, torrent.Status, message));
         // An error is always one line on stderr too, so people running a --json command see why it stopped.
         if (error) CommandRunner.WriteError(message);
@@ -68,7 +68,9 @@ internal static class DownloadRun
     {
         var (code, message) = CommandRunner.Describe(error);
         var status = torrent.Status;
-        message += $" — {status.PiecesVerified:N0}/{status.PieceCount:N0} verified pieces are kept; free space and run the same command to resume";
+        bool full = error is DiskFullException || message.StartsWith("disk full", StringComparison.Ordinal);
+        string then = full ? "free space and run the same command to resume" : "run the same command to resume once that is fixed";
+        message += $" — {PieceSummary.Held(PieceSummary.Of(torrent), status.PieceCount)} are kept; {then}";
         Report(mode, torrent, "error", message, error: true);
         await torrent.StopAsync();
         return code;

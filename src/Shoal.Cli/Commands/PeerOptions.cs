@@ -64,7 +64,12 @@ internal sealed class PeerOptions
 
     public Option<bool> Json { get; } = new("--json") { Description = "Progress as one JSON object per line (for scripts)" };
 
-    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json, Verbose];
+    public Option<bool> Recheck { get; } = new("--recheck")
+    {
+        Description = "Hash every piece already on disk now, instead of taking the last run's resume record's word for it",
+    };
+
+    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json, Verbose, Recheck];
 
     public DisplayMode Display(ParseResult parse) =>
         parse.GetValue(Json) ? DisplayMode.Json : parse.GetValue(Quiet) ? DisplayMode.Quiet : DisplayMode.Live;
@@ -110,6 +115,7 @@ internal sealed class PeerOptions
             PortSearchRange = portGiven || port == 0 ? 0 : PortSearchRange,
             Loggers = parse.GetValue(Verbose) ? StderrLoggers() : null,
         };
+        options = options with { Storage = options.Storage with { ForceRecheck = parse.GetValue(Recheck) } };
         if (parse.GetValue(Reannounce) is int every)
         {
             if (every is < 1 or > 86400) throw new UserErrorException("--reannounce must be between 1 and 86400 seconds");

@@ -52,7 +52,8 @@ internal static class SeedCommand
             var tiers = TorrentSources.MergeTiers(torrent.AnnounceTiers, peers.TrackerTiers(parse));
             await using var client = await peers.StartClientAsync(parse, o => o with
             {
-                Storage = o.Storage with { ResumeDirectory = ResumeDirectory() },
+                // The content is the user's own, and its torrent was made by following its links: so is it read.
+                Storage = o.Storage with { ResumeDirectory = ResumeDirectory(), FollowLinks = true },
                 EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o),
             });
             var managed = await client.AddAsync(torrent.Info, tiers, Path.GetDirectoryName(data)!, null, ct);
@@ -67,8 +68,10 @@ internal static class SeedCommand
                 foreach (var url in tiers.SelectMany(t => t)) Console.Out.WriteLine($"  tracker  {TerminalText.Safe(url)}");
                 if (tiers.Count == 0) Console.Out.WriteLine($"  note     no tracker: leechers need --peer <this machine's address>:{client.ListenPort}");
                 foreach (var line in publisher?.Summary ?? []) Console.Out.WriteLine(line);
+                if (PieceSummary.Of(managed) is { Resumed: > 0 } counts)
+                    Console.Out.WriteLine($"  resumed  {counts.Resumed:N0} of {status.PieceCount:N0} pieces on the last run's word: each is hashed before its first upload (--recheck: all now)");
                 if (status.PiecesVerified < status.PieceCount)
-                    Console.Out.WriteLine($"  warning  only {status.PiecesVerified:N0} of {status.PieceCount:N0} pieces on disk verified; the rest will be downloaded");
+                    Console.Out.WriteLine($"  warning  only {status.PiecesVerified:N0} of {status.PieceCount:N0} pieces are on disk intact; the rest will be downloaded");
                 Console.Out.WriteLine("Press Ctrl+C to stop.");
             }
             else if (mode == DisplayMode.Quiet)

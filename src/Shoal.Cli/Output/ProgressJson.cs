@@ -22,7 +22,12 @@ internal static class ProgressJson
             json.WriteNumber("progress", Math.Round(status.Progress, 6));
             json.WriteNumber("verified_bytes", status.VerifiedBytes);
             json.WriteNumber("total_bytes", status.TotalBytes);
-            json.WriteNumber("pieces_verified", status.PiecesVerified);
+            // Held = verified in this run + resumed on the last run's record; downloaded is part of verified.
+            var pieces = PieceSummary.Of(torrent);
+            json.WriteNumber("pieces_held", status.PiecesVerified);
+            json.WriteNumber("pieces_verified", Math.Max(0, status.PiecesVerified - pieces.Resumed));
+            json.WriteNumber("pieces_resumed", pieces.Resumed);
+            json.WriteNumber("pieces_downloaded", pieces.Downloaded);
             json.WriteNumber("piece_count", status.PieceCount);
             json.WriteNumber("download_rate", Math.Round(status.DownloadRate));
             json.WriteNumber("upload_rate", Math.Round(status.UploadRate));
@@ -33,7 +38,7 @@ internal static class ProgressJson
             json.WriteNumber("hash_failures", status.HashFailures);
             if (status.Eta is { } eta) json.WriteNumber("eta_seconds", Math.Round(eta.TotalSeconds, 1));
             else json.WriteNull("eta_seconds");
-            if ((message ?? status.Error) is { } text) json.WriteString("message", text);
+            if ((message ?? status.Error) is { } text) json.WriteString("message", TerminalText.Safe(text));
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());

@@ -6,10 +6,11 @@ public sealed partial class FileStorage
 {
     /// <summary>
     /// Opens (or prepares) a torrent's files under <paramref name="downloadDirectory"/> and finds what is already there:
-    /// pieces vouched for by an intact resume record whose files are unchanged (same size and mtime) are trusted;
-    /// every other piece whose files exist is hashed. Files whose pieces all verified get their final name.
-    /// Throws <see cref="InvalidTorrentException"/> for unsafe paths and <see cref="DiskFullException"/> when the
-    /// missing data cannot fit.
+    /// pieces vouched for by an intact resume record whose files are unchanged (same size, mtime, and on Linux inode and
+    /// ctime) are taken on its word, to be hashed before their first upload; every other piece whose files exist is hashed
+    /// now (all of them with <see cref="StorageOptions.ForceRecheck"/>). Files whose pieces all verified get their final name.
+    /// Throws <see cref="InvalidTorrentException"/> for unsafe or clashing paths, <see cref="SymbolicLinkException"/> for a
+    /// link where a file, folder or resume record should be, and <see cref="DiskFullException"/> when the missing data cannot fit.
     /// </summary>
     public static async Task<FileStorage> OpenAsync(TorrentInfo info, string downloadDirectory, StorageOptions? options = null,
         IProgress<RecheckProgress>? recheckProgress = null, CancellationToken ct = default)
@@ -17,9 +18,9 @@ public sealed partial class FileStorage
         options ??= StorageOptions.Default;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxOpenFiles);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ReadAheadBytes);
-        string root = Path.GetFullPath(downloadDirectory);
-        var paths = StoragePaths.Resolve(info, root);
-        Directory.CreateDirectory(root);
+        var paths = StoragePaths.Resolve(info);
+        var folder = ConfinedFolder.For(downloadDirectory, options.FollowLinks);
+        Directory.CreateDirectory(folder.Root);
 
         var limiter = new OpenFileLimiter(options.MaxOpenFiles);
         var files = new StorageFile?[info.Files.Count];
@@ -28,26 +29,30 @@ public sealed partial class FileStorage
         {
             stamps[i] = FileStamp.Missing;
             if (paths[i] is not { } path) continue;
-            files[i] = new StorageFile(i, info.Files[i], path, limiter);
+            files[i] = new StorageFile(i, info.Files[i], folder, path, limiter);
             stamps[i] = files[i]!.Discover();
         }
 
-        string? recordPath = options.UseResumeRecord
-            ? StoragePaths.ResumeRecordPath(options.ResumeDirectory ?? Path.Join(root, StoragePaths.ResumeFolderName), info.InfoHash)
-            : null;
-        var record = recordPath is null ? null : ResumeRecordStore.TryLoad(recordPath, info);
+        var (recordFolder, recordPath) = ResumeRecordLocation(folder, info, options);
+        var record = recordFolder is null || options.ForceRecheck ? null : ResumeRecordStore.TryLoad(recordFolder, recordPath, info);
 
         var verified = new Bitfield(info.PieceCount);
-        var storage = new FileStorage(info, root, files, limiter, verified, options);
+        var storage = new FileStorage(info, folder, files, limiter, verified, options);
         try
         {
             var toCheck = storage.PlanRecheck(record, stamps, verified);
-            await PieceRecheck.RunAsync(info, toCheck, storage.ReadForRecheck, verified, options, recheckProgress, ct);
+            storage.ResumedAtOpen = verified.SetCount;
+            await PieceRecheck.RunAsync(info, toCheck, storage.ReadWholePiece, verified, options, recheckProgress, ct);
+            foreach (int piece in toCheck)
+            {
+                if (verified[piece]) storage._hashed[piece] = true;
+            }
+            storage.RecheckedAtOpen = storage._hashed.SetCount;
             storage.CompleteFinishedFiles();
             if (options.CheckFreeSpace) storage.CheckFreeSpace(options.FreeSpaceProbe ?? ProbeFreeSpace);
-            if (recordPath is not null)
+            if (recordFolder is not null)
             {
-                storage._resume = new ResumeRecordStore(recordPath, storage.Snapshot, options.TimeProvider, options.ResumeSaveInterval);
+                storage._resume = new ResumeRecordStore(recordFolder, recordPath, storage.Snapshot, options.TimeProvider, options.ResumeSaveInterval);
                 // Rechecked work is saved at once, so the next start can skip it.
                 if (record is null || toCheck.Count > 0) await storage._resume.SaveAsync(ct);
             }
@@ -60,9 +65,19 @@ public sealed partial class FileStorage
         }
     }
 
+    /// <summary>The folder resume records live in (confined like the download folder) and the record's path in it; (null, []) when off.</summary>
+    private static (ConfinedFolder? Folder, string[] Path) ResumeRecordLocation(ConfinedFolder downloads, TorrentInfo info, StorageOptions options)
+    {
+        if (!options.UseResumeRecord) return (null, []);
+        string name = StoragePaths.ResumeRecordName(info.InfoHash);
+        return options.ResumeDirectory is { } elsewhere
+            ? (ConfinedFolder.For(elsewhere), [name])
+            : (downloads, [StoragePaths.ResumeFolderName, name]);
+    }
+
     /// <summary>
     /// Marks the pieces the resume record vouches for and returns the ones to hash. A piece is trusted only if every
-    /// file it touches has the size and mtime the record saw; a piece touching a missing file is not present.
+    /// file it touches has the stamp the record saw; a piece touching a missing file is not present.
     /// </summary>
     private List<int> PlanRecheck(ResumeRecord? record, FileStamp[] stamps, Bitfield verified)
     {
@@ -101,7 +116,7 @@ public sealed partial class FileStorage
                 if (!_verified[p]) missing++;
             }
             file.PiecesMissing = missing;
-            if (missing == 0) file.Complete(flush: false);
+            if (missing == 0) file.Complete(_options.FlushBeforeFinalRename);
         }
     }
 

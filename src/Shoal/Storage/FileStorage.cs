@@ -6,8 +6,10 @@ namespace Shoal.Storage;
 /// <summary>
 /// A torrent's data in files under a download directory (multi-file torrents under <c>downloadDirectory/Name/</c>).
 /// Incomplete files are named <c>name.part</c> and get their final name once every piece overlapping them verified;
-/// padding files are never created. I/O is positional (<see cref="RandomAccess"/>) on lazily opened handles.
-/// Open with <see cref="OpenAsync"/>, which rechecks existing data (or trusts an unchanged resume record).
+/// padding files are never created. I/O is positional (<see cref="RandomAccess"/>) on lazily opened handles, every one
+/// opened through a <see cref="ConfinedFolder"/> (no symbolic link is followed out of the download directory).
+/// Open with <see cref="OpenAsync"/>, which rechecks existing data (or takes an unchanged resume record's word for it:
+/// such pieces are hashed before they are first uploaded, see <see cref="ReadAsync"/>).
 /// </summary>
 public sealed partial class FileStorage : IPieceStorage
 {
@@ -18,18 +20,22 @@ public sealed partial class FileStorage : IPieceStorage
     private readonly OpenFileLimiter _limiter;
     private readonly ReadCache? _cache;
     private ResumeRecordStore? _resume;
+    private int _written;
     private int _disposed;
 
-    private FileStorage(TorrentInfo info, string downloadDirectory, StorageFile?[] files, OpenFileLimiter limiter, Bitfield verified, StorageOptions options)
+    private FileStorage(TorrentInfo info, ConfinedFolder folder, StorageFile?[] files, OpenFileLimiter limiter, Bitfield verified, StorageOptions options)
     {
         Info = info;
         Layout = new FileLayout(info);
-        DownloadDirectory = downloadDirectory;
+        DownloadDirectory = folder.Root;
         _files = files;
         _limiter = limiter;
         _verified = verified;
+        _hashed = new Bitfield(info.PieceCount);
         _options = options;
         if (options.ReadCacheBytes > 0) _cache = new ReadCache(options.ReadCacheBytes, options.ReadAheadBytes);
+        long byBudget = Math.Max(1, options.RecheckMemoryBudget / info.PieceLength);
+        _vouchSlots = new SemaphoreSlim((int)Math.Clamp(Math.Min(options.RecheckWorkers, byBudget), 1, 64));
     }
 
     public TorrentInfo Info { get; }
@@ -46,6 +52,21 @@ public sealed partial class FileStorage : IPieceStorage
 
     /// <summary>Why the last resume record save failed (the download goes on without it), or null.</summary>
     public Exception? ResumeRecordError => _resume?.LastError;
+
+    /// <summary>Pieces the resume record vouched for when the storage opened (not hashed then).</summary>
+    public int ResumedAtOpen { get; private set; }
+
+    /// <summary>Pieces found on disk and hashed correct when the storage opened.</summary>
+    public int RecheckedAtOpen { get; private set; }
+
+    /// <summary>The pieces held now, and how many of them were hashed in this run or are held on a resume record's word.</summary>
+    public PieceCounts Counts
+    {
+        get
+        {
+            lock (_stateLock) return new PieceCounts(_verified.SetCount, _verified.SetCount - _hashed.SetCount, _written);
+        }
+    }
 
     /// <summary>Where file <paramref name="fileIndex"/> is on disk now (final or <c>.part</c> name); null for padding files.</summary>
     public string? CurrentPath(int fileIndex) => _files[fileIndex]?.CurrentPath;
@@ -67,13 +88,19 @@ public sealed partial class FileStorage : IPieceStorage
         return WriteCoreAsync(piece, data, ct);
     }
 
+    /// <summary>
+    /// The upload read path: serves only verified pieces, and hashes a piece taken on the resume record's word once,
+    /// before its first byte is served; a piece that no longer matches is dropped (<see cref="PieceInvalidated"/>) and
+    /// the read fails with <see cref="PieceUnavailableException"/>.
+    /// </summary>
     public ValueTask ReadAsync(int piece, int offset, Memory<byte> destination, CancellationToken ct)
     {
         ThrowIfDisposed();
         int size = Layout.PieceSize(piece);
         if (offset < 0 || (long)offset + destination.Length > size)
             throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{destination.Length} lies outside piece {piece} of {size} bytes");
-        if (_cache is { } cache && _verified[piece] && cache.Fits(offset, destination.Length))
+        if (!_hashed[piece]) return VouchThenReadAsync(piece, offset, destination, ct);
+        if (_cache is { } cache && cache.Fits(offset, destination.Length))
         {
             if (cache.TryRead(piece, offset, destination.Span)) return ValueTask.CompletedTask;
             int run = offset / cache.RunBytes;
@@ -92,6 +119,9 @@ public sealed partial class FileStorage : IPieceStorage
         {
             if (_verified[piece]) return;
             _verified[piece] = true;
+            // The caller hashed it before writing it (the contract of WritePieceAsync): it counts as checked in this run.
+            _hashed[piece] = true;
+            _written++;
             foreach (var slice in Layout.MapPiece(piece, 0, size))
             {
                 if (_files[slice.FileIndex] is { } file && --file.PiecesMissing == 0) (completed ??= []).Add(file);
@@ -110,10 +140,7 @@ public sealed partial class FileStorage : IPieceStorage
     public async ValueTask FlushAsync(CancellationToken ct)
     {
         ThrowIfDisposed();
-        await Task.Run(() =>
-        {
-            foreach (var file in _files) file?.Flush();
-        }, ct);
+        await Task.Run(SyncFiles, ct);
         if (_resume is not null) await _resume.SaveAsync(ct);
     }
 
@@ -122,6 +149,12 @@ public sealed partial class FileStorage : IPieceStorage
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (_resume is not null) await _resume.DisposeAsync();
         foreach (var file in _files) file?.Close();
+    }
+
+    /// <summary>fsync of every file written since the last one: before a resume record may vouch for their pieces.</summary>
+    private void SyncFiles()
+    {
+        foreach (var file in _files) file?.Sync();
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -135,7 +168,7 @@ public sealed partial class FileStorage : IPieceStorage
             {
                 await RandomAccess.WriteAsync(lease.Handle!, data.Slice(slice.BufferOffset, slice.Length), slice.FileOffset, ct);
             }
-            catch (IOException ex) when (DiskFullException.FromWriteFailure(ex, file.CurrentPath) is { } full)
+            catch (IOException ex) when (DiskFullException.FromWriteFailure(ex, file.Shown) is { } full)
             {
                 throw full;
             }
@@ -154,12 +187,12 @@ public sealed partial class FileStorage : IPieceStorage
                 continue;
             }
             using var lease = file.Acquire(forWrite: false);
-            if (lease.Handle is null) throw new IOException($"{file.CurrentPath} is missing: piece {piece} cannot be read");
+            if (lease.Handle is null) throw new IOException($"{file.Shown} is missing: piece {piece} cannot be read");
             int done = 0;
             while (done < part.Length)
             {
                 int n = await RandomAccess.ReadAsync(lease.Handle, part[done..], slice.FileOffset + done, ct);
-                if (n == 0) throw new IOException($"{file.CurrentPath} is shorter than expected ({slice.FileOffset + done} bytes): was it truncated?");
+                if (n == 0) throw new IOException($"{file.Shown} is shorter than expected ({slice.FileOffset + done} bytes): was it truncated?");
                 done += n;
             }
         }
@@ -182,8 +215,8 @@ public sealed partial class FileStorage : IPieceStorage
         cache.Complete(reservation, runLength, offset - runStart, destination.Span);
     }
 
-    /// <summary>Synchronous whole-piece read for the recheck: missing files mean "not present", bytes past the end read as zeros.</summary>
-    private bool ReadForRecheck(int piece, Span<byte> destination)
+    /// <summary>Synchronous whole-piece read for hashing: missing files mean "not present", bytes past the end read as zeros.</summary>
+    private bool ReadWholePiece(int piece, Span<byte> destination)
     {
         foreach (var slice in Layout.MapPiece(piece, 0, destination.Length))
         {
@@ -211,6 +244,8 @@ public sealed partial class FileStorage : IPieceStorage
     {
         Bitfield verified;
         lock (_stateLock) verified = _verified.Clone();
+        // Every piece in the bitfield was written before it got there: made durable before a record vouches for it.
+        SyncFiles();
         // Stamps after the bitfield: a piece in the bitfield was written before its file was stamped.
         var stamps = new FileStamp[_files.Length];
         for (int i = 0; i < _files.Length; i++) stamps[i] = _files[i]?.Stamp() ?? FileStamp.Missing;

@@ -5,19 +5,14 @@ using Shoal.Metainfo;
 
 namespace Shoal.Storage;
 
-/// <summary>Size and last-write time of a file on disk when a resume record was taken; <see cref="Missing"/> if absent.</summary>
-internal readonly record struct FileStamp(long Size, long ModifiedTicks)
-{
-    public static FileStamp Missing => new(-1, 0);
-}
-
 /// <summary>
 /// What was verified, and the state of each file at that moment, so an unchanged download can skip the recheck.
 /// Format: a bencoded dictionary followed by the SHA-1 of its bytes; anything that does not check out is ignored.
 /// </summary>
 internal sealed class ResumeRecord(InfoHash infoHash, FileStamp[] files, Bitfield verified)
 {
-    private const int Version = 1;
+    // 2: stamps carry ctime and inode too (version 1 records are ignored: one full recheck).
+    private const int Version = 2;
     private const int ChecksumLength = 20;
 
     public InfoHash InfoHash { get; } = infoHash;
@@ -28,7 +23,7 @@ internal sealed class ResumeRecord(InfoHash infoHash, FileStamp[] files, Bitfiel
     public Bitfield Verified { get; } = verified;
 
     /// <summary>Largest record a torrent can have; a bigger file is not read at all.</summary>
-    public static long MaxLength(TorrentInfo info) => 1024 + Bitfield.WireLengthFor(info.PieceCount) + 48L * info.Files.Count;
+    public static long MaxLength(TorrentInfo info) => 1024 + Bitfield.WireLengthFor(info.PieceCount) + 96L * info.Files.Count;
 
     public byte[] Serialize()
     {
@@ -44,6 +39,8 @@ internal sealed class ResumeRecord(InfoHash infoHash, FileStamp[] files, Bitfiel
             writer.WriteListStart();
             writer.WriteInteger(stamp.Size);
             writer.WriteInteger(stamp.ModifiedTicks);
+            writer.WriteInteger(stamp.ChangedTicks);
+            writer.WriteInteger(stamp.Inode);
             writer.WriteEnd();
         }
         writer.WriteEnd();
@@ -119,17 +116,19 @@ internal sealed class ResumeRecord(InfoHash infoHash, FileStamp[] files, Bitfiel
         if (reader.Peek() != BencodeTokenType.ListStart) return null;
         reader.ReadListStart();
         var stamps = new FileStamp[expected];
+        Span<long> values = stackalloc long[4]; // size, mtime, ctime, inode
         int count = 0;
         while (!reader.TryReadEnd())
         {
             if (count == expected || reader.Peek() != BencodeTokenType.ListStart) return null;
             reader.ReadListStart();
-            if (reader.Peek() != BencodeTokenType.Integer) return null;
-            long size = reader.ReadInteger();
-            if (reader.Peek() != BencodeTokenType.Integer) return null;
-            long ticks = reader.ReadInteger();
+            for (int i = 0; i < values.Length; i++)
+            {
+                if (reader.Peek() != BencodeTokenType.Integer) return null;
+                values[i] = reader.ReadInteger();
+            }
             if (!reader.TryReadEnd()) return null;
-            stamps[count++] = new FileStamp(size, ticks);
+            stamps[count++] = new FileStamp(values[0], values[1], values[2], values[3]);
         }
         return count == expected ? stamps : null;
     }

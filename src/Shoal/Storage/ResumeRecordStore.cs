@@ -3,40 +3,59 @@ using Shoal.Metainfo;
 namespace Shoal.Storage;
 
 /// <summary>
-/// Reads and writes one torrent's resume record. Writes are atomic (temporary file, then rename) and happen at most
-/// once per interval while the state is dirty, plus whenever asked (completion, flush, dispose). A failed save never
-/// fails the download: the record is an optimisation, the recheck is the truth.
+/// Reads and writes one torrent's resume record, through a <see cref="ConfinedFolder"/> (a link in its place is refused).
+/// Writes are atomic and durable (temporary file, fsync, rename, fsync of the folder) and happen at most once per interval
+/// while the state is dirty, plus whenever asked (completion, flush, dispose); the snapshot fsyncs the data files first.
+/// A failed save never fails the download: the record is a hint, the hashes are the truth.
 /// </summary>
 internal sealed class ResumeRecordStore : IAsyncDisposable
 {
-    private readonly string _path;
+    private readonly ConfinedFolder _folder;
+    private readonly string[] _path;
     private readonly Func<ResumeRecord> _snapshot;
     private readonly SemaphoreSlim _saving = new(1, 1);
     private readonly ITimer _timer;
     private int _dirty;
     private bool _disposed;
 
-    public ResumeRecordStore(string path, Func<ResumeRecord> snapshot, TimeProvider time, TimeSpan interval)
+    public ResumeRecordStore(ConfinedFolder folder, string[] path, Func<ResumeRecord> snapshot, TimeProvider time, TimeSpan interval)
     {
+        _folder = folder;
         _path = path;
         _snapshot = snapshot;
         _timer = time.CreateTimer(static state => ((ResumeRecordStore)state!).OnTimer(), this, interval, interval);
     }
 
-    public string Path => _path;
+    public string Path => _folder.FullPath(_path);
 
     /// <summary>The last save error, if the last save failed (e.g. a read-only download directory).</summary>
     public Exception? LastError { get; private set; }
 
-    public static ResumeRecord? TryLoad(string path, TorrentInfo info)
+    /// <summary>
+    /// The record at <paramref name="path"/> if it is intact and belongs to <paramref name="info"/>; else null. A link in
+    /// its place (or a folder link out of <paramref name="folder"/> on the way) is a <see cref="SymbolicLinkException"/>.
+    /// </summary>
+    public static ResumeRecord? TryLoad(ConfinedFolder folder, string[] path, TorrentInfo info)
     {
         try
         {
-            var file = new FileInfo(path);
-            if (!file.Exists || file.Length > ResumeRecord.MaxLength(info)) return null;
-            return ResumeRecord.TryParse(File.ReadAllBytes(path), info);
+            var entry = folder.Inspect(path);
+            if (entry.Kind == EntryKind.Link) throw SymbolicLinkException.InPlaceOfFile(folder.FullPath(path), new FileInfo(folder.FullPath(path)).LinkTarget);
+            if (entry.Kind != EntryKind.File || entry.Stamp.Size > ResumeRecord.MaxLength(info)) return null;
+            if (folder.Open(path, OpenMode.Existing) is not { } file) return null;
+            using var handle = file.Handle;
+            var bytes = new byte[RandomAccess.GetLength(handle)];
+            if (bytes.Length > ResumeRecord.MaxLength(info)) return null;
+            int done = 0;
+            while (done < bytes.Length)
+            {
+                int n = RandomAccess.Read(handle, bytes.AsSpan(done), done);
+                if (n == 0) return null;
+                done += n;
+            }
+            return ResumeRecord.TryParse(bytes, info);
         }
-        catch (IOException)
+        catch (IOException ex) when (ex is not SymbolicLinkException)
         {
             return null;
         }
@@ -98,10 +117,15 @@ internal sealed class ResumeRecordStore : IAsyncDisposable
         try
         {
             var bytes = _snapshot().Serialize();
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
-            string temp = _path + ".tmp";
-            File.WriteAllBytes(temp, bytes);
-            File.Move(temp, _path, overwrite: true);
+            string[] temp = [.. _path[..^1], _path[^1] + ".tmp"];
+            _folder.Delete(temp);
+            using (var handle = _folder.Open(temp, OpenMode.CreateNew)!.Value.Handle)
+            {
+                RandomAccess.Write(handle, bytes, 0);
+                RandomAccess.FlushToDisk(handle);
+            }
+            _folder.Rename(temp, _path);
+            _folder.SyncFolderOf(_path);
             LastError = null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

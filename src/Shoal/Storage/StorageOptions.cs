@@ -38,9 +38,17 @@ public sealed record StorageOptions
     public int ReadAheadBytes { get; init; } = 128 * 1024;
 
     /// <summary>
-    /// fsync a file before it is renamed to its final name. Off by default: the page cache survives a killed process,
-    /// only a power cut could then leave a final-named file with lost writes (the next recheck would catch it only if
-    /// the resume record is ignored).
+    /// fsync a file before it is renamed to its final name (and its folder after), so a power cut never leaves a final name
+    /// over lost writes. Resume records are always preceded by an fsync of the files they vouch for.
     /// </summary>
-    public bool FlushBeforeFinalRename { get; init; }
+    public bool FlushBeforeFinalRename { get; init; } = true;
+
+    /// <summary>
+    /// Follow symbolic links in the torrent's files and folders wherever they lead. Only for content the user named
+    /// themselves (<c>shoal seed PATH</c>: its torrent was made by following the same links); a download never does.
+    /// </summary>
+    public bool FollowLinks { get; init; }
+
+    /// <summary>Ignore any resume record: hash every piece found on disk when opening (<c>--recheck</c>). A fresh record is written after.</summary>
+    public bool ForceRecheck { get; init; }
 }

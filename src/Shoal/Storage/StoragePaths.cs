@@ -3,54 +3,67 @@ using Shoal.Metainfo;
 namespace Shoal.Storage;
 
 /// <summary>
-/// Turns a torrent's (untrusted) file paths into full paths under the download directory, re-checking every
-/// component even though the parser already did: storage is the last line before the file system.
+/// Turns a torrent's (untrusted) file paths into paths under the download directory, re-checking every component even
+/// though the parser already did: storage is the last line before the file system. Names that would be one file on a
+/// case-insensitive file system (Windows, macOS, exFAT, SMB shares) are refused on every system, so a torrent behaves
+/// the same wherever it is downloaded.
 /// </summary>
 internal static class StoragePaths
 {
-    public const string PartSuffix = ".part";
+    public const string PartSuffix = PathSafety.PartSuffix;
 
     public const string ResumeFolderName = ".shoal";
 
-    /// <summary>Full final paths of every file (padding files get null: they are never created).</summary>
-    public static string?[] Resolve(TorrentInfo info, string downloadDirectory)
+    /// <summary>
+    /// Each file's path relative to the download directory, as components (padding files get null: they are never created).
+    /// </summary>
+    public static string[]?[] Resolve(TorrentInfo info)
     {
-        string root = Path.GetFullPath(downloadDirectory);
-        string rootWithSeparator = Path.EndsInDirectorySeparator(root) ? root : root + Path.DirectorySeparatorChar;
         PathSafety.EnsureSafeSegment(info.Name, info.Name);
         if (info.Name == ResumeFolderName) throw new InvalidTorrentException($"the torrent's name '{ResumeFolderName}' is reserved for resume data");
 
-        var paths = new string?[info.Files.Count];
-        var finals = new HashSet<string>(StringComparer.Ordinal);
+        var paths = new string[]?[info.Files.Count];
+        // Every name that will exist, compared ignoring case: files and their .part names (key "a/b", value: the file
+        // that owns the name) and folders (key "a/", value: the first file inside).
+        var taken = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < info.Files.Count; i++)
         {
             var file = info.Files[i];
             if (file.IsPadding) continue;
-            var segments = info.IsMultiFile ? file.PathSegments.Prepend(info.Name) : [info.Name];
+            string[] segments = info.IsMultiFile ? [info.Name, .. file.PathSegments] : [info.Name];
             string display = string.Join('/', segments);
-            string path = root;
-            foreach (var segment in segments)
+            foreach (var segment in segments) PathSafety.EnsureSafeSegment(segment, display);
+            paths[i] = segments;
+            for (int depth = 1; depth < segments.Length; depth++)
             {
-                PathSafety.EnsureSafeSegment(segment, display);
-                path = Path.Join(path, segment);
+                string folder = string.Join('/', segments[..depth]);
+                if (taken.TryGetValue(folder, out var owner)) throw Clash(owner, display);
+                taken.TryAdd(folder + "/", display);
             }
-            path = Path.GetFullPath(path);
-            if (!path.StartsWith(rootWithSeparator, StringComparison.Ordinal))
-                throw new InvalidTorrentException($"unsafe path '{display}' in torrent: it leaves the download directory");
-            paths[i] = path;
-            finals.Add(path);
-        }
-        // "x.part" as a real file would be clobbered by the partial download of "x".
-        foreach (var path in paths)
-        {
-            if (path is not null && finals.Contains(path + PartSuffix))
-                throw new InvalidTorrentException($"the torrent holds both '{Path.GetFileName(path)}' and '{Path.GetFileName(path)}{PartSuffix}', which Shoal uses for the partial download of the first");
+            ClaimFile(taken, display, display);
+            ClaimFile(taken, display + PartSuffix, display);
         }
         return paths;
     }
 
-    public static string PartPath(string finalPath) => finalPath + PartSuffix;
+    private static void ClaimFile(Dictionary<string, string> taken, string name, string owner)
+    {
+        if (taken.TryGetValue(name, out var other) || taken.TryGetValue(name + "/", out other)) throw Clash(other, owner);
+        taken[name] = owner;
+    }
 
-    public static string ResumeRecordPath(string resumeDirectory, InfoHash infoHash) =>
-        Path.Join(resumeDirectory, infoHash.ToHex() + ".resume");
+    /// <summary>Two files of the torrent that cannot both exist: the error names both.</summary>
+    private static InvalidTorrentException Clash(string first, string second)
+    {
+        string reason = first.Equals(second, StringComparison.OrdinalIgnoreCase)
+            ? first == second ? "the same file twice" : "names that are the same on case-insensitive file systems (Windows, macOS)"
+            : second.StartsWith(first + "/", StringComparison.OrdinalIgnoreCase) || first.StartsWith(second + "/", StringComparison.OrdinalIgnoreCase)
+                ? "a file where the other needs a folder (on case-insensitive file systems at least)"
+                : $"a file named like the other's partial download (Shoal keeps an unfinished NAME as NAME{PartSuffix})";
+        return new InvalidTorrentException($"the torrent holds both '{PrintableText.Of(first)}' and '{PrintableText.Of(second)}': {reason}");
+    }
+
+    public static string[] PartPath(string[] finalPath) => [.. finalPath[..^1], finalPath[^1] + PartSuffix];
+
+    public static string ResumeRecordName(InfoHash infoHash) => infoHash.ToHex() + ".resume";
 }

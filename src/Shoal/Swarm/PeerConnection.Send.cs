@@ -1,4 +1,5 @@
 using System.Buffers;
+using Shoal.Storage;
 using Shoal.Wire;
 
 namespace Shoal.Swarm;
@@ -76,11 +77,20 @@ internal sealed partial class PeerConnection
         return ArrayPool<byte>.Shared.Rent(size);
     }
 
-    /// <summary>Reads an uploaded block from storage straight into the send buffer.</summary>
+    /// <summary>Reads an uploaded block from storage straight into the send buffer (nothing, and a reject, if storage will not vouch for it).</summary>
     private async ValueTask<int> WriteBlockAsync(BlockRequest request, byte[] buffer, int offset, CancellationToken ct)
     {
         int header = MessageWriter.WritePieceHeader(buffer.AsSpan(offset), request.Piece, request.Begin, request.Length);
-        await _events.ReadBlockAsync(request, buffer.AsMemory(offset + header, request.Length), ct).ConfigureAwait(false);
+        try
+        {
+            await _events.ReadBlockAsync(request, buffer.AsMemory(offset + header, request.Length), ct).ConfigureAwait(false);
+        }
+        catch (PieceUnavailableException)
+        {
+            // Storage will not vouch for the piece (it changed on disk): nothing goes out but a reject.
+            if (SupportsFast) Send(new Outgoing(MessageId.RejectRequest, request.Piece, request.Begin, request.Length));
+            return 0;
+        }
         UploadRate.Add(request.Length);
         _events.OnUploaded(this, request.Length);
         return header + request.Length;

@@ -181,6 +181,14 @@ internal sealed class PiecePicker
         Finish(piece);
     }
 
+    /// <summary>A piece we had is gone (storage found it changed on disk): free to download again.</summary>
+    public void Lost(int piece)
+    {
+        if (!_have[piece]) return;
+        _have[piece] = false;
+        if (_active[piece] is null) _free.Add(piece);
+    }
+
     /// <summary>The piece failed verification: drop its data and make it free to download again.</summary>
     public void Failed(int piece)
     {

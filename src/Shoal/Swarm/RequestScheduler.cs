@@ -145,6 +145,19 @@ internal sealed class RequestScheduler(SwarmContext swarm)
         }
     }
 
+    /// <summary>A piece we had is gone again (changed on disk): peers that have it want one piece more from us.</summary>
+    public void OnLost(int piece)
+    {
+        foreach (var peer in swarm.Peers)
+        {
+            if (peer.Availability.Bits?[piece] == true)
+            {
+                peer.SetWantedPieces(peer.WantedPieces + 1);
+                UpdateInterest(peer);
+            }
+        }
+    }
+
     /// <summary>Returns the peer's outstanding requests to the picker (snubbed, gone, uninteresting).</summary>
     public void ReleaseAll(PeerConnection peer) => peer.Requests.Clear(Release);
 

@@ -135,6 +135,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             if (_swarm.Storage is not null) throw new InvalidOperationException("storage is already attached");
             if (_swarm.Stopped) return false;
             _swarm.Storage = storage;
+            storage.PieceInvalidated += OnPieceInvalidated;
             var picker = new PiecePicker(info, storage.Verified, _swarm.Settings.MaxInFlightPieceBytes, _swarm.Random);
             _swarm.Picker = picker;
             _verifier = new PieceVerifier(_outcomes, info, storage, _swarm.Settings.VerifyWorkers);
@@ -143,6 +144,13 @@ public sealed partial class TorrentSession : IAsyncDisposable
         }
         if (complete) _completed.TrySetResult();
         return true;
+    }
+
+    /// <summary>Storage found a piece we had changed on disk (hashing it before an upload): it is wanted again.</summary>
+    private void OnPieceInvalidated(int piece)
+    {
+        _outcomes.OnPieceInvalidated(piece);
+        _connections.ConnectMore();
     }
 
     /// <summary>The torrent cannot go on (its storage could not be opened, say): it stops downloading and reports why.</summary>
@@ -212,6 +220,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         if (_verifier is not null) await _verifier.CompleteAsync().ConfigureAwait(false);
         if (_swarm.Storage is { } storage)
         {
+            storage.PieceInvalidated -= OnPieceInvalidated;
             try { await storage.FlushAsync(CancellationToken.None).ConfigureAwait(false); }
             catch (IOException) { /* reported through the status already, if it matters */ }
         }

@@ -43,6 +43,22 @@ internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler 
         if (nowComplete) progress.Completed();
     }
 
+    /// <summary>
+    /// Storage found a piece we had bad when it hashed it before uploading it (its file changed behind our back): we no
+    /// longer have it and want it again from the peers that have it. (Peers were told we had it; they get rejects.)
+    /// </summary>
+    public void OnPieceInvalidated(int piece)
+    {
+        lock (swarm.Sync)
+        {
+            if (swarm.Stopped || swarm.Picker is not { } picker || !picker.Have[piece]) return;
+            swarm.Log.LogWarning("piece {Piece} no longer matches its hash on disk: dropped, it will be downloaded again", piece);
+            picker.Lost(piece);
+            scheduler.OnLost(piece);
+            scheduler.FillAll();
+        }
+    }
+
     public void OnPieceFailed(PieceDownload download)
     {
         lock (swarm.Sync)

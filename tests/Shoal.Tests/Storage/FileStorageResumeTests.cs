@@ -153,14 +153,14 @@ public class FileStorageResumeTests
             string path = storage.ResumeRecordPath!;
             Assert.Equal(Path.Combine(dir.Path, ".shoal", info.InfoHash.ToHex() + ".resume"), path);
             await DownloadAsync(storage, data, [0]);
-            Assert.False(ResumeRecordStore.TryLoad(path, info)!.Verified[0]);
+            Assert.False(LoadRecord(path, info)!.Verified[0]);
             time.Advance(TimeSpan.FromSeconds(4));
-            Assert.False(ResumeRecordStore.TryLoad(path, info)!.Verified[0]);
+            Assert.False(LoadRecord(path, info)!.Verified[0]);
             time.Advance(TimeSpan.FromSeconds(1));
-            Assert.True(ResumeRecordStore.TryLoad(path, info)!.Verified[0]);
+            Assert.True(LoadRecord(path, info)!.Verified[0]);
 
             await DownloadAsync(storage, data, [1, 2, 3]);
-            Assert.True(ResumeRecordStore.TryLoad(path, info)!.Verified.IsComplete);
+            Assert.True(LoadRecord(path, info)!.Verified.IsComplete);
         }
     }
 
@@ -225,6 +225,9 @@ public class FileStorageResumeTests
         Assert.False(File.Exists(dir.Combine("done.bin.part")));
         Assert.Equal(data, await File.ReadAllBytesAsync(dir.Combine("done.bin"), Ct));
     }
+
+    private static ResumeRecord? LoadRecord(string path, Shoal.Metainfo.TorrentInfo info) =>
+        ResumeRecordStore.TryLoad(ConfinedFolder.For(Path.GetDirectoryName(path)!), [Path.GetFileName(path)], info);
 
     private sealed class RecordingProgress<T> : IProgress<T>
     {

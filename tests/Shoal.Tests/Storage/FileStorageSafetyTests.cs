@@ -12,19 +12,6 @@ public class FileStorageSafetyTests
 
     private static StorageOptions Options() => new() { TimeProvider = new FakeTimeProvider() };
 
-    /// <summary>An info the parser would refuse, built directly: storage must refuse it on its own.</summary>
-    private static TorrentInfo Hostile(string name, params string[][] paths)
-    {
-        var files = new List<FileEntry>();
-        long offset = 0;
-        foreach (var path in paths)
-        {
-            files.Add(new FileEntry(path, 16_384, offset));
-            offset += 16_384;
-        }
-        return new TorrentInfo(name, 16_384, new byte[20 * paths.Length], files, isMultiFile: true, isPrivate: false, "d4:name1:xe"u8.ToArray());
-    }
-
     public static TheoryData<string, string[]> UnsafePaths => new()
     {
         { "t", ["..", "escape.txt"] },
@@ -42,7 +29,7 @@ public class FileStorageSafetyTests
     {
         using var outer = new TempDirectory("unsafe");
         string downloads = outer.Combine("downloads");
-        var info = Hostile(name, ["ok.bin"], path);
+        var info = TestTorrents.Unchecked(name, ["ok.bin"], path);
         await Assert.ThrowsAsync<InvalidTorrentException>(async () => await FileStorage.OpenAsync(info, downloads, Options(), null, Ct));
         Assert.Empty(Directory.GetFileSystemEntries(outer.Path, "*", SearchOption.AllDirectories));
     }

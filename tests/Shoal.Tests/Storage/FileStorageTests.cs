@@ -125,7 +125,7 @@ public class FileStorageTests
     }
 
     [Fact]
-    public async Task Reading_a_file_deleted_behind_our_back_is_a_clear_error()
+    public async Task A_file_deleted_behind_our_back_has_its_pieces_dropped_instead_of_served()
     {
         using var dir = new TempDirectory("storage");
         var (info, data) = TestTorrents.Single("gone.bin", 20_000);
@@ -135,9 +135,13 @@ public class FileStorageTests
         }
         var options = Options() with { ReadCacheBytes = 0 };
         await using var reopened = await FileStorage.OpenAsync(info, dir.Path, options, null, Ct);
+        var dropped = new List<int>();
+        reopened.PieceInvalidated += dropped.Add;
         Assert.True(reopened.Verified[0]);
         File.Delete(dir.Combine("gone.bin.part"));
-        var ex = await Assert.ThrowsAsync<IOException>(async () => await reopened.ReadAsync(0, 0, new byte[100], Ct));
-        Assert.Contains("gone.bin.part is missing", ex.Message);
+        var ex = await Assert.ThrowsAsync<PieceUnavailableException>(async () => await reopened.ReadAsync(0, 0, new byte[100], Ct));
+        Assert.Equal(0, ex.Piece);
+        Assert.False(reopened.Verified[0]);
+        Assert.Equal([0], dropped);
     }
 }

@@ -37,6 +37,19 @@ internal static class TestTorrents
             new Spec(".pad/7768", 16 * 1024 * 4 - 50_000, Padding: true),
             new Spec("sub/deeper/c.bin", 70_001));
 
+    /// <summary>An info the parser would refuse (16 KiB files, zero hashes), built directly: storage must refuse it on its own.</summary>
+    public static TorrentInfo Unchecked(string name, params string[][] paths)
+    {
+        var files = new List<FileEntry>();
+        long offset = 0;
+        foreach (var path in paths)
+        {
+            files.Add(new FileEntry(path, 16_384, offset));
+            offset += 16_384;
+        }
+        return new TorrentInfo(name, 16_384, new byte[20 * paths.Length], files, isMultiFile: true, isPrivate: false, "d4:name1:xe"u8.ToArray());
+    }
+
     public static ReadOnlyMemory<byte> Piece(TorrentInfo info, byte[] data, int piece) =>
         data.AsMemory(piece * info.PieceLength, info.PieceSize(piece));
 

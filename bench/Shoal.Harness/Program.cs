@@ -70,7 +70,42 @@ metadataCommand.SetAction((parse, ct) => Guarded(async () =>
     return 0;
 }));
 
-var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)") { pairCommand, swarmCommand, metadataCommand };
+var simNodes = new Option<int[]>("--nodes")
+{
+    Description = "Network sizes to simulate, repeatable (e.g. --nodes 1000 --nodes 10000 --nodes 100000)",
+    DefaultValueFactory = _ => [1000, 10_000],
+    Arity = ArgumentArity.OneOrMore,
+    AllowMultipleArgumentsPerToken = true,
+};
+var simLookups = new Option<int>("--lookups") { Description = "Lookups measured per network", DefaultValueFactory = _ => 200 };
+var simSeed = new Option<int>("--seed") { Description = "Seed of the simulation (same seed, same figures)", DefaultValueFactory = _ => 1 };
+var dhtSimCommand = new Command("dht-sim", "An in-memory DHT of N Shoal nodes in simulated time (20% behind NATs, 10% slow, 1% loss): " +
+    "lookup success, queries per lookup and time to the 8 closest nodes, against log2 N")
+{
+    simNodes, simLookups, simSeed, json,
+};
+dhtSimCommand.SetAction((parse, ct) => Guarded(() =>
+{
+    var sizes = parse.GetValue(simNodes)!;
+    if (sizes.Any(n => n is < 16 or > 2_000_000)) throw new HarnessUsageException("--nodes must be between 16 and 2,000,000");
+    var reports = DhtScenarios.Simulate(sizes, parse.GetValue(simLookups), parse.GetValue(simSeed), Console.Out);
+    DhtScenarios.Print(reports, Console.Out);
+    if (parse.GetValue(json) is { } path) Report.WriteJson(reports, path);
+    return Task.FromResult(0);
+}));
+var dhtMemoryCommand = new Command("dht-memory", "Heap bytes per DHT routing-table entry and per stored peer (GC heap deltas)") { json };
+dhtMemoryCommand.SetAction((parse, ct) => Guarded(() =>
+{
+    var report = DhtScenarios.MeasureMemory();
+    DhtScenarios.Print(report, Console.Out);
+    if (parse.GetValue(json) is { } path) Report.WriteJson(report, path);
+    return Task.FromResult(0);
+}));
+
+var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)")
+{
+    pairCommand, swarmCommand, metadataCommand, dhtSimCommand, dhtMemoryCommand,
+};
 return await root.Parse(args).InvokeAsync();
 
 // Usage mistakes are one line and exit code 2; a failed run (a program failed, timed out or delivered wrong bytes)

@@ -245,9 +245,11 @@ public sealed partial class DhtNode
         {
             long started = Lookups.Count > 0 ? Lookups.Min(l => l.StartedAt) : 0;
             long finished = Lookups.Count > 0 ? Lookups.Max(l => l.FinishedAt) : 0;
+            long converged = Lookups.Count > 0 ? Lookups.Max(l => Math.Max(l.ConvergedAt, l.StartedAt)) : 0;
             var target = Lookups.Count > 0 ? Lookups[0].Target : default;
             return new DhtLookupResult(target, [.. Lookups.SelectMany(l => l.Closest())], Lookups.Sum(l => l.QueriesSent),
                 Lookups.Sum(l => l.Responses), Lookups.Sum(l => l.Timeouts), TimeSpan.FromMilliseconds(finished - started),
+                TimeSpan.FromMilliseconds(converged - started),
                 Lookups.Sum(l => l.PeersFound), Lookups.Sum(l => l.AnnouncedTo));
         }
     }

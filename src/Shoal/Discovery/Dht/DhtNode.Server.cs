@@ -123,8 +123,10 @@ public sealed partial class DhtNode
 
     private int Measure(KrpcMessage message)
     {
-        _writer.Reset(_scratch);
+        var scratch = ArrayPool<byte>.Shared.Rent(SendBufferLength);
+        _writer.Reset(scratch);
         KrpcWriter.Write(message, _writer);
+        ArrayPool<byte>.Shared.Return(scratch);
         return _writer.Written;
     }
 

@@ -30,7 +30,6 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     private readonly ExternalAddressVotes _votes = new();
     private readonly ConcurrentQueue<Outgoing> _outbox = new();
     private readonly DatagramWriter _writer = new();
-    private readonly byte[] _scratch = new byte[SendBufferLength];
     private readonly List<Lookup> _lookups = [];
     private readonly Queue<Lookup> _waitingForSlot = new();
     private readonly List<IPEndPoint> _routers = [];

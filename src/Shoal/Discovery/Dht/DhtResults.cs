@@ -8,6 +8,7 @@ namespace Shoal.Discovery.Dht;
 /// <param name="Responses">Answers received to those.</param>
 /// <param name="Timeouts">Queries that were never answered (announce_peer included).</param>
 /// <param name="Duration">From start to the end of the search (and of the announces, for an announce).</param>
+/// <param name="ConvergedAfter">From start to the last change of the closest set: when the result was final.</param>
 /// <param name="PeersFound">Distinct peers handed out (get_peers and announce lookups).</param>
 /// <param name="AnnouncedTo">Nodes that acknowledged our announce_peer.</param>
 public sealed record DhtLookupResult(
@@ -17,6 +18,7 @@ public sealed record DhtLookupResult(
     int Responses,
     int Timeouts,
     TimeSpan Duration,
+    TimeSpan ConvergedAfter,
     int PeersFound,
     int AnnouncedTo);
 

@@ -103,6 +103,9 @@ internal sealed class Lookup : IQueryOwner
 
     public int AnnouncedTo { get; private set; }
 
+    /// <summary>When the K closest answering nodes last changed: from then on the result was final (the rest is waiting for stragglers).</summary>
+    public long ConvergedAt { get; private set; }
+
     public int PeersFound => _peers.Count;
 
     /// <summary>Adds a starting candidate: a node from our table, or (with no id) a router or saved node.</summary>
@@ -139,29 +142,33 @@ internal sealed class Lookup : IQueryOwner
             return;
         }
         int responded = 0;
-        bool blocked = false;
+        bool slowInReach = false;
         foreach (var c in _candidates)
         {
-            if (responded >= RoutingTable.K || _active >= _alpha) break;
-            if (c.State == CandidateState.Responded) responded++;
-            else if (c.State == CandidateState.New)
+            if (responded >= RoutingTable.K) break;
+            switch (c.State)
             {
-                if (!_node.SendLookupQuery(this, c, now))
-                {
-                    blocked = true;
+                case CandidateState.Responded:
+                    responded++;
                     break;
-                }
-                c.State = CandidateState.InFlight;
-                _active++;
-                QueriesSent++;
+                case CandidateState.Slow:
+                    slowInReach = true;
+                    break;
+                case CandidateState.New when _active < _alpha:
+                    if (!_node.SendLookupQuery(this, c, now))
+                    {
+                        _node.WaitForQuerySlot(this);
+                        return;
+                    }
+                    c.State = CandidateState.InFlight;
+                    _active++;
+                    QueriesSent++;
+                    break;
             }
         }
-        if (blocked)
-        {
-            _node.WaitForQuerySlot(this);
-            return;
-        }
-        if (_active == 0) EndSearch(now);
+        // Done when nothing is in flight and no slow node closer than the K-th answer may still answer: slow nodes
+        // free their slot, but the result waits for those among the closest (until their hard timeout).
+        if (_active == 0 && !slowInReach) EndSearch(now);
     }
 
     public void OnResponse(PendingQuery query, KrpcMessage response, long now)
@@ -180,6 +187,7 @@ internal sealed class Lookup : IQueryOwner
         c.Conforming = SecureNodeId.IsConforming(response.Id, c.EndPoint.Address);
         c.Token = response.Token;
         if (!c.IdKnown || c.Id != response.Id) Reposition(c, response.Id);
+        if (RankAmongResponded(c) < RoutingTable.K) ConvergedAt = now;
         var nodes = Family == AddressFamily.InterNetwork ? response.Nodes : response.Nodes6;
         foreach (var node in nodes ?? []) Add(node.Id, true, node.EndPoint);
         if (Kind != LookupKind.FindNode)
@@ -231,6 +239,17 @@ internal sealed class Lookup : IQueryOwner
         if (at >= MaxCandidates) return;
         _candidates.Insert(at, candidate);
         if (_candidates.Count > MaxCandidates) _candidates.RemoveAt(_candidates.Count - 1);
+    }
+
+    private int RankAmongResponded(Candidate c)
+    {
+        int rank = 0;
+        foreach (var other in _candidates)
+        {
+            if (other == c) return rank;
+            if (other.State == CandidateState.Responded && ++rank >= RoutingTable.K) return rank;
+        }
+        return rank;
     }
 
     private void Reposition(Candidate c, NodeId id)

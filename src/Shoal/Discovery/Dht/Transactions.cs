@@ -44,7 +44,7 @@ internal sealed class PendingQuery(ushort transactionId, IPEndPoint to, KrpcMeth
 /// </summary>
 internal sealed class Transactions(int capacity, long softTimeout, long hardTimeout, Random random)
 {
-    private readonly Dictionary<ushort, PendingQuery> _pending = new(capacity);
+    private readonly Dictionary<ushort, PendingQuery> _pending = [];
     private readonly PriorityQueue<PendingQuery, long> _deadlines = new();
     private ushort _next = (ushort)random.Next(ushort.MaxValue + 1);
 

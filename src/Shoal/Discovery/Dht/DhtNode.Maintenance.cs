@@ -62,7 +62,8 @@ public sealed partial class DhtNode
         if (stalest < 0) return;
         table.Buckets[stalest].LastChanged = now;
         var run = new LookupRun(this, CancellationToken.None);
-        StartLookups(LookupKind.FindNode, table.RandomIdIn(stalest, _random), run, now);
+        var family = table == _v4 ? System.Net.Sockets.AddressFamily.InterNetwork : System.Net.Sockets.AddressFamily.InterNetworkV6;
+        StartLookup(LookupKind.FindNode, table.RandomIdIn(stalest, _random), family, run, now, routers: null, port: 0, impliedPort: false);
         run.Seal();
     }
 

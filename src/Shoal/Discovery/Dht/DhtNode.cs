@@ -2,6 +2,9 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Shoal.Metainfo;
 using Shoal.Transport;
 
 namespace Shoal.Discovery.Dht;
@@ -131,10 +134,10 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     /// Peers of a torrent: get_peers lookups toward its info-hash, streaming each peer once as it is found (our own
     /// store first). Ends when the lookups converge; breaking out of the loop cancels them.
     /// </summary>
-    public async IAsyncEnumerable<IPEndPoint> GetPeersAsync(Metainfo.InfoHash infoHash,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<IPEndPoint> GetPeersAsync(InfoHash infoHash,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var peers = System.Threading.Channels.Channel.CreateUnbounded<IPEndPoint>(new() { SingleReader = true });
+        var peers = Channel.CreateUnbounded<IPEndPoint>(new() { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = RunWhenReady(LookupKind.GetPeers, NodeId.FromInfoHash(infoHash), p => peers.Writer.TryWrite(p), 0, false, stop.Token);
         _ = run.ContinueWith(_ => peers.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -153,7 +156,7 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     /// take our UDP source port instead, for NATs): a get_peers lookup, then announce_peer to the 8 closest nodes that
     /// gave a token. Peers met on the way go to <paramref name="onPeer"/>. Never call this for a private torrent (BEP 27).
     /// </summary>
-    public Task<DhtLookupResult> AnnounceAsync(Metainfo.InfoHash infoHash, int port, bool impliedPort = false,
+    public Task<DhtLookupResult> AnnounceAsync(InfoHash infoHash, int port, bool impliedPort = false,
         Action<IPEndPoint>? onPeer = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
@@ -166,7 +169,7 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     /// <paramref name="onPeer"/>. A private torrent (BEP 27) is never put on the DHT: its handle stays inactive.
     /// Dispose the handle to stop.
     /// </summary>
-    public DhtAnnouncement KeepAnnouncing(Metainfo.InfoHash infoHash, int port, bool isPrivate, Action<IPEndPoint>? onPeer = null,
+    public DhtAnnouncement KeepAnnouncing(InfoHash infoHash, int port, bool isPrivate, Action<IPEndPoint>? onPeer = null,
         bool impliedPort = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);

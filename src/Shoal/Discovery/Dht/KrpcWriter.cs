@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Shoal.Bencoding;
 
 namespace Shoal.Discovery.Dht;
@@ -181,6 +180,4 @@ internal static class KrpcWriter
 
     /// <summary>Bytes "6:valuesl" … "e" adds around the entries.</summary>
     public const int ValuesOverhead = 10;
-
-    internal static string Describe(KrpcMessage m) => m.Kind == KrpcKind.Query ? Encoding.ASCII.GetString(MethodName(m.Method)) : m.ToString();
 }

@@ -22,31 +22,16 @@ Commands on stdin, one per line:
   quit
 """
 import argparse
-import json
 import os
-import queue
 import sys
-import threading
-import time
 import warnings
 
 import libtorrent as lt
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lt_peer import emit, parse_endpoint, stdin_commands  # noqa: E402  (one copy of the JSON-lines plumbing)
 
-START = time.monotonic()
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # dht_state(): see node_id()
-
-
-def emit(event, **fields):
-    fields["event"] = event
-    fields["t"] = round(time.monotonic() - START, 3)
-    sys.stdout.write(json.dumps(fields) + "\n")
-    sys.stdout.flush()
-
-
-def parse_endpoint(text):
-    host, _, port = text.rpartition(":")
-    return (host.strip("[]"), int(port))
 
 
 def endpoint_text(endpoint):
@@ -72,18 +57,6 @@ def make_session(port):
         "alert_mask": (lt.alert.category_t.error_notification | lt.alert.category_t.status_notification
                        | lt.alert.category_t.dht_notification | lt.alert.category_t.dht_operation_notification),
     }, 0)
-
-
-def stdin_commands():
-    commands = queue.Queue()
-
-    def pump():
-        for line in sys.stdin:
-            commands.put(line.strip())
-        commands.put("eof")
-
-    threading.Thread(target=pump, daemon=True).start()
-    return commands
 
 
 def node_id(session):

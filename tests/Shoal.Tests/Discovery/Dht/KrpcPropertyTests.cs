@@ -2,6 +2,7 @@ using System.Net;
 using CsCheck;
 using Shoal.Bencoding;
 using Shoal.Discovery.Dht;
+using Shoal.Tests.Bencoding;
 
 namespace Shoal.Tests.Discovery.Dht;
 
@@ -89,21 +90,9 @@ public sealed class KrpcPropertyTests
     {
         string[] keys = ["a", "e", "id", "implied_port", "info_hash", "ip", "nodes", "nodes6", "port", "q", "r", "ro", "t", "target", "token",
             "v", "values", "want", "y"];
-        var value = Gen.Recursive<BValue>((depth, self) =>
-        {
-            var leaf = Gen.OneOf<BValue>(Gen.Long[-2, 70_000].Select(v => (BValue)new BInteger(v)),
-                Gen.Int[0, 3].SelectMany(n => Gen.Byte.Array[n * 13, n * 13 + 2]).Select(b => (BValue)new BString(b)),
-                Gen.OneOfConst("q", "r", "e", "ping", "find_node", "get_peers", "announce_peer", "n4", "n6", "aa").Select(s => (BValue)new BString(s)));
-            if (depth > 3) return leaf;
-            var list = self.List[0, 3].Select(items => (BValue)new BList(items));
-            var dict = Gen.Select(Gen.OneOfConst(keys), self).List[0, 6].Select(pairs =>
-            {
-                var d = new BDictionary();
-                foreach (var (k, v) in pairs) d.Add(k, v);
-                return (BValue)d;
-            });
-            return Gen.Frequency((3, leaf), (1, list), (3, dict));
-        });
+        var value = BencodeShapes.Trees(keys, Gen.OneOf<BValue>(Gen.Long[-2, 70_000].Select(v => (BValue)new BInteger(v)),
+            Gen.Int[0, 3].SelectMany(n => Gen.Byte.Array[n * 13, n * 13 + 2]).Select(b => (BValue)new BString(b)),
+            Gen.OneOfConst("q", "r", "e", "ping", "find_node", "get_peers", "announce_peer", "n4", "n6", "aa").Select(s => (BValue)new BString(s))));
         value.Sample(v =>
         {
             var status = KrpcParser.TryParse(v.Encode(), out var message);

@@ -15,22 +15,23 @@ public sealed record DhtMemoryReport(int Tables, long TableEntries, double Bytes
 /// </summary>
 public static class DhtScenarios
 {
-    public static List<DhtSimulationReport> Simulate(IEnumerable<int> sizes, int lookups, int seed, TextWriter output)
+    public static List<DhtSimulationReport> Simulate(IEnumerable<int> sizes, DhtSimulationSettings settings, TextWriter output)
     {
         var reports = new List<DhtSimulationReport>();
         foreach (int size in sizes)
         {
             output.WriteLine($"simulating {size:N0} nodes …");
-            reports.Add(DhtSimulation.Run(new DhtSimulationSettings { Nodes = size, Lookups = lookups, Seed = seed }, output));
+            reports.Add(DhtSimulation.Run(settings with { Nodes = size }, output));
         }
         return reports;
     }
 
-    public static void Print(IReadOnlyList<DhtSimulationReport> reports, TextWriter output)
+    public static void Print(IReadOnlyList<DhtSimulationReport> reports, DhtSimulationSettings settings, TextWriter output)
     {
         output.WriteLine();
-        output.WriteLine("find_node lookups from random nodes to random targets; 20% of nodes behind NATs, 10% answer 0.8–2.5 s late, 1% loss, " +
-            "5–100 ms one-way latency per host; simulated time");
+        output.WriteLine($"find_node lookups from random nodes to random targets; {settings.Unreachable:P0} of nodes behind NATs, " +
+            $"{settings.Slow:P0} answer 0.8–2.5 s late, {settings.Loss:P0} loss, 5–100 ms one-way latency per host, lookups " +
+            $"{settings.Settle.TotalMinutes:0.#} min after the last join; simulated time");
         Report.Table(output,
             ["nodes", "log2 N", "lookups", "found closest", "of true 8", "queries/lookup", "p95 queries", "queries/log2 N",
                 "converged median s", "p95 s", "finished median s", "p95 s", "table size", "heap MB/1k nodes", "wall s"],

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Shoal.Harness;
+using Shoal.Tests.Support.Dht;
 using Shoal.Tests.Support.Reference;
 
 // Whole-program transfer benchmarks on 127.0.0.1, comparing programs in the same run. See bench/README.md.
@@ -79,17 +80,28 @@ var simNodes = new Option<int[]>("--nodes")
 };
 var simLookups = new Option<int>("--lookups") { Description = "Lookups measured per network", DefaultValueFactory = _ => 200 };
 var simSeed = new Option<int>("--seed") { Description = "Seed of the simulation (same seed, same figures)", DefaultValueFactory = _ => 1 };
+var simUnreachable = new Option<double>("--unreachable") { Description = "Share of nodes behind a NAT", DefaultValueFactory = _ => 0.2 };
+var simSlow = new Option<double>("--slow") { Description = "Share of nodes answering 0.8-2.5 s late", DefaultValueFactory = _ => 0.1 };
+var simLoss = new Option<double>("--loss") { Description = "Share of datagrams lost", DefaultValueFactory = _ => 0.01 };
+var simSettle = new Option<double>("--settle") { Description = "Simulated minutes between the last join and the lookups", DefaultValueFactory = _ => 2 };
 var dhtSimCommand = new Command("dht-sim", "An in-memory DHT of N Shoal nodes in simulated time (20% behind NATs, 10% slow, 1% loss): " +
     "lookup success, queries per lookup and time to the 8 closest nodes, against log2 N")
 {
-    simNodes, simLookups, simSeed, json,
+    simNodes, simLookups, simSeed, simUnreachable, simSlow, simLoss, simSettle, json,
 };
 dhtSimCommand.SetAction((parse, ct) => Guarded(() =>
 {
     var sizes = parse.GetValue(simNodes)!;
     if (sizes.Any(n => n is < 16 or > 2_000_000)) throw new HarnessUsageException("--nodes must be between 16 and 2,000,000");
-    var reports = DhtScenarios.Simulate(sizes, parse.GetValue(simLookups), parse.GetValue(simSeed), Console.Out);
-    DhtScenarios.Print(reports, Console.Out);
+    if (new[] { parse.GetValue(simUnreachable), parse.GetValue(simSlow), parse.GetValue(simLoss) }.Any(share => share is < 0 or > 0.9))
+        throw new HarnessUsageException("--unreachable, --slow and --loss are shares between 0 and 0.9");
+    var settings = new DhtSimulationSettings
+    {
+        Lookups = parse.GetValue(simLookups), Seed = parse.GetValue(simSeed), Unreachable = parse.GetValue(simUnreachable),
+        Slow = parse.GetValue(simSlow), Loss = parse.GetValue(simLoss), Settle = TimeSpan.FromMinutes(parse.GetValue(simSettle)),
+    };
+    var reports = DhtScenarios.Simulate(sizes, settings, Console.Out);
+    DhtScenarios.Print(reports, settings, Console.Out);
     if (parse.GetValue(json) is { } path) Report.WriteJson(reports, path);
     return Task.FromResult(0);
 }));

@@ -154,7 +154,8 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     /// <summary>
     /// Announces that we have the torrent on <paramref name="port"/> (TCP; with <paramref name="impliedPort"/> the nodes
     /// take our UDP source port instead, for NATs): a get_peers lookup, then announce_peer to the 8 closest nodes that
-    /// gave a token. Peers met on the way go to <paramref name="onPeer"/>. Never call this for a private torrent (BEP 27).
+    /// gave a token. Peers met on the way go to <paramref name="onPeer"/>, which runs under the node's lock: it must be
+    /// quick and never block (queue the peer and return). Never call this for a private torrent (BEP 27).
     /// </summary>
     public Task<DhtLookupResult> AnnounceAsync(InfoHash infoHash, int port, bool impliedPort = false,
         Action<IPEndPoint>? onPeer = null, CancellationToken cancellationToken = default)
@@ -166,8 +167,8 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
 
     /// <summary>
     /// Keeps a torrent announced: now, then every <see cref="DhtOptions.ReannounceInterval"/>, handing found peers to
-    /// <paramref name="onPeer"/>. A private torrent (BEP 27) is never put on the DHT: its handle stays inactive.
-    /// Dispose the handle to stop.
+    /// <paramref name="onPeer"/> (called under the node's lock: queue and return). A private torrent (BEP 27) is never
+    /// put on the DHT: its handle stays inactive. Dispose the handle to stop.
     /// </summary>
     public DhtAnnouncement KeepAnnouncing(InfoHash infoHash, int port, bool isPrivate, Action<IPEndPoint>? onPeer = null,
         bool impliedPort = false)

@@ -29,8 +29,8 @@ public static class DhtScenarios
     public static void Print(IReadOnlyList<DhtSimulationReport> reports, DhtSimulationSettings settings, TextWriter output)
     {
         output.WriteLine();
-        output.WriteLine($"find_node lookups from random nodes to random targets; {settings.Unreachable:P0} of nodes behind NATs, " +
-            $"{settings.Slow:P0} answer 0.8–2.5 s late, {settings.Loss:P0} loss, 5–100 ms one-way latency per host, lookups " +
+        output.WriteLine($"find_node lookups from random nodes to random targets; {Report.F(settings.Unreachable * 100, "0.#")}% of nodes behind NATs, " +
+            $"{Report.F(settings.Slow * 100, "0.#")}% answer 0.8–2.5 s late, {Report.F(settings.Loss * 100, "0.#")}% loss, 5–100 ms one-way latency per host, lookups " +
             $"{settings.Settle.TotalMinutes:0.#} min after the last join; simulated time");
         Report.Table(output,
             ["nodes", "log2 N", "lookups", "found closest", "of true 8", "queries/lookup", "p95 queries", "queries/log2 N",

@@ -32,7 +32,7 @@ public sealed class DhtInteropTests
         await using var shoal = ShoalNode.Start(1);
 
         // Shoal → libtorrent: find_node, answered, libtorrent enters Shoal's table under its own id.
-        var bootstrap = await shoal.Node.Bootstrap([libtorrent.EndPoint], Ct).WaitAsync(Patience, Ct);
+        var bootstrap = await shoal.Node.BootstrapAsync([libtorrent.EndPoint], Ct).WaitAsync(Patience, Ct);
         Assert.True(bootstrap.Responses >= 1, libtorrent.Describe());
         Assert.Contains(shoal.Node.GetRoutingTableNodes(), n => n.EndPoint.Equals(libtorrent.EndPoint) && n.Id.ToString() == libtorrent.Id);
 
@@ -62,7 +62,7 @@ public sealed class DhtInteropTests
 
         // A Shoal node that joins afterwards, through one libtorrent node, finds the peer in the others' stores.
         await using var shoal = ShoalNode.Start(2);
-        await shoal.Node.Bootstrap([first.EndPoint], Ct).WaitAsync(Patience, Ct);
+        await shoal.Node.BootstrapAsync([first.EndPoint], Ct).WaitAsync(Patience, Ct);
         var found = new List<IPEndPoint>();
         await foreach (var peer in shoal.Node.GetPeersAsync(Torrent, Ct).WithCancellation(Ct)) found.Add(peer);
         Assert.Contains(expected, found);
@@ -77,7 +77,7 @@ public sealed class DhtInteropTests
         await using var second = await LibtorrentDhtNode.StartAsync(dir.Combine("lt2"), [first.EndPoint], Ct);
         await first.AddNodeAsync(second.EndPoint);
         await using var shoal = ShoalNode.Start(3);
-        await shoal.Node.Bootstrap([first.EndPoint, second.EndPoint], Ct).WaitAsync(Patience, Ct);
+        await shoal.Node.BootstrapAsync([first.EndPoint, second.EndPoint], Ct).WaitAsync(Patience, Ct);
 
         const int peerPort = 40_123;
         var announce = await shoal.Node.AnnounceAsync(Torrent, peerPort, cancellationToken: Ct).WaitAsync(Patience, Ct);
@@ -105,7 +105,8 @@ public sealed class DhtInteropTests
             var everyone = libtorrent.Select(l => l.EndPoint).Concat(shoal.Select(s => s.EndPoint)).ToList();
             foreach (var l in libtorrent)
                 foreach (var other in everyone.Where(e => !e.Equals(l.EndPoint))) await l.AddNodeAsync(other);
-            foreach (var s in shoal) await s.Node.Bootstrap(everyone.Where(e => !e.Equals(s.EndPoint)), Ct).WaitAsync(Patience, Ct);
+            // Each Shoal node knows one libtorrent node to begin with: what else it learns comes through lookups.
+            for (int i = 0; i < shoal.Count; i++) await shoal[i].Node.BootstrapAsync([libtorrent[i].EndPoint], Ct).WaitAsync(Patience, Ct);
 
             var ids = libtorrent.Select(l => (Id: NodeId.Parse(l.Id), l.EndPoint)).Concat(shoal.Select(s => (s.Node.Id, s.EndPoint))).ToList();
             var random = new Random(5);

@@ -88,7 +88,7 @@ public static class DhtSimulation
             {
                 var contacts = Enumerable.Range(0, settings.BootstrapContacts)
                     .Select(_ => nodes[reachable[random.Next(reachable.Count)]].Port.LocalEndPoint).Distinct().ToList();
-                _ = node.Bootstrap(contacts);
+                _ = node.BootstrapAsync(contacts);
             }
             nodes.Add(new SimulatedNode(node, port, !conditions.BehindNat));
             if (!conditions.BehindNat) reachable.Add(i);

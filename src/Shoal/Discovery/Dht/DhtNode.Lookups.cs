@@ -25,7 +25,7 @@ public sealed partial class DhtNode
                 if (Tables().Any(t => t.Count > 0)) return;
         }
         var routers = await ResolveAsync(_options.BootstrapNodes).ConfigureAwait(false);
-        if (routers.Count > 0) await Bootstrap(routers).ConfigureAwait(false);
+        if (routers.Count > 0) await BootstrapAsync(routers).ConfigureAwait(false);
     }
 
     /// <summary>Resolves HOST:PORT entries; IP literals are used as they are (no DNS query), names that fail are skipped.</summary>

@@ -99,7 +99,7 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     }
 
     /// <summary>Asks these nodes (routers or known nodes) for the nodes closest to us, and keeps them as fallbacks.</summary>
-    public Task<DhtLookupResult> Bootstrap(IEnumerable<IPEndPoint> endPoints, CancellationToken cancellationToken = default)
+    public Task<DhtLookupResult> BootstrapAsync(IEnumerable<IPEndPoint> endPoints, CancellationToken cancellationToken = default)
     {
         var list = endPoints.Select(Normalize).ToList();
         var result = new LookupRun(this, cancellationToken);

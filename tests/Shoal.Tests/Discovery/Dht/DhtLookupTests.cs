@@ -77,7 +77,7 @@ public sealed class DhtLookupTests
         await using var rig = new DhtRig(seed: 7);
         var nodes = rig.Build(30);
         var node = rig.AddNode(DhtRig.Options with { MaxOutstandingQueries = 4 });
-        rig.Complete(node.Bootstrap([rig.Endpoint(nodes[0])], Ct));
+        rig.Complete(node.BootstrapAsync([rig.Endpoint(nodes[0])], Ct));
         foreach (var dead in nodes.Skip(1).Take(10).ToList()) await rig.RemoveAsync(dead);
 
         var lookups = Enumerable.Range(0, 10).Select(_ => node.FindNodeAsync(NodeId.Random(rig.Random), Ct)).ToList();
@@ -132,7 +132,7 @@ public sealed class DhtLookupTests
         var options = DhtRig.Options with { StateFile = stateFile };
         var at = rig.NextEndPoint();
         var first = rig.AddNode(options, at);
-        rig.Complete(first.Bootstrap([rig.Endpoint(nodes[0])], Ct));
+        rig.Complete(first.BootstrapAsync([rig.Endpoint(nodes[0])], Ct));
         var id = first.Id;
         int known = first.GetRoutingTableNodes().Count;
         await rig.RemoveAsync(first);

@@ -63,7 +63,7 @@ internal sealed class DhtRig : IAsyncDisposable
         for (int i = 0; i < count; i++)
         {
             var node = AddNode(options);
-            if (nodes.Count > 0) _ = node.Bootstrap(Enumerable.Range(0, 3).Select(_ => Endpoint(nodes[Random.Next(nodes.Count)])).Distinct());
+            if (nodes.Count > 0) _ = node.BootstrapAsync(Enumerable.Range(0, 3).Select(_ => Endpoint(nodes[Random.Next(nodes.Count)])).Distinct());
             nodes.Add(node);
             Time.Advance(TimeSpan.FromMilliseconds(200));
         }

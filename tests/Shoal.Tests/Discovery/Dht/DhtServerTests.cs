@@ -207,7 +207,7 @@ public sealed class DhtServerTests
         var peer = rig.AddScripted();
         peer.Answers = true;
         peer.Send(peer.Query(KrpcMethod.Ping), rig.Endpoint(readOnly));
-        rig.Complete(readOnly.Bootstrap([peer.EndPoint], Ct));
+        rig.Complete(readOnly.BootstrapAsync([peer.EndPoint], Ct));
 
         Assert.Empty(peer.Replies());
         var query = Assert.Single(peer.QueriesReceived);

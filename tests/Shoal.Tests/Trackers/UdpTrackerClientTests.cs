@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 using Shoal.Trackers;
+using Shoal.Trackers.Udp;
 using static Shoal.Tests.Trackers.TrackerTestData;
 
 namespace Shoal.Tests.Trackers;
@@ -52,12 +53,12 @@ public class UdpTrackerClientTests
         await client.ScrapeAsync(AwkwardHash, Ct);
         time.Advance(TimeSpan.FromSeconds(59));
         await client.AnnounceAsync(Request(AnnounceEvent.None), Ct);
-        Assert.Equal(1, tracker.Count(UdpTrackerCodec.Action.Connect));
+        Assert.Equal(1, tracker.Count(UdpTrackerAction.Connect));
 
         time.Advance(TimeSpan.FromSeconds(1));
         await client.AnnounceAsync(Request(AnnounceEvent.None), Ct);
-        Assert.Equal(2, tracker.Count(UdpTrackerCodec.Action.Connect));
-        Assert.Equal(3, tracker.Count(UdpTrackerCodec.Action.Announce));
+        Assert.Equal(2, tracker.Count(UdpTrackerAction.Connect));
+        Assert.Equal(3, tracker.Count(UdpTrackerAction.Announce));
     }
 
     [Fact]
@@ -168,8 +169,8 @@ public class UdpTrackerClientTests
         var response = await client.AnnounceAsync(Request(AnnounceEvent.None), Ct);
 
         Assert.Equal([IPEndPoint.Parse("10.0.0.9:6881")], response.Peers);
-        Assert.Equal(1, second.Count(UdpTrackerCodec.Action.Connect));
-        Assert.Equal(2, second.Count(UdpTrackerCodec.Action.Announce));
+        Assert.Equal(1, second.Count(UdpTrackerAction.Connect));
+        Assert.Equal(2, second.Count(UdpTrackerAction.Announce));
     }
 
     [Fact]

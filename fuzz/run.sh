@@ -54,6 +54,7 @@ dictionaries() {
     http-response) echo bencode http-response ;;
     announce-query) echo announce-query ;;
     resume) echo bencode resume ;;
+    krpc) echo bencode krpc ;;
   esac
 }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Shoal.Harness;
 using Shoal.Storage;
+using Shoal.Tests.Support.Dht;
 using Shoal.Tests.Support.Reference;
 
 // Whole-program transfer benchmarks on 127.0.0.1, comparing programs in the same run. See bench/README.md.
@@ -71,6 +72,49 @@ metadataCommand.SetAction((parse, ct) => Guarded(async () =>
     return 0;
 }));
 
+var simNodes = new Option<int[]>("--nodes")
+{
+    Description = "Network sizes to simulate, repeatable (e.g. --nodes 1000 --nodes 10000 --nodes 100000)",
+    DefaultValueFactory = _ => [1000, 10_000],
+    Arity = ArgumentArity.OneOrMore,
+    AllowMultipleArgumentsPerToken = true,
+};
+var simLookups = new Option<int>("--lookups") { Description = "Lookups measured per network", DefaultValueFactory = _ => 200 };
+var simSeed = new Option<int>("--seed") { Description = "Seed of the simulation (same seed, same figures)", DefaultValueFactory = _ => 1 };
+var simUnreachable = new Option<double>("--unreachable") { Description = "Share of nodes behind a NAT", DefaultValueFactory = _ => 0.2 };
+var simSlow = new Option<double>("--slow") { Description = "Share of nodes answering 0.8-2.5 s late", DefaultValueFactory = _ => 0.1 };
+var simLoss = new Option<double>("--loss") { Description = "Share of datagrams lost", DefaultValueFactory = _ => 0.01 };
+var simSettle = new Option<double>("--settle") { Description = "Simulated minutes between the last join and the lookups", DefaultValueFactory = _ => 2 };
+var dhtSimCommand = new Command("dht-sim", "An in-memory DHT of N Shoal nodes in simulated time (20% behind NATs, 10% slow, 1% loss): " +
+    "lookup success, queries per lookup and time to the 8 closest nodes, against log2 N")
+{
+    simNodes, simLookups, simSeed, simUnreachable, simSlow, simLoss, simSettle, json,
+};
+dhtSimCommand.SetAction((parse, ct) => Guarded(() =>
+{
+    var sizes = parse.GetValue(simNodes)!;
+    if (sizes.Any(n => n is < 16 or > 2_000_000)) throw new HarnessUsageException("--nodes must be between 16 and 2,000,000");
+    if (new[] { parse.GetValue(simUnreachable), parse.GetValue(simSlow), parse.GetValue(simLoss) }.Any(share => share is < 0 or > 0.9))
+        throw new HarnessUsageException("--unreachable, --slow and --loss are shares between 0 and 0.9");
+    var settings = new DhtSimulationSettings
+    {
+        Lookups = parse.GetValue(simLookups), Seed = parse.GetValue(simSeed), Unreachable = parse.GetValue(simUnreachable),
+        Slow = parse.GetValue(simSlow), Loss = parse.GetValue(simLoss), Settle = TimeSpan.FromMinutes(parse.GetValue(simSettle)),
+    };
+    var reports = DhtScenarios.Simulate(sizes, settings, Console.Out);
+    DhtScenarios.Print(reports, settings, Console.Out);
+    if (parse.GetValue(json) is { } path) Report.WriteJson(reports, path);
+    return Task.FromResult(0);
+}));
+var dhtMemoryCommand = new Command("dht-memory", "Heap bytes per DHT routing-table entry and per stored peer (GC heap deltas)") { json };
+dhtMemoryCommand.SetAction((parse, ct) => Guarded(() =>
+{
+    var report = DhtScenarios.MeasureMemory();
+    DhtScenarios.Print(report, Console.Out);
+    if (parse.GetValue(json) is { } path) Report.WriteJson(report, path);
+    return Task.FromResult(0);
+}));
+
 var daemonTorrents = new Option<int>("--torrents") { Description = "Small torrents each daemon seeds", DefaultValueFactory = _ => 1000 };
 var idleSeconds = new Option<int>("--idle") { Description = "Seconds of idle seeding measured", DefaultValueFactory = _ => 60 };
 var daemonPrograms = new Option<string[]>("--daemon")
@@ -119,7 +163,7 @@ daemonPairCommand.SetAction((parse, ct) => Guarded(async () =>
 
 var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)")
 {
-    pairCommand, swarmCommand, metadataCommand, daemonCommand, churnCommand, daemonPairCommand,
+    pairCommand, swarmCommand, metadataCommand, daemonCommand, churnCommand, daemonPairCommand, dhtSimCommand, dhtMemoryCommand,
 };
 return await root.Parse(args).InvokeAsync();
 

@@ -56,7 +56,7 @@ public static class Report
         File.WriteAllText(path, JsonSerializer.Serialize(report, report.GetType(), Json));
     }
 
-    private static void Table(TextWriter output, string[] header, IEnumerable<string[]> rows)
+    internal static void Table(TextWriter output, string[] header, IEnumerable<string[]> rows)
     {
         var all = rows.Prepend(header).ToList();
         var widths = header.Select((_, c) => all.Max(r => r[c].Length)).ToArray();
@@ -67,5 +67,5 @@ public static class Report
         }
     }
 
-    private static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+    internal static string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }

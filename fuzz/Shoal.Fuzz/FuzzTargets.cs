@@ -15,6 +15,7 @@ internal static class FuzzTargets
         new HttpResponseTarget(),
         new AnnounceQueryTarget(),
         new ResumeRecordTarget(),
+        new KrpcTarget(),
         new CanaryTarget(),
     ];
 

@@ -247,6 +247,26 @@ def main():
     write("resume", "nothing-verified", be({"bitfield": b"\x00", "files": [[-1, 0, 0, 0], [-1, 0, 0, 0], [-1, 0, 0, 0]], "info-hash": infohash,
                                             "pieces": 5, "version": 2}))
 
+    reset("krpc")
+    # KRPC (BEP 5, 32, 42, 43): queries, responses with compact nodes/peers, errors.
+    me, other = b"abcdefghij0123456789", b"mnopqrstuvwxyz123456"
+    node4 = other + b"\xc0\x00\x02\x07\x1a\xe1"
+    node6 = me + b"\x20\x01\x0d\xb8" + b"\x00" * 11 + b"\x01\xc8\xd5"
+    for name, data in {
+        "ping": {"a": {"id": me}, "q": "ping", "t": "aa", "y": "q"},
+        "find-node-want": {"a": {"id": me, "target": other, "want": ["n4", "n6"]}, "q": "find_node", "t": "ab", "y": "q", "v": b"LT\x01\x02"},
+        "get-peers-ro": {"a": {"id": me, "info_hash": other}, "q": "get_peers", "ro": 1, "t": "\x00\x01", "y": "q"},
+        "announce": {"a": {"id": me, "implied_port": 1, "info_hash": other, "port": 6881, "seed": 1, "token": "aoeusnth"},
+                     "q": "announce_peer", "t": "ac", "y": "q"},
+        "unknown-method": {"a": {"id": me, "target": other}, "q": "sample_infohashes", "t": "ad", "y": "q"},
+        "response-nodes": {"ip": b"\xc0\x00\x02\x01\x1a\xe1", "r": {"id": other, "nodes": node4 * 3, "nodes6": node6, "token": "xy"},
+                           "t": "aa", "y": "r"},
+        "response-values": {"r": {"id": other, "token": "aoeusnth", "values": [b"axje.u", b"idhtnm", b"\x20\x01" + b"\x00" * 14 + b"\x1a\xe1"]},
+                            "t": "aa", "y": "r"},
+        "error": {"e": [201, "A Generic Error Ocurred"], "t": "aa", "y": "e"},
+    }.items():
+        write("krpc", name, be(data))
+
     reset("canary")
     write("canary", "seed", b"AA")
 

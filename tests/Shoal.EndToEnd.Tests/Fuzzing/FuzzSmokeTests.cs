@@ -19,7 +19,7 @@ public sealed class FuzzSmokeTests(FuzzWorkspace workspace) : IClassFixture<Fuzz
         int.TryParse(Environment.GetEnvironmentVariable("SHOAL_FUZZ_SMOKE_SECONDS"), NumberStyles.None, CultureInfo.InvariantCulture, out int s) && s > 0 ? s : 10;
 
     private static readonly string[] TargetNames =
-        ["bencode", "torrent", "magnet", "wire", "udp-client", "udp-server", "http-response", "announce-query", "resume"];
+        ["bencode", "torrent", "magnet", "wire", "udp-client", "udp-server", "http-response", "announce-query", "resume", "krpc"];
 
     public static TheoryData<string> Targets => new(TargetNames);
 

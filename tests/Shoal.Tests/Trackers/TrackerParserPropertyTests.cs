@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using CsCheck;
 using Shoal.Bencoding;
+using Shoal.Tests.Bencoding;
 using Shoal.Trackers;
 using Shoal.Trackers.Udp;
 
@@ -18,23 +19,11 @@ public class TrackerParserPropertyTests
         ["complete", "downloaded", "failure reason", "files", "incomplete", "interval", "ip", "min interval", "peers", "peers6", "port", "tracker id", "warning message"];
 
     /// <summary>Random bencode trees built from the keys trackers use, so the fuzzing reaches past the bencode layer.</summary>
-    private static readonly Gen<BValue> TrackerishValue = Gen.Recursive<BValue>((depth, self) =>
-    {
-        var leaf = Gen.OneOf<BValue>(
-            Gen.Long[-5, 100_000].Select(v => (BValue)new BInteger(v)),
-            Gen.Int[0, 5].SelectMany(n => Gen.Byte.Array[n * 6, n * 6 + 1]).Select(b => (BValue)new BString(b)),
-            Gen.Byte.Array[0, 40].Select(b => (BValue)new BString(b)),
-            Gen.OneOfConst("10.0.0.1", "::1", "host.example", "").Select(t => (BValue)new BString(t)));
-        if (depth > 3) return leaf;
-        var list = self.List[0, 4].Select(items => (BValue)new BList(items));
-        var dict = Gen.Select(Gen.OneOfConst(Keys), self).List[0, 6].Select(pairs =>
-        {
-            var d = new BDictionary();
-            foreach (var (key, value) in pairs) d.Add(key, value);
-            return (BValue)d;
-        });
-        return Gen.Frequency((3, leaf), (1, list), (3, dict));
-    });
+    private static readonly Gen<BValue> TrackerishValue = BencodeShapes.Trees(Keys, Gen.OneOf<BValue>(
+        Gen.Long[-5, 100_000].Select(v => (BValue)new BInteger(v)),
+        Gen.Int[0, 5].SelectMany(n => Gen.Byte.Array[n * 6, n * 6 + 1]).Select(b => (BValue)new BString(b)),
+        Gen.Byte.Array[0, 40].Select(b => (BValue)new BString(b)),
+        Gen.OneOfConst("10.0.0.1", "::1", "host.example", "").Select(t => (BValue)new BString(t))));
 
     private static void OnlyTrackerExceptions(Action parse)
     {

@@ -23,13 +23,15 @@ public static class ReferenceExecutables
             $"'{program}' is not installed (run scripts/install-reference-programs.sh)", program);
 
     /// <summary>The libtorrent driver script, copied next to the assembly by the project file.</summary>
-    public static string LibtorrentScript
+    public static string LibtorrentScript => Script("lt_peer.py");
+
+    /// <summary>The libtorrent DHT-node script (lt_dht.py), copied next to the assembly like lt_peer.py.</summary>
+    public static string LibtorrentDhtScript => Script("lt_dht.py");
+
+    private static string Script(string name)
     {
-        get
-        {
-            var path = Path.Combine(AppContext.BaseDirectory, "Reference", "lt_peer.py");
-            return File.Exists(path) ? path : throw new FileNotFoundException(
-                "lt_peer.py is not next to the assembly; the project must copy tests/TestSupport/Reference/lt_peer.py to Reference/", path);
-        }
+        var path = Path.Combine(AppContext.BaseDirectory, "Reference", name);
+        return File.Exists(path) ? path : throw new FileNotFoundException(
+            $"{name} is not next to the assembly; the project must copy tests/TestSupport/Reference/{name} to Reference/", path);
     }
 }

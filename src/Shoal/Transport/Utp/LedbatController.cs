@@ -40,9 +40,10 @@ internal sealed class LedbatController
     /// <summary>
     /// An ACK arrived: <paramref name="ackedBytes"/> of payload were newly acknowledged, out of
     /// <paramref name="inFlightBefore"/> in flight before it, <paramref name="inFlightAfter"/> still are, and the
-    /// queueing delay now measured is <paramref name="delayMicros"/>.
+    /// queueing delay now measured is <paramref name="delayMicros"/>. <paramref name="windowLimited"/>: since the last
+    /// ACK the sender had more to send than the window let out.
     /// </summary>
-    public void OnAck(int ackedBytes, long delayMicros, int inFlightBefore, int inFlightAfter)
+    public void OnAck(int ackedBytes, long delayMicros, int inFlightBefore, int inFlightAfter, bool windowLimited = false)
     {
         if (ackedBytes <= 0 || inFlightBefore <= 0) return;
         if (delayMicros >= _targetDelayMicros && SlowStart)
@@ -56,10 +57,16 @@ internal sealed class LedbatController
         long delayFactor = ((_targetDelayMicros - delayMicros) << Shift) / _targetDelayMicros;
         long linearGain = (windowFactor * delayFactor >> Shift) * GainBytesPerRtt;
 
-        // Only an application that fills the window may grow it (and a queue it did not build may not shrink it).
-        bool saturated = inFlightAfter + ackedBytes + _packetSize > Window;
+        // Only a sender that fills the window may grow it (RFC 6817's flight-size rule); a delay over the target shrinks
+        // it whatever the sender does, so uTP yields even while the peer's receive window is what limits it.
+        // (One ACK may cover a whole window, leaving nothing in flight: whether the window was full when sending counts too.)
+        bool saturated = windowLimited || inFlightAfter + ackedBytes + _packetSize > Window;
         long gain = 0;
-        if (saturated)
+        if (linearGain < 0)
+        {
+            gain = linearGain;
+        }
+        else if (saturated)
         {
             long exponentialGain = (long)ackedBytes << Shift;
             if (!SlowStart) gain = linearGain;

@@ -102,7 +102,8 @@ internal sealed partial class UtpConnection
         {
             // The one-way delay cannot exceed the round trip: clamp the noisy sample by what was just measured.
             if (minRtt != long.MaxValue) delay = Math.Min(delay, minRtt);
-            _congestion.OnAck(ackedBytes, delay, inFlightBefore, _bytesInFlight);
+            _congestion.OnAck(ackedBytes, delay, inFlightBefore, _bytesInFlight, _windowLimited);
+            _windowLimited = false;
         }
 
         if (header.Type == UtpPacketType.Fin) OnFin(header.SequenceNumber);

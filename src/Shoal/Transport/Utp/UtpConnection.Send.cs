@@ -58,7 +58,11 @@ internal sealed partial class UtpConnection
             long window = Math.Min(_congestion.Window, _peerWindow);
             // A window smaller than one packet still lets one packet out when nothing is in flight (BEP 29): that also
             // probes a peer whose receive window was full.
-            if (_bytesInFlight + payload > window && _bytesInFlight > 0) break;
+            if (_bytesInFlight + payload > window && _bytesInFlight > 0)
+            {
+                _windowLimited |= _congestion.Window <= _peerWindow;
+                break;
+            }
             bool partial = payload < _maxPayload && _unsent.Segments == 1;
             if (partial && !_flushTail && !_finRequested && _bytesInFlight > 0 && SequenceNumber.Before(_ackedSeqNr, _nagleSeqNr)) break;
 

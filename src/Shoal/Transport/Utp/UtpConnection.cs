@@ -47,6 +47,7 @@ internal sealed partial class UtpConnection
     private int _needResend;          // packets marked for resending by a timeout
     private uint _peerWindow;
     private bool _flushTail;          // send a partial last packet now (flush or close)
+    private bool _windowLimited;      // since the last ACK, data waited for the congestion window
     private bool _finRequested;
     private bool _finSent;
     private ushort _finSeqNr;
@@ -128,6 +129,8 @@ internal sealed partial class UtpConnection
     internal int CongestionWindow => _congestion.Window;
 
     internal int BytesInFlight => _bytesInFlight;
+
+    internal uint PeerWindow => _peerWindow;
 
     internal long RttMicros => _rtt.RttMicros;
 

@@ -22,7 +22,6 @@ public sealed partial class UtpSocketManager : IDatagramBatchHandler, IAsyncDisp
     private readonly ITimer _timer;
     private readonly Random _random;
     private readonly Lock _randomLock = new();
-    private int _pendingAccepts;
     private int _disposed;
 
     /// <summary>Registers on <paramref name="port"/> for the datagrams that look like uTP.</summary>
@@ -94,9 +93,7 @@ public sealed partial class UtpSocketManager : IDatagramBatchHandler, IAsyncDisp
     /// <summary>The next incoming connection (in the order their SYNs arrived).</summary>
     public async ValueTask<UtpStream> AcceptAsync(CancellationToken cancellationToken = default)
     {
-        var stream = await _incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        Interlocked.Decrement(ref _pendingAccepts);
-        return stream;
+        return await _incoming.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Incoming connections as a channel (for an accept loop that also selects on other work).</summary>
@@ -154,13 +151,12 @@ public sealed partial class UtpSocketManager : IDatagramBatchHandler, IAsyncDisp
 
     private void AcceptSyn(in UtpHeader syn, IPEndPoint from, long now)
     {
-        if (_connections.Count >= Options.MaxConnections || Volatile.Read(ref _pendingAccepts) >= Options.AcceptBacklog) return; // SYN flood or nobody accepting
+        if (_connections.Count >= Options.MaxConnections || _incoming.Reader.Count >= Options.AcceptBacklog) return; // SYN flood or nobody accepting
         var key = new ConnectionKey(from, (ushort)(syn.ConnectionId + 1));
         var connection = UtpConnection.Accept(this, from, syn, NextRandom(), now);
         if (!_connections.TryAdd(key, connection)) return;
         connection.AckQueued = true;
         _acksOwed.Add(connection);
-        Interlocked.Increment(ref _pendingAccepts);
         _incoming.Writer.TryWrite(new UtpStream(this, connection));
     }
 

@@ -33,6 +33,7 @@ internal sealed class SimulatedNetwork
     private readonly PriorityQueue<Datagram, (long Due, long Order)> _inFlight = new();
     private readonly Dictionary<IPEndPoint, SimulatedPort> _ports = [];
     private readonly Dictionary<(IPEndPoint From, IPEndPoint To), LinkState> _links = [];
+    private readonly Lock _gate = new(); // streams' async continuations send from other threads
     private long _order;
 
     public SimulatedNetwork(int seed)
@@ -82,6 +83,11 @@ internal sealed class SimulatedNetwork
     private readonly record struct Datagram(byte[] Bytes, IPEndPoint From, IPEndPoint To, long QueuedAt);
 
     internal void Send(IPEndPoint from, ReadOnlySpan<byte> datagram, IPEndPoint to)
+    {
+        lock (_gate) SendLocked(from, datagram, to);
+    }
+
+    private void SendLocked(IPEndPoint from, ReadOnlySpan<byte> datagram, IPEndPoint to)
     {
         Sent++;
         var bytes = datagram.ToArray();
@@ -144,6 +150,11 @@ internal sealed class SimulatedNetwork
         }, duration);
 
     private void DeliverDue()
+    {
+        lock (_gate) DeliverDueLocked();
+    }
+
+    private void DeliverDueLocked()
     {
         long now = Time.GetTimestamp();
         HashSet<SimulatedPort>? received = null;

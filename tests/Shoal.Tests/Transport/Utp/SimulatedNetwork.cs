@@ -185,6 +185,7 @@ internal sealed class SimulatedPort(SimulatedNetwork network, IPEndPoint endPoin
     {
         Batches++;
         for (int i = 0; i < batch.Count; i++) network.Send(endPoint, batch[i], batch.TargetOf(i));
+        batch.Clear();
     }
 
     public IDisposable Register(IDatagramHandler handler)

@@ -33,7 +33,8 @@ internal sealed partial class UtpConnection
         // Nothing after the peer's FIN (a STATE or FIN carrying the FIN's number is fine).
         if (_inEof && SequenceNumber.Before(_inEofSeqNr, header.SequenceNumber)
             && !(header.SequenceNumber == _inEofSeqNr && header.Type is UtpPacketType.State or UtpPacketType.Fin)) return;
-        // Beyond what the reorder buffer can hold: damaged or hostile.
+        // Further ahead than the reorder buffer reaches: damaged or hostile. (Packets behind are resends of what we
+        // have; they must be acknowledged again, since our ACK of them was lost.)
         if (State != UtpState.SynSent && header.Type is UtpPacketType.Data or UtpPacketType.Fin
             && SequenceNumber.Distance(_ackNr, header.SequenceNumber) >= PacketRing.Capacity) return;
 
@@ -90,6 +91,8 @@ internal sealed partial class UtpConnection
         _numTimeouts = 0;
         _timeoutAt = _clock.After(now, _rtt.TimeoutMs(0));
 
+        if (ackedBytes > 0) DetectLossByTime(now);
+
         if (_duplicateAcks >= DuplicateAckLimit && (ushort)(_ackedSeqNr + 1) == _fastResendSeqNr && _sent.Contains(_fastResendSeqNr))
         {
             ushort lost = _fastResendSeqNr++;
@@ -135,6 +138,7 @@ internal sealed partial class UtpConnection
         else _bytesInFlight -= payload;
         if (entry.Transmissions == 1)
         {
+            if (entry.SentAt > _latestDeliveredSentAt) _latestDeliveredSentAt = entry.SentAt;
             long rtt = _clock.MicrosBetween(entry.SentAt, now);
             _rtt.AddSample(rtt);
             minRtt = Math.Min(minRtt, rtt);
@@ -208,6 +212,39 @@ internal sealed partial class UtpConnection
             _fastResendSeqNr = (ushort)(lost + 1);
         }
         return ackedBytes;
+    }
+
+    /// <summary>
+    /// Time-based loss detection (RACK, RFC 8985, simplified): a packet still unacknowledged although one sent more than
+    /// a quarter of a round trip after it has been acknowledged is lost, and is resent now. Unlike counting duplicate
+    /// ACKs this also catches a lost retransmission, which would otherwise cost a whole retransmission timeout.
+    /// </summary>
+    private void DetectLossByTime(long now)
+    {
+        if (_latestDeliveredSentAt == 0) return;
+        long reorderWindow = _clock.After(0, TimeSpan.FromMicroseconds(Math.Max(_rtt.RttMicros / 4, 1000)));
+        long lostIfSentBefore = _latestDeliveredSentAt - reorderWindow;
+        bool cut = false;
+        for (ushort seq = (ushort)(_ackedSeqNr + 1); seq != _seqNr; seq++)
+        {
+            if (!_sent.Contains(seq)) continue;
+            ref var entry = ref _sent[seq];
+            if (entry.SentAt >= lostIfSentBefore)
+            {
+                // Packets sent once go out in sequence order: everything after this one is newer still.
+                if (entry.Transmissions == 1) break;
+                continue;
+            }
+            if (entry.NeedsResend) continue; // a timeout already counted it out; it goes with the resends
+            if (!cut)
+            {
+                OnLoss(seq, now);
+                cut = true;
+            }
+            Resend(seq, now, fast: true);
+            Statistics.FastRetransmits++;
+            if (_fastResendSeqNr == seq) _fastResendSeqNr++;
+        }
     }
 
     /// <summary>A packet was lost: halve the window, once per round trip (only for packets sent after the last cut).</summary>

@@ -48,6 +48,7 @@ internal sealed partial class UtpConnection
     private uint _peerWindow;
     private bool _flushTail;          // send a partial last packet now (flush or close)
     private bool _windowLimited;      // since the last ACK, data waited for the congestion window
+    private long _latestDeliveredSentAt; // send time of the newest packet (sent once) the peer acknowledged
     private bool _finRequested;
     private bool _finSent;
     private ushort _finSeqNr;

@@ -39,7 +39,7 @@ prepare() {
   cp -r "$built" "$BIN"
   # Coverage comes from these assemblies: the parsers, and the canary (which proves that crashes are caught at all).
   (cd "$ROOT" && dotnet tool run sharpfuzz "$BIN/Shoal.Core.dll" \
-    && dotnet tool run sharpfuzz "$BIN/Shoal.Tracker.dll" \
+    && dotnet tool run sharpfuzz "$BIN/Shoal.TrackerServer.dll" \
     && dotnet tool run sharpfuzz "$BIN/Shoal.Fuzz.dll" Shoal.Fuzz.Targets.CanaryTarget) >"$WORK/instrument.log" 2>&1 \
     || { cat "$WORK/instrument.log" >&2; die "instrumentation failed"; }
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the reference programs the interop tests and benchmarks compare against, and afl++ for the fuzz smoke test
-# (Debian packages).
+# Installs (Debian packages) the reference programs the interop tests and benchmarks compare against, afl++ for the
+# fuzz smoke test, and Chromium with a font (readable screenshots) for the web interface's browser tests.
 # Idempotent and quick when everything is already present. Needs root (or sudo).
+# Extra Debian packages may be named as arguments (scripts/install-bench-programs.sh adds the daemons it compares).
 set -euo pipefail
 
-packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++)
+packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ chromium fonts-dejavu-core "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,10 +2,12 @@ using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Shoal.Metainfo;
-using Shoal.Tracker;
-using Shoal.Tracker.Http;
-using Shoal.Tracker.Registry;
-using Shoal.Tracker.Udp;
+using Shoal.TrackerServer;
+using Shoal.TrackerServer.Http;
+using Shoal.TrackerServer.Registry;
+using Shoal.TrackerServer.Udp;
+using Shoal.Trackers;
+using Shoal.Wire;
 
 namespace Shoal.Benchmarks;
 
@@ -37,20 +39,20 @@ public class TrackerBenchmarks
         _client = PeerEndpoint.FromAddress([127, 0, 0, 1], 6881);
         for (int t = 0; t < Torrents; t++)
             for (int p = 0; p < Peers; p++) _registry.Announce(Request(t, p, 0), _selection);
-        BinaryPrimitives.WriteInt64BigEndian(_packet, _handler.Ids.Issue(in _client));
+        BinaryPrimitives.WriteUInt64BigEndian(_packet, _handler.Ids.Issue(in _client));
         BinaryPrimitives.WriteInt32BigEndian(_packet.AsSpan(8), 1);
         BinaryPrimitives.WriteInt64BigEndian(_packet.AsSpan(64), 1000);
         BinaryPrimitives.WriteInt32BigEndian(_packet.AsSpan(92), 50);
         BinaryPrimitives.WriteUInt16BigEndian(_packet.AsSpan(96), 6881);
     }
 
-    private static AnnounceRequest Request(int torrent, int peer, int numWant)
+    private static PeerAnnounce Request(int torrent, int peer, int numWant)
     {
         Span<byte> bytes = stackalloc byte[20];
         BinaryPrimitives.WriteInt32BigEndian(bytes, torrent);
         var hash = new InfoHash(bytes);
         BinaryPrimitives.WriteInt32BigEndian(bytes[16..], peer);
-        return new AnnounceRequest(hash, PeerId.From(bytes), PeerEndpoint.FromAddress([10, 0, (byte)(peer >> 8), (byte)peer], 6881),
+        return new PeerAnnounce(hash, PeerId.From(bytes), PeerEndpoint.FromAddress([10, 0, (byte)(peer >> 8), (byte)peer], 6881),
             AnnounceEvent.None, peer % 10 == 0, numWant);
     }
 

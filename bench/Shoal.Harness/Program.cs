@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Shoal.Harness;
+using Shoal.Storage;
 using Shoal.Tests.Support.Reference;
 
 // Whole-program transfer benchmarks on 127.0.0.1, comparing programs in the same run. See bench/README.md.
@@ -70,7 +71,56 @@ metadataCommand.SetAction((parse, ct) => Guarded(async () =>
     return 0;
 }));
 
-var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)") { pairCommand, swarmCommand, metadataCommand };
+var daemonTorrents = new Option<int>("--torrents") { Description = "Small torrents each daemon seeds", DefaultValueFactory = _ => 1000 };
+var idleSeconds = new Option<int>("--idle") { Description = "Seconds of idle seeding measured", DefaultValueFactory = _ => 60 };
+var daemonPrograms = new Option<string[]>("--daemon")
+{
+    Description = "Daemons to compare, repeatable: shoal, transmission (transmission-daemon), qbittorrent (qbittorrent-nox)",
+    DefaultValueFactory = _ => ["shoal", "transmission", "qbittorrent"],
+    Arity = ArgumentArity.OneOrMore,
+};
+var daemonCommand = new Command("daemon", "N small torrents seeding in one daemon: time to add them, idle CPU and RSS, time from a restart to all seeding")
+{
+    daemonTorrents, idleSeconds, daemonPrograms,
+};
+daemonCommand.SetAction((parse, ct) => Guarded(async () =>
+{
+    string cli = await ShoalCliAsync(ct);
+    var idle = TimeSpan.FromSeconds(parse.GetValue(idleSeconds));
+    var results = await new DaemonScenario(parse.GetValue(daemonTorrents), idle, parse.GetValue(daemonPrograms)!, cli, Console.Out).RunAsync(ct);
+    DaemonScenario.Print(results, idle, Console.Out);
+    return 0;
+}));
+
+var churnMinutes = new Option<double>("--minutes") { Description = "How long to churn", DefaultValueFactory = _ => 10 };
+var churnSize = new Option<string>("--size") { Description = "Payload of each loop", DefaultValueFactory = _ => "16MiB" };
+var churnCommand = new Command("daemon-churn", "Shoal's daemon adding, downloading and removing a torrent in a loop: memory, descriptors, threads first vs last minute")
+{
+    churnMinutes, churnSize,
+};
+churnCommand.SetAction((parse, ct) => Guarded(async () =>
+{
+    await using var scenarios = new DaemonLoadScenarios(await ShoalCliAsync(ct), Console.Out);
+    await scenarios.ChurnAsync(TimeSpan.FromMinutes(parse.GetValue(churnMinutes)), ByteSize.Parse(parse.GetValue(churnSize)!), ct);
+    return 0;
+}));
+
+var daemonPairSize = new Option<string>("--size") { Description = "Payload size", DefaultValueFactory = _ => "1GiB" };
+var daemonPairCommand = new Command("daemon-pair", "The same download by `shoal get` and by `shoal daemon`, alternately, from a local `shoal seed`")
+{
+    daemonPairSize, runs,
+};
+daemonPairCommand.SetAction((parse, ct) => Guarded(async () =>
+{
+    await using var scenarios = new DaemonLoadScenarios(await ShoalCliAsync(ct), Console.Out);
+    await scenarios.PairAsync(ByteSize.Parse(parse.GetValue(daemonPairSize)!), parse.GetValue(runs), ct);
+    return 0;
+}));
+
+var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)")
+{
+    pairCommand, swarmCommand, metadataCommand, daemonCommand, churnCommand, daemonPairCommand,
+};
 return await root.Parse(args).InvokeAsync();
 
 // Usage mistakes are one line and exit code 2; a failed run (a program failed, timed out or delivered wrong bytes)
@@ -81,7 +131,7 @@ static async Task<int> Guarded(Func<Task<int>> action)
     {
         return await action();
     }
-    catch (HarnessUsageException e)
+    catch (Exception e) when (e is HarnessUsageException or FormatException)
     {
         Console.Error.WriteLine($"error: {e.Message}");
         return 2;
@@ -99,6 +149,10 @@ static async Task UseReadyToRunShoalAsync(IEnumerable<ITransferParticipant> part
     if (!participants.Any(p => p.Kind == "shoal") || Environment.GetEnvironmentVariable("SHOAL_CLI") is { Length: > 0 }) return;
     Environment.SetEnvironmentVariable("SHOAL_CLI", await ShoalBuild.PublishReadyToRunAsync(Console.Out, ct));
 }
+
+// The CLI the daemon scenarios run: SHOAL_CLI, else a ReadyToRun publish (as for the `shoal` kind).
+static async Task<string> ShoalCliAsync(CancellationToken ct) =>
+    Environment.GetEnvironmentVariable("SHOAL_CLI") is { Length: > 0 } cli ? cli : await ShoalBuild.PublishReadyToRunAsync(Console.Out, ct);
 
 static TransferPair ParsePair(string text)
 {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Shoal.Storage;
 using Shoal.Tests.Support;
 using Shoal.Tests.Support.Reference;
 

@@ -4,8 +4,10 @@ using System.Text;
 namespace Shoal.TrackerLoad;
 
 /// <summary>
-/// The synthetic population: torrent t has info-hash "SHOALBENCH" + t, peer p of it has a unique id and port 1024 + p
-/// (opentracker tells peers apart by address and port, and every benchmark peer is 127.0.0.1). One peer in ten seeds.
+/// The synthetic population: torrent t has info-hash "SHOALBENCH" + t, peer p of it has a unique id, port 1024 + p and
+/// its own loopback address 127.T.T.P (announced in BEP 15's IP field and the ip parameter, which a tracker believes
+/// from its own machine), as peers on a real tracker each have their own address. All requests are sent from
+/// 127.0.0.1; opentracker, which ignores the claimed address, tells the peers apart by port. One peer in ten seeds.
 /// </summary>
 internal static class BenchData
 {
@@ -25,6 +27,11 @@ internal static class BenchData
     }
 
     public static ushort Port(int peer) => (ushort)(1024 + peer);
+
+    /// <summary>127.T.T.P as a big-endian number (torrents beyond 65,536 or peers beyond 256 share addresses).</summary>
+    public static uint Address(int torrent, int peer) => 127u << 24 | (uint)(torrent & 0xFFFF) << 8 | (uint)(peer & 0xFF);
+
+    public static string AddressText(int torrent, int peer) => $"127.{(torrent >> 8) & 0xFF}.{torrent & 0xFF}.{peer & 0xFF}";
 
     public static long Left(int peer) => peer % 10 == 0 ? 0 : 1_000_000;
 

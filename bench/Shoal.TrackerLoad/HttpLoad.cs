@@ -73,6 +73,7 @@ internal static class HttpLoad
         text.Append("&peer_id=");
         Escape(text, id);
         text.Append("&port=").Append(BenchData.Port(peer)).Append("&uploaded=0&downloaded=0&left=").Append(BenchData.Left(peer))
+            .Append("&ip=").Append(BenchData.AddressText(torrent, peer))
             .Append("&compact=1&numwant=50 HTTP/1.1\r\nHost: ").Append(target).Append("\r\n")
             .Append(keepAlive ? "" : "Connection: close\r\n").Append("\r\n");
         return Encoding.ASCII.GetBytes(text.ToString(), buffer);

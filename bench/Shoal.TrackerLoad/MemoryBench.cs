@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Shoal.Metainfo;
-using Shoal.Tracker.Registry;
+using Shoal.TrackerServer.Registry;
+using Shoal.Trackers;
+using Shoal.Wire;
 
 namespace Shoal.TrackerLoad;
 
@@ -29,7 +31,7 @@ internal static class MemoryBench
                 BenchData.PeerId(t, p, id);
                 // Distinct addresses, as on a real tracker.
                 address[0] = 10; address[1] = (byte)(t >> 8); address[2] = (byte)t; address[3] = (byte)p;
-                var request = new AnnounceRequest(infoHash, PeerId.From(id), PeerEndpoint.FromAddress(address, BenchData.Port(p)),
+                var request = new PeerAnnounce(infoHash, PeerId.From(id), PeerEndpoint.FromAddress(address, BenchData.Port(p)),
                     AnnounceEvent.Started, BenchData.Left(p) == 0, 0);
                 registry.Announce(in request, selection);
             }
@@ -46,7 +48,8 @@ internal static class MemoryBench
         GC.KeepAlive(registry);
     }
 
-    private static long Measure()
+    /// <summary>The live managed heap, after full compacting collections.</summary>
+    internal static long Measure()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();

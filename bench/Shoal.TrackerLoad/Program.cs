@@ -8,12 +8,13 @@ using Shoal.TrackerLoad;
 //   http      --target 127.0.0.1:PORT [--seconds 10] [--connections 32] [--no-keepalive]
 //   memory    [--torrents 10000] [--peers 100]                             bytes per registered peer, in-process
 //   handler   [--torrents 10000] [--peers 100]                             CPU per UDP announce, no network
+//   attack    [--announces 5000000] [--swarms 1] [--v6] [--numwant 0]        memory and CPU under a peer-id flood, in-process
 //   whitelist [--torrents 10000]                                            info-hashes for opentracker, to stdout
 // Results go to stdout as one "RESULT key=value ..." line.
 var parsed = Args.Parse(args);
 if (parsed.Command is null)
 {
-    Console.Error.WriteLine("usage: Shoal.TrackerLoad preload|udp|http|memory|whitelist [options]");
+    Console.Error.WriteLine("usage: Shoal.TrackerLoad preload|udp|http|memory|handler|attack|whitelist [options]");
     return 2;
 }
 int torrents = parsed.Int("torrents", 10_000);
@@ -48,6 +49,9 @@ switch (parsed.Command)
         break;
     case "handler":
         HandlerBench.Run(torrents, peers, parsed.Int("iterations", 2_000_000));
+        break;
+    case "attack":
+        AttackBench.Run(parsed.Int("announces", 5_000_000), parsed.Int("swarms", 1), parsed.Flag("v6"), parsed.Int("numwant", 0), parsed.Int("seed", 1));
         break;
     case "whitelist":
         Console.Write(BenchData.Whitelist(torrents));

@@ -173,7 +173,7 @@ internal sealed class UdpLoad(IPEndPoint target, int torrents, int peers, int in
         BinaryPrimitives.WriteInt64BigEndian(span[64..], BenchData.Left(peer));
         BinaryPrimitives.WriteInt64BigEndian(span[72..], 0);
         BinaryPrimitives.WriteInt32BigEndian(span[80..], eventCode);
-        BinaryPrimitives.WriteUInt32BigEndian(span[84..], 0);
+        BinaryPrimitives.WriteUInt32BigEndian(span[84..], BenchData.Address(torrent, peer));
         BinaryPrimitives.WriteUInt32BigEndian(span[88..], (uint)(torrent * 31 + peer));
         BinaryPrimitives.WriteInt32BigEndian(span[92..], numWant);
         BinaryPrimitives.WriteUInt16BigEndian(span[96..], BenchData.Port(peer));

@@ -60,6 +60,9 @@ internal static class CommandRunner
     public static (int Code, string Message) Describe(Exception ex) => ex switch
     {
         UserErrorException user => (user.ExitCode, user.Message),
+        Daemon.Remote.RpcUnreachableException => (ExitCodes.NetworkError, ex.Message),
+        Daemon.Remote.RpcRefusedException => (ExitCodes.UsageError, ex.Message),
+        Daemon.Remote.RpcFailedException failed => (ExitCodes.UsageError, $"the daemon refused: {failed.Result}"),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         BencodeException or FormatException or InvalidDataException => (ExitCodes.InvalidInput, ex.Message),
         FileNotFoundException fnf => (ExitCodes.UsageError, $"file not found: {fnf.FileName ?? fnf.Message}"),

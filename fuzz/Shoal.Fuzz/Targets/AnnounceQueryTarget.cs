@@ -1,6 +1,6 @@
 using System.Text;
 using Shoal.Metainfo;
-using Shoal.Tracker.Http;
+using Shoal.TrackerServer.Http;
 
 namespace Shoal.Fuzz.Targets;
 

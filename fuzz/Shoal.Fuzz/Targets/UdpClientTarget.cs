@@ -1,4 +1,5 @@
 using Shoal.Trackers;
+using Shoal.Trackers.Udp;
 
 namespace Shoal.Fuzz.Targets;
 
@@ -13,15 +14,15 @@ internal sealed class UdpClientTarget : FuzzTarget
 
     public override string Name => "udp-client";
 
-    public override string Description => "UdpTrackerCodec.ReadConnect/ReadAnnounce/ReadScrape: TrackerException only";
+    public override string Description => "UdpTrackerCodec.ReadConnectAnswer/ReadAnnounceAnswer/ReadScrapeAnswer (the codec shared with the server): TrackerException only";
 
     public override bool Run(byte[] data)
     {
-        UdpTrackerCodec.TryReadHeader(data, out _, out _);
+        UdpTrackerCodec.TryReadAnswerHeader(data, out _, out _);
         bool accepted = false;
         try
         {
-            UdpTrackerCodec.ReadConnect(data, Tracker);
+            UdpTrackerCodec.ReadConnectAnswer(data, Tracker);
             accepted = true;
         }
         catch (TrackerException)
@@ -31,7 +32,7 @@ internal sealed class UdpClientTarget : FuzzTarget
         {
             try
             {
-                var answer = UdpTrackerCodec.ReadAnnounce(data, stride, MaxPeers, Tracker);
+                var answer = UdpTrackerCodec.ReadAnnounceAnswer(data, stride, MaxPeers, Tracker);
                 if (answer.Peers.Count > MaxPeers) throw new InvariantViolation($"udp-client: {answer.Peers.Count} peers kept, at most {MaxPeers} asked for");
                 accepted = true;
             }
@@ -41,7 +42,7 @@ internal sealed class UdpClientTarget : FuzzTarget
         }
         try
         {
-            UdpTrackerCodec.ReadScrape(data, Tracker);
+            UdpTrackerCodec.ReadScrapeAnswer(data, Tracker);
             accepted = true;
         }
         catch (TrackerException)

@@ -1,8 +1,10 @@
 using System.Buffers.Binary;
 using Microsoft.Extensions.Logging.Abstractions;
-using Shoal.Tracker;
-using Shoal.Tracker.Registry;
-using Shoal.Tracker.Udp;
+using Shoal.Trackers;
+using Shoal.Trackers.Udp;
+using Shoal.TrackerServer;
+using Shoal.TrackerServer.Registry;
+using Shoal.TrackerServer.Udp;
 
 namespace Shoal.Fuzz.Targets;
 
@@ -16,10 +18,11 @@ internal sealed class UdpServerTarget : FuzzTarget
 {
     private const int MaxDatagram = 1500;
     private static readonly byte[] Reply = new byte[UdpProtocol.MaxPacket];
+    private static readonly Uri Tracker = new("udp://127.0.0.1:6969/announce");
 
     public override string Name => "udp-server";
 
-    public override string Description => "UdpRequestHandler.Handle (BEP 15 server): never throws, answers fit one datagram";
+    public override string Description => "UdpRequestHandler.Handle (BEP 15 server over the shared codec): never throws, answers fit one datagram and read back";
 
     public override bool Run(byte[] data)
     {
@@ -40,14 +43,44 @@ internal sealed class UdpServerTarget : FuzzTarget
             int length = rest.Length >= 2 ? Math.Min(BinaryPrimitives.ReadUInt16BigEndian(rest), rest.Length - 2) : rest.Length;
             var packet = rest.Length >= 2 ? rest.Slice(2, length).ToArray() : rest.ToArray();
             rest = rest[Math.Min(rest.Length, 2 + length)..];
-            if (packet.Length >= UdpProtocol.HeaderLength && BinaryPrimitives.ReadInt32BigEndian(packet.AsSpan(8)) != 0
+            if (packet.Length >= UdpTrackerCodec.RequestHeaderLength && BinaryPrimitives.ReadInt32BigEndian(packet.AsSpan(8)) != 0
                 && !packet.AsSpan(0, 8).ContainsAnyExcept((byte)0))
-                BinaryPrimitives.WriteInt64BigEndian(packet, handler.Ids.Issue(in client));
+                BinaryPrimitives.WriteUInt64BigEndian(packet, handler.Ids.Issue(in client));
 
             int answer = handler.Handle(packet, in client, Reply);
             if (answer is < 0 or > MaxDatagram) throw new InvariantViolation($"udp-server: answered {answer} bytes");
-            answered |= answer > 0 && BinaryPrimitives.ReadInt32BigEndian(Reply) != 3; // 3: an error answer
+            if (answer > 0) answered |= ReadBack(Reply.AsSpan(0, answer), client.IsIPv6);
         }
         return answered;
+    }
+
+    // Both halves of the shared codec must agree: whatever the server writes, Shoal's own client reads.
+    private static bool ReadBack(ReadOnlySpan<byte> answer, bool ipv6)
+    {
+        if (!UdpTrackerCodec.TryReadAnswerHeader(answer, out var action, out _)) throw new InvariantViolation("udp-server: answer without a header");
+        try
+        {
+            switch (action)
+            {
+                case UdpTrackerAction.Connect:
+                    UdpTrackerCodec.ReadConnectAnswer(answer, Tracker);
+                    return true;
+                case UdpTrackerAction.Announce:
+                    UdpTrackerCodec.ReadAnnounceAnswer(answer, ipv6 ? 18 : 6, int.MaxValue, Tracker);
+                    return true;
+                case UdpTrackerAction.Scrape:
+                    if ((answer.Length - UdpTrackerCodec.AnswerHeaderLength) % UdpTrackerCodec.ScrapeEntryLength != 0)
+                        throw new InvariantViolation($"udp-server: a scrape answer of {answer.Length} bytes");
+                    return true;
+                case UdpTrackerAction.Error:
+                    return false;
+                default:
+                    throw new InvariantViolation($"udp-server: answered action {(int)action}");
+            }
+        }
+        catch (TrackerException ex)
+        {
+            throw new InvariantViolation($"udp-server: Shoal's client cannot read the answer: {ex.Message}");
+        }
     }
 }

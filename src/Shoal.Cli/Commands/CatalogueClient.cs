@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Shoal.Metainfo;
-using Shoal.Tracker.Catalogue;
+using Shoal.TrackerServer.Catalogue;
 
 namespace Shoal.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Shoal.Cli.Output;
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.Cli.Commands;
 

@@ -19,6 +19,7 @@ internal sealed class CataloguePublisher : IAsyncDisposable
     private readonly CatalogueClient _client = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
+    private bool _withheldKey;
 
     private CataloguePublisher()
     {
@@ -36,7 +37,7 @@ internal sealed class CataloguePublisher : IAsyncDisposable
 
         public Option<string?> Key { get; } = new("--catalogue-key")
         {
-            Description = $"The catalogue's publishing key, if the tracker has one (default from ${TrackerCommand.CatalogueKeyVariable})",
+            Description = $"The catalogue's publishing key (default from ${TrackerCommand.CatalogueKeyVariable}); sent only to trackers named with --tracker",
             HelpName = "key",
         };
 
@@ -50,21 +51,23 @@ internal sealed class CataloguePublisher : IAsyncDisposable
         }
 
         /// <summary>
-        /// Publishes to the catalogues of <paramref name="trackers"/> (the command line's, else the torrent's own); null
-        /// without --publish. Returns once every catalogue has answered once.
+        /// Publishes to the catalogues of <paramref name="trackers"/> (those the user named: --tracker or $SHOAL_TRACKER),
+        /// else of the torrent's own announce URLs; null without --publish. Returns once every catalogue has answered once.
+        /// The key goes only to trackers the user named: a torrent's announce URLs were chosen by whoever made it.
         /// </summary>
         public async Task<CataloguePublisher?> StartAsync(ParseResult parse, Torrent torrent, IReadOnlyList<IReadOnlyList<string>> trackers,
             CancellationToken ct)
         {
             if (!parse.GetValue(Publish)) return null;
-            var urls = trackers.Count > 0 ? trackers.SelectMany(t => t).ToList() : [.. torrent.Trackers];
+            bool named = trackers.Count > 0;
+            var urls = named ? trackers.SelectMany(t => t).ToList() : [.. torrent.Trackers];
             if (urls.Count == 0) throw new UserErrorException($"--publish needs a tracker: give --tracker URL (or set ${PeerOptions.TrackerVariable})");
             var catalogues = urls.Select(CatalogueClient.CatalogueUrl).Distinct().ToList();
             string? key = parse.GetValue(Key) ?? (Environment.GetEnvironmentVariable(TrackerCommand.CatalogueKeyVariable) is { Length: > 0 } k ? k : null);
-            var publisher = new CataloguePublisher();
+            var publisher = new CataloguePublisher { _withheldKey = !named && key is not null };
             try
             {
-                await publisher.PublishAllAsync(catalogues, torrent.Encode(), key, ct);
+                await publisher.PublishAllAsync(catalogues, torrent.Encode(), named ? key : null, ct);
                 return publisher;
             }
             catch
@@ -81,7 +84,7 @@ internal sealed class CataloguePublisher : IAsyncDisposable
         if (answers.All(a => a.IsFinal))
         {
             var (catalogue, answer) = catalogues.Zip(answers).First();
-            throw new UserErrorException($"cannot publish to {catalogue}: {answer.Message}");
+            throw new UserErrorException($"cannot publish to {catalogue}: {answer.Message}{WithheldHint(answer)}");
         }
         for (int i = 0; i < catalogues.Count; i++)
         {
@@ -95,13 +98,16 @@ internal sealed class CataloguePublisher : IAsyncDisposable
                     Summary.Add($"  catalogue {catalogue} (lists another .torrent of the same content; leechers get that one)");
                     break;
                 default:
-                    CommandRunner.WriteError($"warning: not published to {catalogue}: {answer.Message}" +
+                    CommandRunner.WriteError($"warning: not published to {catalogue}: {answer.Message}{WithheldHint(answer)}" +
                         (answer.IsFinal ? "" : $"; trying again every {RetryEvery.TotalSeconds:0} s while seeding"));
                     break;
             }
             if (!answer.IsFinal) _loops.Add(KeepPublishedAsync(catalogue, torrent, key, answer.Kind != PublishAnswerKind.Failed, _stop.Token));
         }
     }
+
+    private string WithheldHint(PublishAnswer answer) =>
+        _withheldKey && answer.Kind == PublishAnswerKind.Refused ? " (the key is sent only to trackers named with --tracker)" : "";
 
     /// <summary>Re-publishes periodically; says so on stderr when the catalogue starts or stops taking it.</summary>
     private async Task KeepPublishedAsync(Uri catalogue, byte[] torrent, string? key, bool listed, CancellationToken ct)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Shoal.Cli.Commands.Remote;
 
 namespace Shoal.Cli.Commands;
 
@@ -13,5 +14,11 @@ internal static class CommandCatalog
         CreateCommand.Create(),
         InfoCommand.Create(),
         TrackerCommand.Create(),
+        DaemonCommand.Create(),
+        AddCommand.Create(),
+        ListCommand.Create(),
+        .. TorrentActionCommands.Create(),
+        FilesCommand.Create(),
+        LimitsCommand.Create(),
     ];
 }

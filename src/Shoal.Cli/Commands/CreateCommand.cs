@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Shoal.Cli.Output;
 using Shoal.Metainfo;
+using Shoal.Storage;
 using Spectre.Console;
 
 namespace Shoal.Cli.Commands;

@@ -7,7 +7,7 @@ using Shoal.Client;
 using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Swarm;
-using Shoal.Tracker;
+using Shoal.TrackerServer;
 using Shoal.Trackers;
 using Spectre.Console;
 using Spectre.Console.Rendering;
@@ -56,9 +56,10 @@ internal static class DemoCommand
         Directory.CreateDirectory(Path.GetDirectoryName(source)!);
         await WriteRandomFileAsync(source, bytes, ct);
 
-        await using var tracker = await TrackerServer.StartAsync(new TrackerOptions
+        await using var tracker = await TrackerHost.StartAsync(new TrackerOptions
         {
             Host = "127.0.0.1", Port = 0, AnnounceInterval = TimeSpan.FromSeconds(15), MinAnnounceInterval = TimeSpan.FromSeconds(5),
+            MaxPeersPerAddress = 0, // every peer of the demo is 127.0.0.1
         }, cancellationToken: ct);
         Console.Out.WriteLine($"tracker  {tracker.HttpAnnounceUrl} (stats: {tracker.StatsUrl})");
 
@@ -159,7 +160,7 @@ internal static class DemoCommand
         bool allGood = true;
         foreach (var leecher in leechers)
         {
-            string copy = Path.Combine(((FileStorage)leecher.Torrent.Storage).DownloadDirectory, torrent.Info.Name);
+            string copy = Path.Combine(((FileStorage)leecher.Torrent.Storage!).DownloadDirectory, torrent.Info.Name);
             bool same = File.Exists(copy) && (await HashFileAsync(copy, ct)).AsSpan().SequenceEqual(expected);
             var s = leecher.Torrent.Status;
             allGood &= same && s.PiecesVerified == s.PieceCount;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Shoal.Cli.Output;
 using Shoal.Client;
+using Shoal.Storage;
 
 namespace Shoal.Cli.Commands;
 

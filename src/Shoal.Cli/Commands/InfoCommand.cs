@@ -1,23 +1,43 @@
 using System.CommandLine;
 using System.Globalization;
+using Shoal.Cli.Commands.Remote;
 using Shoal.Cli.Output;
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.Cli.Commands;
 
-/// <summary><c>shoal info FILE.torrent|MAGNET [--json]</c>: shows what a torrent or magnet link describes.</summary>
+/// <summary>
+/// <c>shoal info FILE.torrent|MAGNET|ID [--json]</c>: shows what a torrent or magnet link describes. An argument that is
+/// not an existing file but a number or an info-hash names a torrent of the running daemon, which is asked instead.
+/// </summary>
 internal static class InfoCommand
 {
     public static Command Create()
     {
-        var source = new Argument<string>("source") { Description = "A .torrent file or a magnet link (quote it in the shell)" };
+        var source = new Argument<string>("source") { Description = "A .torrent file, a magnet link (quote it in the shell), or a daemon torrent's id or info-hash" };
         var json = new Option<bool>("--json") { Description = "Print machine-readable JSON instead of text" };
-        var command = new Command("info", "Show what a .torrent file or magnet link describes") { source, json };
-        command.SetAction(parse =>
+        var url = RemoteOptions.Url();
+        var command = new Command("info", "Show what a .torrent file or magnet link describes, or a torrent of the daemon (by id or info-hash)") { source, json, url };
+        command.SetAction(async (parse, ct) =>
         {
             var text = parse.GetValue(source)!;
             bool asJson = parse.GetValue(json);
             var output = Console.Out;
+            if (!File.Exists(text) && !Directory.Exists(text) && RemoteOptions.IsTorrentId(text))
+            {
+                using var client = RemoteOptions.Connect(parse, url);
+                try
+                {
+                    return await RemoteInfo.ShowAsync(client, text, asJson, ct);
+                }
+                catch (Daemon.Remote.RpcUnreachableException)
+                {
+                    string magnet = InfoHash.TryParse(text, out _) ? $"; for a magnet link, pass magnet:?xt=urn:btih:{text}" : "";
+                    throw new UserErrorException($"'{text}' is not a file, and no daemon answers at {client.Url} to look it up (start one with: shoal daemon){magnet}",
+                        ExitCodes.NetworkError);
+                }
+            }
             if (text.TrimStart().StartsWith("magnet:", StringComparison.OrdinalIgnoreCase))
             {
                 var link = MagnetLink.Parse(text);
@@ -40,7 +60,6 @@ internal static class InfoCommand
         if (!File.Exists(path))
         {
             if (Directory.Exists(path)) throw new UserErrorException($"{path} is a folder, not a .torrent file");
-            if (InfoHash.TryParse(path, out _)) throw new UserErrorException($"'{path}' looks like an info-hash: pass it as magnet:?xt=urn:btih:{path}");
             throw new UserErrorException($"no such file: {path}");
         }
         return Torrent.Load(path);

@@ -2,6 +2,7 @@ using System.Net;
 using Shoal.Cli.Output;
 using Shoal.Client;
 using Shoal.Metainfo;
+using Shoal.Storage;
 using Shoal.Swarm;
 
 namespace Shoal.Cli.Commands;

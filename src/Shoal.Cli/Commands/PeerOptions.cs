@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Shoal.Cli.Output;
 using Shoal.Client;
+using Shoal.Storage;
 using Shoal.Swarm;
 
 namespace Shoal.Cli.Commands;
@@ -79,8 +80,15 @@ internal sealed class PeerOptions
     public IReadOnlyList<IPEndPoint> PeerEndPoints(ParseResult parse) =>
         (parse.GetValue(Peers) ?? []).Select(ParseEndPoint).ToArray();
 
+    /// <summary>The options the engine's listening, limits and trackers take from the command line.</summary>
+    public IEnumerable<Option> EngineOnly => [Port, Bind, AnnounceIp, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Verbose];
+
     /// <summary>Starts the engine with these options, turning a taken port into a clear error naming it.</summary>
-    public async Task<ShoalClient> StartClientAsync(ParseResult parse, Func<ClientOptions, ClientOptions>? adjust = null)
+    public Task<ShoalClient> StartClientAsync(ParseResult parse, Func<ClientOptions, ClientOptions>? adjust = null) =>
+        BindAsync(parse, () => ShoalClient.StartAsync(BuildClientOptions(parse, adjust)), client => client.ListenPort);
+
+    /// <summary>The engine's options from the command line (not started).</summary>
+    public ClientOptions BuildClientOptions(ParseResult parse, Func<ClientOptions, ClientOptions>? adjust = null)
     {
         bool portGiven = parse.GetResult(Port) is { Implicit: false };
         int port = parse.GetValue(Port);
@@ -115,13 +123,21 @@ internal sealed class PeerOptions
                 },
             };
         }
-        if (adjust is not null) options = adjust(options);
+        return adjust is null ? options : adjust(options);
+    }
+
+    /// <summary>Runs <paramref name="start"/> (which binds the peer port), turning a taken port or a foreign address into one clear line.</summary>
+    public async Task<T> BindAsync<T>(ParseResult parse, Func<Task<T>> start, Func<T, int> boundPort)
+    {
+        bool portGiven = parse.GetResult(Port) is { Implicit: false };
+        int port = parse.GetValue(Port);
+        var bind = ParseAddress(parse.GetValue(Bind), "--bind") ?? new EngineSettings().ListenAddress;
         try
         {
-            var client = await ShoalClient.StartAsync(options);
-            if (client.ListenPort != port && port != 0)
-                Console.Error.WriteLine($"shoal: port {port} is taken; listening on {client.ListenPort} instead");
-            return client;
+            var started = await start();
+            if (boundPort(started) != port && port != 0)
+                Console.Error.WriteLine($"shoal: port {port} is taken; listening on {boundPort(started)} instead");
+            return started;
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {

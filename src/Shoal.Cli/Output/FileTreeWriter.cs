@@ -1,4 +1,5 @@
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.Cli.Output;
 

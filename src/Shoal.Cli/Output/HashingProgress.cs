@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Shoal.Storage;
 using Spectre.Console;
 
 namespace Shoal.Cli.Output;

@@ -1,3 +1,5 @@
+using Shoal.Storage;
+
 namespace Shoal.Cli.Output;
 
 /// <summary>Formatting of rates and durations for progress displays.</summary>

@@ -4,6 +4,7 @@ using Shoal.Discovery;
 using Shoal.Storage;
 using Shoal.Swarm;
 using Shoal.Trackers;
+using Shoal.Transport;
 
 namespace Shoal.Client;
 
@@ -33,7 +34,7 @@ public sealed record ClientOptions
     /// </summary>
     public int PortSearchRange { get; init; }
 
-    /// <summary>Peer exchange (BEP 11) with peers that speak it; never used for private torrents.</summary>
+    /// <summary>Peer exchange (BEP 11) with peers that speak it; never used for private torrents (sets <see cref="EngineSettings.EnablePeerExchange"/>).</summary>
     public bool EnablePex { get; init; } = true;
 
     /// <summary>
@@ -46,6 +47,10 @@ public sealed record ClientOptions
 
     public LsdOptions Lsd { get; init; } = LsdOptions.Default;
 
-    /// <summary>Bounds of the metadata fetch for magnet links.</summary>
-    public MetadataFetcherOptions Metadata { get; init; } = MetadataFetcherOptions.Default;
+    /// <summary>
+    /// Binds what peers are reached with for the given engine settings (address and port): the composition root of the
+    /// transports. Null: TCP on <see cref="EngineSettings.ListenAddress"/>:<see cref="EngineSettings.ListenPort"/>, plaintext
+    /// (see <see cref="ClientTransports.Default"/>). A port that is taken must surface as a <see cref="System.Net.Sockets.SocketException"/>.
+    /// </summary>
+    public Func<EngineSettings, PeerTransports>? Transports { get; init; }
 }

@@ -6,44 +6,57 @@ using Shoal.Trackers;
 
 namespace Shoal.Client;
 
-/// <summary>A torrent being shared by a <see cref="ShoalClient"/>: its session, storage and trackers together.</summary>
+/// <summary>
+/// A torrent being shared by a <see cref="ShoalClient"/>: its session, storage and trackers together. A torrent added
+/// from a magnet link exists at once: it announces and connects while its metadata is fetched, then opens its storage
+/// and downloads over the same connections (<see cref="MetadataReceived"/>, <see cref="Ready"/>).
+/// </summary>
 public sealed class ManagedTorrent
 {
     private readonly ShoalClient _client;
-    private readonly AnnounceScheduler? _trackers;
-    private readonly bool _trackersRunning;
+    private readonly Lock _sync = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly string? _displayName;
+    private AnnounceScheduler? _trackers;
     private Task? _stopTask;
 
-    /// <param name="adoptedTrackers">A scheduler already announcing for this torrent (a magnet link's, started while its metadata
-    /// was fetched), whose requests and peers its owner now routes to this torrent; null to create one from <paramref name="trackers"/>.</param>
-    internal ManagedTorrent(ShoalClient client, TorrentSession session, IPieceStorage storage, IReadOnlyList<IReadOnlyList<string>> trackers,
-        AnnounceScheduler? adoptedTrackers = null)
+    /// <param name="open">For a magnet link: opens the storage once the metadata is known; null when storage is attached already.</param>
+    internal ManagedTorrent(ShoalClient client, TorrentSession session, IReadOnlyList<IReadOnlyList<string>> trackers, string? displayName,
+        Func<TorrentInfo, CancellationToken, Task<IPieceStorage>>? open)
     {
         _client = client;
+        _displayName = displayName;
         Session = session;
-        Storage = storage;
         AnnounceTiers = trackers;
-        if (adoptedTrackers is not null)
-        {
-            _trackers = adoptedTrackers;
-            _trackersRunning = true;
-        }
-        else if (trackers.Any(t => t.Count > 0))
-        {
-            _trackers = new AnnounceScheduler(trackers, BuildRequest, client.Options.Trackers, client.Options.Time,
-                client.Options.Loggers?.CreateLogger("Shoal.Trackers"));
-            _trackers.PeersDiscovered += peers => Session.AddPeers(peers, PeerSource.Tracker);
-        }
-        Session.Completed += () => _trackers?.AnnounceNow(AnnounceEvent.Completed);
+        _trackers = CreateTrackers();
+        Session.Completed += () => Announcer?.AnnounceNow(AnnounceEvent.Completed);
+        if (open is null) _ready.TrySetResult();
+        else _ = OpenWhenMetadataArrivesAsync(open);
     }
 
     public TorrentSession Session { get; }
 
-    public IPieceStorage Storage { get; }
+    /// <summary>Where the data is; null until a magnet link's metadata arrived and its storage was opened.</summary>
+    public IPieceStorage? Storage => Session.Storage;
 
+    /// <summary>The metadata. Throws <see cref="InvalidOperationException"/> until a magnet link's has arrived (see <see cref="HasMetadata"/>).</summary>
     public TorrentInfo Info => Session.Info;
 
-    /// <summary>The TCP port peers reach us on (announced to trackers).</summary>
+    public InfoHash InfoHash => Session.InfoHash;
+
+    public bool HasMetadata => Session.HasMetadata;
+
+    /// <summary>The torrent's name, or for a magnet link still without metadata its display name (or info-hash).</summary>
+    public string Name => HasMetadata ? Info.Name : _displayName ?? InfoHash.ToHex();
+
+    /// <summary>Completes with the metadata (at once for a .torrent); cancelled if the torrent stops first.</summary>
+    public Task<TorrentInfo> MetadataReceived => Session.MetadataReceived;
+
+    /// <summary>Completes when storage is open and checked and the download runs; faults if the storage cannot be opened.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>The port peers reach us on (announced to trackers).</summary>
     public int ListenPort => _client.ListenPort;
 
     /// <summary>Completes when every piece has verified; faults on a storage error.</summary>
@@ -51,10 +64,12 @@ public sealed class ManagedTorrent
 
     public TorrentStatus Status => Session.GetStatus();
 
-    public IReadOnlyList<TrackerStatus> Trackers => _trackers?.Status ?? [];
+    public IReadOnlyList<TrackerStatus> Trackers => Announcer?.Status ?? [];
 
     /// <summary>The tracker tiers this torrent was added with.</summary>
     public IReadOnlyList<IReadOnlyList<string>> AnnounceTiers { get; }
+
+    public bool IsPaused => Session.IsPaused;
 
     /// <summary>A .torrent for what is shared (its info dictionary byte for byte, and its trackers), e.g. to save a magnet's metadata.</summary>
     public Torrent ToTorrent() => new(Info, AnnounceTiers);
@@ -62,38 +77,131 @@ public sealed class ManagedTorrent
     /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);
 
+    /// <summary>Asks every tracker for more peers as soon as its min interval allows (a user's "re-announce").</summary>
+    public void Reannounce() => Announcer?.AnnounceNow();
+
     /// <summary>This torrent's LSD registration, if LSD runs (disposed at stop).</summary>
     internal IDisposable? LocalDiscovery { get; set; }
 
-    internal void Start()
+    private AnnounceScheduler? Announcer
     {
-        if (!_trackersRunning) _trackers?.Start();
+        get { lock (_sync) return _trackers; }
+    }
+
+    internal void Start() => Announcer?.Start();
+
+    /// <summary>Closes every connection and stops announcing ('stopped'); storage stays open. <see cref="Resume"/> undoes it.</summary>
+    public async Task PauseAsync()
+    {
+        AnnounceScheduler? trackers;
+        lock (_sync)
+        {
+            if (_stopTask is not null) return;
+            trackers = _trackers;
+            _trackers = null;
+        }
+        await Session.PauseAsync().ConfigureAwait(false);
+        if (trackers is not null) await StopTrackersAsync(trackers).ConfigureAwait(false);
+    }
+
+    /// <summary>Connects and announces again after <see cref="PauseAsync"/>.</summary>
+    public void Resume()
+    {
+        AnnounceScheduler? trackers;
+        lock (_sync)
+        {
+            if (_stopTask is not null || _trackers is not null || !Session.IsPaused) return;
+            trackers = _trackers = CreateTrackers();
+        }
+        Session.Resume();
+        trackers?.Start();
     }
 
     /// <summary>Announces 'stopped' (briefly), stops the session and closes storage (saving the resume record).</summary>
     public ValueTask StopAsync()
     {
-        lock (this) _stopTask ??= StopCoreAsync();
+        lock (_sync) _stopTask ??= StopCoreAsync();
         return new ValueTask(_stopTask);
     }
 
     private async Task StopCoreAsync()
     {
         _client.Forget(this);
+        await _stopping.CancelAsync().ConfigureAwait(false);
         LocalDiscovery?.Dispose();
         await Session.DisposeAsync().ConfigureAwait(false);
-        if (_trackers is not null)
+        AnnounceScheduler? trackers;
+        lock (_sync)
         {
-            await _trackers.StopAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
-            await _trackers.DisposeAsync().ConfigureAwait(false);
+            trackers = _trackers;
+            _trackers = null;
         }
-        await Storage.DisposeAsync().ConfigureAwait(false);
+        if (trackers is not null) await StopTrackersAsync(trackers).ConfigureAwait(false);
+        // A magnet link's storage may still be opening: it is disposed as soon as it is (see below).
+        try { await _ready.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); } finally { _ready.TrySetCanceled(); }
+        if (Session.Storage is { } storage) await storage.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private AnnounceScheduler? CreateTrackers()
+    {
+        if (!AnnounceTiers.Any(t => t.Count > 0)) return null;
+        var options = _client.Options;
+        var scheduler = new AnnounceScheduler(AnnounceTiers, BuildRequest, options.Trackers, options.Time, options.Loggers?.CreateLogger("Shoal.Trackers"));
+        scheduler.PeersDiscovered += peers => Session.AddPeers(peers, PeerSource.Tracker);
+        return scheduler;
+    }
+
+    private static async Task StopTrackersAsync(AnnounceScheduler trackers)
+    {
+        await trackers.StopAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+        await trackers.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A magnet link: once the metadata is in, open (and check) the storage and let the download start.</summary>
+    private async Task OpenWhenMetadataArrivesAsync(Func<TorrentInfo, CancellationToken, Task<IPieceStorage>> open)
+    {
+        TorrentInfo info;
+        try
+        {
+            info = await Session.MetadataReceived.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (ex is OperationCanceledException) _ready.TrySetCanceled();
+            else _ready.TrySetException(ex);
+            return;
+        }
+        // BEP 27: the metadata may say the torrent is private: no LSD for it from now on.
+        if (info.IsPrivate) LocalDiscovery?.Dispose();
+        IPieceStorage storage;
+        try
+        {
+            storage = await open(info, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            _ready.TrySetCanceled();
+            return;
+        }
+        catch (Exception ex)
+        {
+            Session.Fail(ex);
+            _ready.TrySetException(ex);
+            return;
+        }
+        if (_stopping.IsCancellationRequested || !Session.AttachStorage(storage))
+        {
+            await storage.DisposeAsync().ConfigureAwait(false);
+            _ready.TrySetCanceled();
+            return;
+        }
+        _ready.TrySetResult();
     }
 
     internal AnnounceRequest BuildRequest()
     {
         var options = _client.Options;
-        return new AnnounceRequest(Info.InfoHash, _client.Engine.PeerId, _client.ListenPort, Session.Uploaded, Session.Downloaded,
+        return new AnnounceRequest(InfoHash, _client.Engine.PeerId, _client.ListenPort, Session.Uploaded, Session.Downloaded,
             Session.Left, AnnounceEvent.None, options.NumWant, options.AnnounceAddress?.ToString());
     }
 }

@@ -45,8 +45,9 @@ public sealed partial class ShoalClient : IAsyncDisposable
         {
             try
             {
-                var settings = options.Engine with { ListenPort = port };
-                var engine = await ClientEngine.StartAsync(settings, options.Time, options.Loggers).ConfigureAwait(false);
+                var settings = options.Engine with { ListenPort = port, EnablePeerExchange = options.EnablePex && options.Engine.EnablePeerExchange };
+                var transports = (options.Transports ?? ClientTransports.Default)(settings);
+                var engine = ClientEngine.Start(settings, transports, options.Time, options.Loggers);
                 return new ShoalClient(options with { Engine = settings }, engine, await StartLsdAsync(options, engine).ConfigureAwait(false));
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && port != 0 &&
@@ -83,25 +84,29 @@ public sealed partial class ShoalClient : IAsyncDisposable
         return Add(info, trackers, storage);
     }
 
-    /// <summary>Shares a torrent over storage the caller opened (e.g. in memory).</summary>
-    public ManagedTorrent Add(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> trackers, IPieceStorage storage) =>
-        AddCore(info, storage, trackers, adoptedTrackers: null);
-
-    private ManagedTorrent AddCore(TorrentInfo info, IPieceStorage storage, IReadOnlyList<IReadOnlyList<string>> trackers,
-        Trackers.AnnounceScheduler? adoptedTrackers)
+    /// <summary>Shares a torrent over storage the caller opened (e.g. in memory); the torrent disposes it when stopped.</summary>
+    public ManagedTorrent Add(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> trackers, IPieceStorage storage)
     {
+        ArgumentNullException.ThrowIfNull(info);
+        var session = Engine.AddTorrent(info, storage);
         // BEP 27: a private torrent's peers come only from its trackers.
-        bool pex = Options.EnablePex && !info.IsPrivate;
-        var session = Engine.AddTorrent(info, storage, s =>
-        {
-            if (pex) s.Extensions.Register(new PeerExchange(s));
-        });
-        var managed = new ManagedTorrent(this, session, storage, trackers, adoptedTrackers);
-        if (Lsd is not null && !info.IsPrivate)
-            managed.LocalDiscovery = Lsd.Register(info.InfoHash, peer => session.AddPeers([peer], PeerSource.LocalDiscovery));
+        return Track(new ManagedTorrent(this, session, trackers, displayName: null, open: null), lsd: !info.IsPrivate);
+    }
+
+    private ManagedTorrent Track(ManagedTorrent managed, bool lsd)
+    {
+        var session = managed.Session;
+        if (Lsd is not null && lsd)
+            managed.LocalDiscovery = Lsd.Register(session.InfoHash, peer => session.AddPeers([peer], PeerSource.LocalDiscovery));
         lock (_torrents) _torrents.Add(managed);
         managed.Start();
         return managed;
+    }
+
+    /// <summary>The torrents being shared.</summary>
+    public IReadOnlyList<ManagedTorrent> Torrents
+    {
+        get { lock (_torrents) return [.. _torrents]; }
     }
 
     internal void Forget(ManagedTorrent torrent)

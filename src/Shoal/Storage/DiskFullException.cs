@@ -15,8 +15,10 @@ public sealed class DiskFullException : IOException
     public long? Available { get; init; }
 
     public static DiskFullException NotEnoughSpace(string directory, long needed, long available) =>
-        new($"not enough disk space in {directory}: need {ByteSize.Format(needed)}, {ByteSize.Format(available)} free")
+        new($"not enough disk space in {directory}: need {Describe(needed)}, {Describe(available)} free")
         { Directory = directory, Needed = needed, Available = available };
+
+    private static string Describe(long bytes) => bytes < 1024 ? ByteSize.Format(bytes) : $"{ByteSize.Format(bytes)} ({bytes} bytes)";
 
     /// <summary>
     /// If <paramref name="ex"/> reports a full disk or exhausted quota, a <see cref="DiskFullException"/> naming the file;

@@ -1,36 +1,41 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Shoal.Metainfo;
 using Shoal.Storage;
+using Shoal.Transport;
 using Shoal.Wire;
 
 namespace Shoal.Swarm;
 
 /// <summary>
-/// The peer engine: one listening socket shared by all torrents (incoming connections are routed by the
-/// info-hash in their handshake), the global upload/download limits and our peer id.
+/// The peer engine: our peer id, the global rate limits, and the transports every torrent's connections come from
+/// (<see cref="PeerTransports"/>: dialers, listeners, the encryption stage). One listening port serves every torrent:
+/// an incoming connection goes through the upgrade stage, then its handshake's info-hash picks the torrent.
 /// </summary>
-public sealed class ClientEngine : IAsyncDisposable
+public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
 {
-    private readonly Socket _listener;
+    private readonly PeerTransports _transports;
     private readonly ConcurrentDictionary<InfoHash, TorrentSession> _torrents = new();
-    private readonly ConcurrentDictionary<InfoHash, MetadataFetcher> _fetchers = new();
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _acceptLoop;
+    private readonly Random _random;
+    private readonly ConcurrentDictionary<Task, byte> _incoming = new();
 
-    private ClientEngine(EngineSettings settings, TimeProvider time, Socket listener, ILoggerFactory loggers)
+    private ClientEngine(EngineSettings settings, PeerTransports transports, TimeProvider time, ILoggerFactory loggers)
     {
         Settings = settings;
         Time = time;
         Loggers = loggers;
-        _listener = listener;
-        ListenPort = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        _transports = transports;
+        _random = new Random(settings.RandomSeed ?? RandomNumberGenerator.GetInt32(int.MaxValue));
         UploadLimiter = new TokenBucket(settings.UploadRateLimit, time);
         DownloadLimiter = new TokenBucket(settings.DownloadRateLimit, time);
-        _acceptLoop = AcceptLoopAsync();
+        Reserved = settings.DhtPort is null ? ReservedBits.Shoal : ReservedBits.Shoal.WithDht();
+        Limits = new PeerLimits(time, DownloadLimiter, UploadLimiter, settings.MaxOutboxBytes, settings.MaxQueuedRequestsFromPeer);
+        foreach (var listener in transports.Listeners) listener.Start(OnAccepted);
     }
 
     public EngineSettings Settings { get; }
@@ -39,13 +44,18 @@ public sealed class ClientEngine : IAsyncDisposable
 
     internal ILoggerFactory Loggers { get; }
 
+    internal PeerLimits Limits { get; }
+
     /// <summary>Our 20-byte peer id for this run.</summary>
     public byte[] PeerId { get; } = Wire.PeerId.Generate();
 
-    /// <summary>The port actually bound (useful when 0 was asked for).</summary>
-    public int ListenPort { get; }
+    /// <summary>The feature bits of our handshake.</summary>
+    public ReservedBits Reserved { get; }
 
-    public IPEndPoint ListenEndPoint => (IPEndPoint)_listener.LocalEndPoint!;
+    /// <summary>The port announced to trackers and peers (the first listener's; useful when 0 was asked for).</summary>
+    public int ListenPort => ListenEndPoint.Port;
+
+    public IPEndPoint ListenEndPoint => _transports.ListenEndPoint;
 
     public TokenBucket UploadLimiter { get; }
 
@@ -53,116 +63,122 @@ public sealed class ClientEngine : IAsyncDisposable
 
     public IReadOnlyCollection<TorrentSession> Torrents => [.. _torrents.Values];
 
+    IReadOnlyCollection<InfoHash> IInfoHashLookup.InfoHashes => [.. _torrents.Keys];
+
+    bool IInfoHashLookup.Contains(InfoHash infoHash) => _torrents.ContainsKey(infoHash);
+
     /// <summary>
-    /// Binds the listener and starts accepting. A port that is taken surfaces as a <see cref="SocketException"/>
-    /// with <see cref="SocketError.AddressAlreadyInUse"/>, for the caller to report or to try another port.
+    /// A peer told us its DHT node's port (BEP 5 <c>port</c> message): the node's address. The DHT subscribes to learn
+    /// nodes from the peers we meet. Raised on a connection's loop: handlers must be quick.
     /// </summary>
-    public static Task<ClientEngine> StartAsync(EngineSettings settings, TimeProvider? time = null, ILoggerFactory? loggers = null)
+    public event Action<IPEndPoint>? DhtNodeSeen;
+
+    /// <summary>
+    /// Binds a TCP listener on <see cref="EngineSettings.ListenAddress"/>:<see cref="EngineSettings.ListenPort"/> and starts.
+    /// A port that is taken surfaces as a <see cref="SocketException"/> with <see cref="SocketError.AddressAlreadyInUse"/>,
+    /// for the caller to report or to try another port.
+    /// </summary>
+    public static Task<ClientEngine> StartAsync(EngineSettings settings, TimeProvider? time = null, ILoggerFactory? loggers = null) =>
+        Task.FromResult(Start(settings, PeerTransports.Tcp(settings.ListenAddress, settings.ListenPort), time, loggers));
+
+    /// <summary>Starts over the given transports (the engine owns them from now on).</summary>
+    public static ClientEngine Start(EngineSettings settings, PeerTransports transports, TimeProvider? time = null, ILoggerFactory? loggers = null)
     {
-        var listener = new Socket(settings.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (settings.ListenAddress.Equals(IPAddress.IPv6Any)) listener.DualMode = true;
-            listener.Bind(new IPEndPoint(settings.ListenAddress, settings.ListenPort));
-            listener.Listen(256);
-        }
-        catch
-        {
-            listener.Dispose();
-            throw;
-        }
-        return Task.FromResult(new ClientEngine(settings, time ?? TimeProvider.System, listener, loggers ?? NullLoggerFactory.Instance));
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(transports);
+        return new ClientEngine(settings, transports, time ?? TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
     }
 
     /// <summary>Starts sharing a torrent whose storage is open (and rechecked): it begins seeding or downloading at once.</summary>
-    public TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage) => AddTorrent(info, storage, configure: null);
-
-    /// <summary>As <see cref="AddTorrent(TorrentInfo, IPieceStorage)"/>, letting the caller plug in extensions before any peer can connect.</summary>
-    internal TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage, Action<TorrentSession>? configure)
+    public TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage)
     {
-        var session = new TorrentSession(this, info, storage);
-        configure?.Invoke(session);
-        if (!_torrents.TryAdd(info.InfoHash, session)) throw new InvalidOperationException($"torrent {info.InfoHash} is already added");
+        ArgumentNullException.ThrowIfNull(info);
+        var session = Register(info.InfoHash, info);
+        session.AttachStorage(storage);
         session.Start();
+        return session;
+    }
+
+    /// <summary>
+    /// Starts a torrent known only by its info-hash (a magnet link): it connects to the peers it is given and fetches the
+    /// metadata from them (<see cref="TorrentSession.MetadataReceived"/>), then waits for storage
+    /// (<see cref="TorrentSession.AttachStorage"/>) to download over the same connections.
+    /// </summary>
+    public TorrentSession AddMagnet(InfoHash infoHash)
+    {
+        var session = Register(infoHash, info: null);
+        session.Start();
+        return session;
+    }
+
+    private TorrentSession Register(InfoHash infoHash, TorrentInfo? info)
+    {
+        Random random;
+        lock (_random) random = new Random(_random.Next());
+        var session = new TorrentSession(this, infoHash, info, random);
+        if (!_torrents.TryAdd(infoHash, session)) throw new InvalidOperationException($"torrent {infoHash} is already added");
         return session;
     }
 
     internal void Unregister(TorrentSession session) => _torrents.TryRemove(new(session.InfoHash, session));
 
-    /// <summary>While a magnet's metadata is fetched, incoming connections for its info-hash go to the fetcher.</summary>
-    internal bool RegisterFetcher(MetadataFetcher fetcher) => _fetchers.TryAdd(fetcher.InfoHash, fetcher);
-
-    internal void UnregisterFetcher(MetadataFetcher fetcher) => _fetchers.TryRemove(new(fetcher.InfoHash, fetcher));
-
-    private async Task AcceptLoopAsync()
+    /// <summary>Opens a connection to a peer for a torrent: dial, then the upgrade stage (encryption, when configured).</summary>
+    internal async Task<TransportConnection> DialAsync(IPEndPoint endPoint, InfoHash infoHash, CancellationToken ct)
     {
-        while (!_stopping.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) { return; }
-            catch (ObjectDisposedException) { return; }
-            catch (SocketException) { continue; }
-            socket.NoDelay = true;
-            _ = HandleIncomingAsync(socket);
-        }
-    }
-
-    /// <summary>
-    /// Opens a connection to a peer. TCP by default; tests swap in an in-memory network so whole swarms run over pipes.
-    /// </summary>
-    internal Func<IPEndPoint, CancellationToken, Task<Stream>> Dial { get; set; } = DialTcpAsync;
-
-    private static async Task<Stream> DialTcpAsync(IPEndPoint endPoint, CancellationToken ct)
-    {
-        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var connection = await _transports.Dialer.DialAsync(endPoint, ct).ConfigureAwait(false);
         try
         {
-            await socket.ConnectAsync(endPoint, ct).ConfigureAwait(false);
-            return new NetworkStream(socket, ownsSocket: true);
+            return await _transports.Upgrade.UpgradeOutgoingAsync(connection, infoHash, ct).ConfigureAwait(false);
         }
         catch
         {
-            socket.Dispose();
+            await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
 
-    private Task HandleIncomingAsync(Socket socket) =>
-        AcceptAsync(new NetworkStream(socket, ownsSocket: true), (IPEndPoint)socket.RemoteEndPoint!);
+    internal void OnDhtPort(IPAddress address, int port) => DhtNodeSeen?.Invoke(new IPEndPoint(address, port));
 
-    /// <summary>Takes an incoming connection (from the listener, or an in-memory network in tests): handshake, route, run.</summary>
-    internal async Task AcceptAsync(Stream stream, IPEndPoint remote)
+    private void OnAccepted(TransportConnection connection)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        timeout.CancelAfter(Settings.HandshakeTimeout);
+        var task = AcceptAsync(connection);
+        _incoming.TryAdd(task, 0);
+        _ = task.ContinueWith(t => _incoming.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    /// <summary>An incoming connection: upgrade, read the handshake header, hand it to the torrent it names.</summary>
+    private async Task AcceptAsync(TransportConnection connection)
+    {
+        using var timeout = new CancellationTokenSource(Settings.HandshakeTimeout, Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, timeout.Token);
         try
         {
-            var (infoHash, reserved) = await HandshakeExchange.ReadHeaderAsync(stream, timeout.Token).ConfigureAwait(false);
-            if (!_torrents.TryGetValue(infoHash, out var session))
+            var upgraded = await _transports.Upgrade.UpgradeIncomingAsync(connection, this, linked.Token).ConfigureAwait(false);
+            if (upgraded is null)
             {
-                if (_fetchers.TryGetValue(infoHash, out var fetcher))
-                    await fetcher.AcceptIncomingAsync(stream, remote, reserved, timeout.Token).ConfigureAwait(false);
-                else
-                    await stream.DisposeAsync().ConfigureAwait(false);
+                await connection.DisposeAsync().ConfigureAwait(false);
                 return;
             }
-            await session.AcceptIncomingAsync(stream, remote, reserved, timeout.Token).ConfigureAwait(false);
+            connection = upgraded;
+            var (infoHash, reserved) = await HandshakeExchange.ReadHeaderAsync(connection.Stream, linked.Token).ConfigureAwait(false);
+            if (!_torrents.TryGetValue(infoHash, out var session))
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                return;
+            }
+            await session.AcceptAsync(connection, reserved, linked.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException or SocketException)
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        _stopping.Cancel();
-        _listener.Dispose();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _transports.DisposeAsync().ConfigureAwait(false);
         foreach (var session in _torrents.Values) await session.DisposeAsync().ConfigureAwait(false);
-        await _acceptLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll(_incoming.Keys).WaitAsync(TimeSpan.FromSeconds(10), Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Shoal.Wire;
 
 namespace Shoal.Swarm;
 
@@ -73,4 +74,38 @@ public sealed record EngineSettings
 
     /// <summary>The client name sent in the extension handshake.</summary>
     public string ClientName { get; init; } = "Shoal 0.1.0";
+
+    /// <summary>A send that makes no progress for this long closes the connection (a peer that never reads).</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Bound on control messages (requests, rejects, haves, extension messages) queued for one peer, in bytes; a peer
+    /// whose queue overflows does not read what we send, and is disconnected. The bitfield always fits.
+    /// </summary>
+    public int MaxOutboxBytes { get; init; } = 512 * 1024;
+
+    /// <summary>Peer exchange (BEP 11) with peers that speak it; never for private torrents.</summary>
+    public bool EnablePeerExchange { get; init; } = true;
+
+    /// <summary>
+    /// The DHT's UDP port (BEP 5), when a DHT runs: the handshake then sets the DHT bit and peers that set it are sent a
+    /// <c>port</c> message. Null: no DHT bit, no port message. Port messages from peers reach
+    /// <see cref="ClientEngine.DhtNodeSeen"/> either way.
+    /// </summary>
+    public int? DhtPort { get; init; }
+
+    /// <summary>The largest metadata_size believed from a peer (BEP 9); peers announcing more are banned.</summary>
+    public int MaxMetadataSize { get; init; } = MetadataMessage.MaxMetadataSize;
+
+    /// <summary>Metadata pieces asked of one peer at a time.</summary>
+    public int MetadataRequestsPerPeer { get; init; } = 8;
+
+    /// <summary>A peer that leaves a metadata request unanswered this long is not asked for metadata again.</summary>
+    public TimeSpan MetadataRequestTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Seed of the engine's random choices (piece order, optimistic unchokes, seeding suggestions); null = a fresh seed.
+    /// Tests fix it to get the same choices every run.
+    /// </summary>
+    public int? RandomSeed { get; init; }
 }

@@ -7,10 +7,10 @@ namespace Shoal.Swarm;
 internal static class HandshakeExchange
 {
     /// <summary>Outgoing: send ours, then read and check theirs.</summary>
-    public static async Task<Handshake> InitiateAsync(Stream stream, InfoHash infoHash, ReadOnlyMemory<byte> peerId, CancellationToken ct)
+    public static async Task<Handshake> InitiateAsync(Stream stream, InfoHash infoHash, ReadOnlyMemory<byte> peerId, ReservedBits reserved, CancellationToken ct)
     {
         var buffer = new byte[Handshake.Length];
-        new Handshake(infoHash, peerId, ReservedBits.Shoal).WriteTo(buffer);
+        new Handshake(infoHash, peerId, reserved).WriteTo(buffer);
         await stream.WriteAsync(buffer, ct).ConfigureAwait(false);
         await ReadExactlyAsync(stream, buffer, ct).ConfigureAwait(false);
         var theirs = Handshake.Parse(buffer);
@@ -27,10 +27,10 @@ internal static class HandshakeExchange
     }
 
     /// <summary>Incoming, second half: send our handshake, then read the peer id.</summary>
-    public static async Task<byte[]> RespondAsync(Stream stream, InfoHash infoHash, ReadOnlyMemory<byte> peerId, CancellationToken ct)
+    public static async Task<byte[]> RespondAsync(Stream stream, InfoHash infoHash, ReadOnlyMemory<byte> peerId, ReservedBits reserved, CancellationToken ct)
     {
         var buffer = new byte[Handshake.Length];
-        new Handshake(infoHash, peerId, ReservedBits.Shoal).WriteTo(buffer);
+        new Handshake(infoHash, peerId, reserved).WriteTo(buffer);
         await stream.WriteAsync(buffer, ct).ConfigureAwait(false);
         var theirId = new byte[PeerId.Length];
         await ReadExactlyAsync(stream, theirId, ct).ConfigureAwait(false);

@@ -89,6 +89,12 @@ internal sealed class PeerBook(TimeProvider time, int capacity = 2000)
         entry.RetryAt = time.GetTimestamp() + (long)((retrySoon ? 5 : 60) * time.TimestampFrequency);
     }
 
+    /// <summary>Every address that is not banned may be dialled at once (a resumed torrent).</summary>
+    public void RetryAllNow()
+    {
+        foreach (var entry in _entries.Values) entry.RetryAt = 0;
+    }
+
     public void Ban(IPEndPoint endPoint)
     {
         GetOrAdd(endPoint, PeerSource.Manual).Banned = true;

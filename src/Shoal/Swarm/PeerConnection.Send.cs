@@ -4,51 +4,45 @@ using Shoal.Wire;
 namespace Shoal.Swarm;
 
 /// <summary>
-/// The send loop: control messages (requests, haves, choke state, extension messages) always go out before queued
-/// uploads, so a peer we are uploading to at a capped rate still hears our HAVEs and requests at once.
+/// The send loop: control messages always go out before queued uploads, so a peer we upload to at a capped rate still
+/// hears our HAVEs and requests at once. A write that has not completed for <see cref="EngineSettings.SendTimeout"/>
+/// means the peer does not read: the torrent's timeouts close the connection.
 /// </summary>
 internal sealed partial class PeerConnection
 {
     private const int SendBufferSize = 256 * 1024;
 
-    /// <summary>Bitfield (or have-all / have-none), extension handshake and allowed-fast set: the first messages we send.</summary>
-    private void SendGreeting()
-    {
-        var have = _session.SnapshotHave();
-        if (SupportsFast && have.IsComplete) Enqueue(new Outgoing(MessageId.HaveAll));
-        else if (SupportsFast && have.IsEmpty) Enqueue(new Outgoing(MessageId.HaveNone));
-        else Enqueue(new Outgoing(MessageId.Bitfield, Payload: have.ToWire()));
-        if (Reserved.SupportsExtensionProtocol)
-            Enqueue(new Outgoing(MessageId.Extended, Index: 0, Payload: _session.BuildExtensionHandshake(this).Encode()));
-        if (SupportsFast)
-            foreach (int piece in _session.AllowedFastFor(this)) Enqueue(new Outgoing(MessageId.AllowedFast, piece));
-    }
+    private long _sendingSince;
+
+    /// <summary>When the write in progress began, or 0 when none is.</summary>
+    public long SendingSince => Volatile.Read(ref _sendingSince);
 
     private async Task SendLoopAsync(CancellationToken ct)
     {
-        var reader = _outbox.Reader;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(SendBufferSize);
         try
         {
-            while (HasQueuedUploads || await reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            while (true)
             {
+                await _outbox.WaitAsync().ConfigureAwait(false);
+                if (_outbox.IsClosed) return;
                 int used = 0;
                 while (true)
                 {
-                    // Every control message first; piece entries in the outbox are only doorbells for the upload queue.
-                    while (reader.TryPeek(out var message))
+                    while (_outbox.TryDequeue(buffer.Length - used, used == 0, out var message))
                     {
-                        if (message.Id != MessageId.Piece && used + message.WireSize > buffer.Length)
-                        {
-                            if (used == 0) buffer = Grow(buffer, message.WireSize);
-                            else break;
-                        }
-                        reader.TryRead(out _);
-                        if (message.Id != MessageId.Piece) used += message.Encode(buffer.AsSpan(used));
+                        if (message.WireSize > buffer.Length) buffer = Grow(buffer, message.WireSize);
+                        used += message.Encode(buffer.AsSpan(used));
                     }
-                    if (reader.TryPeek(out _) || used + MessageWriter.PieceHeaderLength + MessageReader.MaxBlockLength > buffer.Length) break;
+                    bool full = !_outbox.IsEmpty || used + MessageWriter.PieceHeaderLength + MessageReader.MaxBlockLength > buffer.Length;
+                    if (full)
+                    {
+                        await SendAsync(buffer, used, ct).ConfigureAwait(false);
+                        used = 0;
+                        continue;
+                    }
                     if (!TryDequeueUpload(out var block)) break;
-                    var allowance = _session.Engine.UploadLimiter.WaitAsync(block.Length, ct);
+                    var allowance = _limits.Upload.WaitAsync(block.Length, ct);
                     if (!allowance.IsCompleted && used > 0)
                     {
                         // Don't hold what is ready behind the rate limit.
@@ -69,8 +63,11 @@ internal sealed partial class PeerConnection
 
     private async ValueTask SendAsync(byte[] buffer, int count, CancellationToken ct)
     {
-        await _stream.WriteAsync(buffer.AsMemory(0, count), ct).ConfigureAwait(false);
-        LastSent = _session.Time.GetTimestamp();
+        Volatile.Write(ref _sendingSince, _limits.Time.GetTimestamp());
+        await _connection.Stream.WriteAsync(buffer.AsMemory(0, count), ct).ConfigureAwait(false);
+        long now = _limits.Time.GetTimestamp();
+        Volatile.Write(ref _sendingSince, 0);
+        LastSent = now;
     }
 
     private static byte[] Grow(byte[] buffer, int size)
@@ -83,9 +80,9 @@ internal sealed partial class PeerConnection
     private async ValueTask<int> WriteBlockAsync(BlockRequest request, byte[] buffer, int offset, CancellationToken ct)
     {
         int header = MessageWriter.WritePieceHeader(buffer.AsSpan(offset), request.Piece, request.Begin, request.Length);
-        await _session.Storage.ReadAsync(request.Piece, request.Begin, buffer.AsMemory(offset + header, request.Length), ct).ConfigureAwait(false);
+        await _events.ReadBlockAsync(request, buffer.AsMemory(offset + header, request.Length), ct).ConfigureAwait(false);
         UploadRate.Add(request.Length);
-        _session.AddUploaded(request.Length);
+        _events.OnUploaded(this, request.Length);
         return header + request.Length;
     }
 }

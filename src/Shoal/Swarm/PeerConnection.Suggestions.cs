@@ -18,7 +18,7 @@ internal sealed partial class PeerConnection
     IReadOnlyCollection<int> IPickerPeer.Suggested => _suggested;
 
     bool IPickerPeer.Avoids(int piece) =>
-        _avoidUntil.Count > 0 && _avoidUntil.TryGetValue(piece, out long until) && _session.Time.GetTimestamp() < until;
+        _avoidUntil.Count > 0 && _avoidUntil.TryGetValue(piece, out long until) && _limits.Time.GetTimestamp() < until;
 
     /// <summary>The peer suggested a piece (kept if we lack it; the oldest is dropped beyond a few).</summary>
     public void AddSuggestion(int piece)
@@ -43,7 +43,7 @@ internal sealed partial class PeerConnection
     public void AvoidFromNow(int piece)
     {
         if (_avoidUntil.Count >= MaxRemembered) _avoidUntil.Clear();
-        _avoidUntil[piece] = _session.Time.GetTimestamp() + (long)(AvoidFor.TotalSeconds * _session.Time.TimestampFrequency);
+        _avoidUntil[piece] = _limits.Time.GetTimestamp() + (long)(AvoidFor.TotalSeconds * _limits.Time.TimestampFrequency);
     }
 
     /// <summary>True the first time we refuse the peer this piece; false if we did before (then we serve it).</summary>

@@ -2,7 +2,7 @@ using Shoal.Wire;
 
 namespace Shoal.Swarm;
 
-/// <summary>The peer's requests to us: validated, queued in arrival order, cancelled, dropped when we choke it.</summary>
+/// <summary>The peer's requests to us: queued in arrival order, cancelled, dropped when we choke it. Bounded.</summary>
 internal sealed partial class PeerConnection
 {
     // Queued, unserved requests: the queue keeps their order, the set answers "still wanted?" (cancel removes from the set only).
@@ -11,77 +11,57 @@ internal sealed partial class PeerConnection
     private readonly Lock _theirRequestsSync = new();
     private int _overflowingRequests;
 
-    private bool HasQueuedUploads
-    {
-        get { lock (_theirRequestsSync) return _uploadQueue.Count > 0; }
-    }
-
     /// <summary>Requests from the peer we have queued and not served yet.</summary>
     public int QueuedUploads
     {
         get { lock (_theirRequestsSync) return _theirRequests.Count; }
     }
 
-    /// <summary>The peer asked for a block: queue it if we will serve it, else reject (fast) or ignore.</summary>
-    private void OnRequest(int piece, int begin, int length)
+    /// <summary>
+    /// Queues a block the torrent decided to serve; false when the queue is full (the caller rejects it). A peer that
+    /// keeps ignoring the reqq we advertised, by as much again, is flooding us: <see cref="WireProtocolException"/>.
+    /// </summary>
+    public bool QueueUpload(BlockRequest request)
     {
-        var info = _session.Info;
-        if ((uint)piece >= (uint)info.PieceCount) throw new WireProtocolException($"request for piece {piece} out of range");
-        if (length <= 0 || length > MessageReader.MaxBlockLength || begin < 0 || (long)begin + length > info.PieceSize(piece))
-            throw new WireProtocolException($"request ({piece},{begin},{length}) outside the piece");
-        var decision = _session.DecideUpload(this, piece, out int suggestion);
-        if (decision != UploadDecision.Serve)
-        {
-            Reject(piece, begin, length);
-            if (suggestion >= 0) Enqueue(new Outgoing(MessageId.SuggestPiece, suggestion));
-            return;
-        }
+        int max = _limits.MaxQueuedRequests;
         lock (_theirRequestsSync)
         {
-            if (_theirRequests.Count >= _session.Settings.MaxQueuedRequestsFromPeer)
+            if (_theirRequests.Count >= max)
             {
-                // A peer that keeps ignoring the reqq we advertised, by as much again, is flooding us.
-                if (++_overflowingRequests > _session.Settings.MaxQueuedRequestsFromPeer) throw new WireProtocolException("request flood");
-                Reject(piece, begin, length);
-                return;
+                if (++_overflowingRequests > max) throw new WireProtocolException("request flood");
+                return false;
             }
             _overflowingRequests = 0;
-            if (!_theirRequests.Add(Key(piece, begin))) return;
-            _uploadQueue.Enqueue(new BlockRequest(piece, begin, length));
+            if (!_theirRequests.Add(Key(request.Piece, request.Begin))) return true;
+            // Cancelled requests stay in the queue until their turn: compact it before it outgrows the set by much.
+            if (_uploadQueue.Count >= 2 * max) Compact();
+            _uploadQueue.Enqueue(request);
         }
-        // Only a doorbell for the send loop: blocks are served from the upload queue, after any control messages.
-        Enqueue(new Outgoing(MessageId.Piece));
+        _outbox.Wake();
+        return true;
     }
 
-    private void Reject(int piece, int begin, int length)
+    /// <summary>The peer cancelled a request: true if it was still queued (BEP 6 then wants a reject).</summary>
+    public bool CancelTheirRequest(int piece, int begin)
     {
-        if (SupportsFast) Enqueue(new Outgoing(MessageId.RejectRequest, piece, begin, length));
+        lock (_theirRequestsSync) return _theirRequests.Remove(Key(piece, begin));
     }
 
-    private void CancelTheirRequest(int piece, int begin, int length)
+    /// <summary>We choked the peer: drop its queued requests (rejecting them under the fast extension).</summary>
+    public void DropTheirRequests(Func<int, int> pieceSize)
     {
-        bool removed;
-        lock (_theirRequestsSync) removed = _theirRequests.Remove(Key(piece, begin));
-        // BEP 6: a cancelled request is answered with the block or a reject.
-        if (removed) Reject(piece, begin, length);
-    }
-
-    /// <summary>We choked the peer: drop its queued requests (rejecting them under the fast extension), except allowed-fast pieces.</summary>
-    internal void DropTheirRequests(Func<int, bool> keep)
-    {
-        List<long>? dropped = null;
+        List<long> dropped;
         lock (_theirRequestsSync)
         {
-            foreach (long key in _theirRequests)
-                if (!keep((int)(key >> 32))) (dropped ??= []).Add(key);
-            if (dropped is not null) foreach (long key in dropped) _theirRequests.Remove(key);
-            if (_theirRequests.Count == 0) _uploadQueue.Clear();
+            dropped = [.. _theirRequests];
+            _theirRequests.Clear();
+            _uploadQueue.Clear();
         }
-        if (dropped is null || !SupportsFast) return;
+        if (!SupportsFast) return;
         foreach (long key in dropped)
         {
             int piece = (int)(key >> 32), begin = (int)key;
-            Enqueue(new Outgoing(MessageId.RejectRequest, piece, begin, Math.Min(BlockRequest.BlockSize, _session.Info.PieceSize(piece) - begin)));
+            Send(new Outgoing(MessageId.RejectRequest, piece, begin, Math.Min(BlockRequest.BlockSize, pieceSize(piece) - begin)));
         }
     }
 
@@ -94,6 +74,13 @@ internal sealed partial class PeerConnection
                 if (_theirRequests.Remove(Key(request.Piece, request.Begin))) return true;
             return false;
         }
+    }
+
+    private void Compact()
+    {
+        var live = _uploadQueue.Where(r => _theirRequests.Contains(Key(r.Piece, r.Begin))).Distinct().ToList();
+        _uploadQueue.Clear();
+        foreach (var r in live) _uploadQueue.Enqueue(r);
     }
 
     private static long Key(int piece, int begin) => ((long)piece << 32) | (uint)begin;

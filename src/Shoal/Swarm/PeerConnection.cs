@@ -1,75 +1,87 @@
 using System.IO.Pipelines;
 using System.Net;
-using System.Threading.Channels;
 using Shoal.Storage;
+using Shoal.Transport;
 using Shoal.Wire;
 
 namespace Shoal.Swarm;
 
 /// <summary>
-/// One established peer connection (after the handshake): a receive loop decoding messages straight from
-/// the socket's pipe, and a send loop draining a queue of small message records. Torrent-wide decisions
-/// (what to request, whom to unchoke) are the session's; this class keeps the per-peer protocol state.
-/// Fields marked "session lock" are read and written only under <see cref="TorrentSession.Sync"/>.
+/// One established peer connection (after the handshake): its receive loop decodes messages straight from the
+/// transport's pipe and hands them to the torrent (<see cref="IPeerEvents"/>); its send loop drains the byte-bounded
+/// <see cref="Outbox"/> and the queue of blocks the peer asked for. It also holds the per-peer protocol state (choke and
+/// interest flags, availability, our requests to it); that state changes only through the methods here, called by
+/// the torrent under its lock, and is read-only to everyone else.
 /// </summary>
-internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate
+internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate, IExtensionPeer
 {
     private const int ReceiveBufferSize = 256 * 1024;
 
-    private readonly TorrentSession _session;
-    private readonly Stream _stream;
+    private readonly TransportConnection _connection;
+    private readonly IPeerEvents _events;
+    private readonly PeerLimits _limits;
     private readonly PipeReader _reader;
-    private readonly Channel<Outgoing> _outbox = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Outbox _outbox;
     private readonly CancellationTokenSource _closing = new();
+    private int? _listenPort;
+    private bool _isOptimistic;
 
-    public PeerConnection(TorrentSession session, Stream stream, IPEndPoint remote, byte[] peerId, ReservedBits reserved, bool incoming)
+    public PeerConnection(TransportConnection connection, byte[] peerId, ReservedBits reserved, IPeerEvents events, PeerLimits limits)
     {
-        _session = session;
-        _stream = stream;
-        _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: ReceiveBufferSize, minimumReadSize: ReceiveBufferSize / 4));
-        RemoteEndPoint = remote;
+        _connection = connection;
+        _events = events;
+        _limits = limits;
+        _reader = PipeReader.Create(connection.Stream, new StreamPipeReaderOptions(bufferSize: ReceiveBufferSize, minimumReadSize: ReceiveBufferSize / 4));
+        _outbox = new Outbox(limits.MaxOutboxBytes);
         PeerId = peerId;
         Reserved = reserved;
-        IsIncoming = incoming;
-        Have = new Bitfield(session.Info.PieceCount);
-        DownloadRate = new RateMeter(session.Time);
-        UploadRate = new RateMeter(session.Time);
-        long now = session.Time.GetTimestamp();
+        DownloadRate = new RateMeter(limits.Time);
+        UploadRate = new RateMeter(limits.Time);
+        long now = limits.Time.GetTimestamp();
         ConnectedAt = now;
         LastReceived = now;
         LastSent = now;
         LastBlockReceived = now;
     }
 
-    public IPEndPoint RemoteEndPoint { get; }
+    public IPEndPoint RemoteEndPoint => _connection.RemoteEndPoint;
 
-    /// <summary>Where the peer accepts connections: its outgoing endpoint, or the port from its extension handshake.</summary>
+    /// <summary>Where the peer accepts connections: the address we dialled, or the port its first extension handshake gave.</summary>
     public IPEndPoint? ListenEndPoint => IsIncoming
-        ? (Extensions?.ListenPort is int port ? new IPEndPoint(RemoteEndPoint.Address, port) : null)
+        ? (_listenPort is int port ? new IPEndPoint(RemoteEndPoint.Address, port) : null)
         : RemoteEndPoint;
 
     public byte[] PeerId { get; }
 
     public ReservedBits Reserved { get; }
 
-    public bool IsIncoming { get; }
+    public bool IsIncoming => _connection.IsIncoming;
+
+    public TransportKind Transport => _connection.Kind;
+
+    public bool IsEncrypted => _connection.IsEncrypted;
 
     public bool SupportsFast => Reserved.SupportsFastExtension;
 
-    public string ClientName => Extensions?.ClientName ?? Wire.PeerId.Describe(PeerId);
+    public string ClientName => RemoteExtensions?.ClientName ?? Wire.PeerId.Describe(PeerId);
 
-    /// <summary>Pieces the peer has (session lock).</summary>
-    public Bitfield Have { get; private set; }
+    public ExtensionHandshake? RemoteExtensions { get; private set; }
 
-    public ExtensionHandshake? Extensions { get; private set; }
+    /// <summary>What the peer has; known in full once the torrent's piece count is.</summary>
+    public PeerAvailability Availability { get; } = new();
 
-    // Choke/interest state, all four under the session lock.
-    public bool AmChoking { get; set; } = true;
-    public bool AmInterested { get; set; }
-    public bool PeerChoking { get; set; } = true;
-    public bool PeerInterested { get; set; }
+    /// <summary>The peer's pieces (only once the piece count is known).</summary>
+    public Bitfield Have => Availability.Bits ?? throw new InvalidOperationException("the piece count is not known yet");
 
-    /// <summary>Our outstanding requests to this peer (session lock).</summary>
+    public bool IsSeed => Availability.IsSeed;
+
+    // Choke and interest, both directions.
+    public bool AmChoking { get; private set; } = true;
+    public bool AmInterested { get; private set; }
+    public bool PeerChoking { get; private set; } = true;
+    public bool PeerInterested { get; private set; }
+
+    /// <summary>Our outstanding requests to this peer.</summary>
     public RequestQueue Requests { get; } = new();
 
     public RateMeter DownloadRate { get; }
@@ -84,28 +96,72 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate
 
     public long LastBlockReceived { get; private set; }
 
-    /// <summary>Unchoked us, but sent nothing we asked for in a long time; not trusted with requests (session lock).</summary>
-    public bool IsSnubbed { get; set; }
+    /// <summary>Unchoked us, but sent nothing we asked for in a long time; not trusted with requests.</summary>
+    public bool IsSnubbed { get; private set; }
 
-    /// <summary>Pieces this peer contributed to that failed verification (session lock).</summary>
-    public int HashFailures { get; set; }
+    /// <summary>Pieces with this peer's blocks that failed verification.</summary>
+    public int HashFailures { get; private set; }
 
-    /// <summary>Pieces the peer lets us fetch while choked (BEP 6).</summary>
-    public HashSet<int> AllowedFastForUs { get; } = [];
+    /// <summary>Pieces the peer lets us fetch while choked (BEP 6), at most 64.</summary>
+    public IReadOnlySet<int> AllowedFastForUs => _allowedFast;
 
-    /// <summary>The optimistic unchoke currently held by this peer (session lock).</summary>
-    public bool IsOptimistic { get; set; }
+    private readonly HashSet<int> _allowedFast = [];
 
-    public bool IsSeed => Have.IsComplete;
+    /// <summary>Pieces the peer has that we still lack: we are interested while this is positive.</summary>
+    public int WantedPieces { get; private set; }
 
     public bool IsClosed => _closing.IsCancellationRequested;
 
-    /// <summary>Pieces the peer has that we still lack (session lock): we are interested while this is positive.</summary>
-    public int WantedPieces { get; set; }
+    public string? CloseReason { get; private set; }
+
+    /// <summary>The connection was closed for breaking the protocol.</summary>
+    public bool ClosedForViolation { get; private set; }
+
+    bool IChokeCandidate.IsOptimistic { get => _isOptimistic; set => _isOptimistic = value; }
+
+    public bool IsOptimistic => _isOptimistic;
 
     public double RateFor(bool seeding) => seeding ? UploadRate.BytesPerSecond : DownloadRate.BytesPerSecond;
 
     public bool HasRequested(int piece, int begin) => Requests.Contains(piece, begin);
+
+    // State changes, called by the torrent under its lock.
+    public void SetPeerChoking(bool choking) => PeerChoking = choking;
+    public void SetPeerInterested(bool interested) => PeerInterested = interested;
+    public void SetAmChoking(bool choking) => AmChoking = choking;
+    public void SetAmInterested(bool interested) => AmInterested = interested;
+    public void SetWantedPieces(int count) => WantedPieces = count;
+    public void Snub() => IsSnubbed = true;
+    public void Unsnub() => IsSnubbed = false;
+    public int CountHashFailure() => ++HashFailures;
+
+    public void AllowFast(int piece)
+    {
+        if (_allowedFast.Count < 64) _allowedFast.Add(piece);
+    }
+
+    /// <summary>The peer's extension handshake; its listen port is taken from the first one only.</summary>
+    public void SetRemoteExtensions(ExtensionHandshake handshake)
+    {
+        RemoteExtensions = handshake;
+        _listenPort ??= handshake.ListenPort;
+    }
+
+    /// <summary>Queues a control message; a peer whose queue overflows does not read, and is disconnected.</summary>
+    public void Send(in Outgoing message)
+    {
+        if (!_outbox.TryEnqueue(message) && !IsClosed) Close($"send queue over {_limits.MaxOutboxBytes} bytes: the peer does not read");
+    }
+
+    /// <summary>Queues a message whatever the bound (see <see cref="Outbox.ForceEnqueue"/>).</summary>
+    public void ForceSend(in Outgoing message) => _outbox.ForceEnqueue(message);
+
+    public bool SendExtended(string name, byte[] payload)
+    {
+        if (RemoteExtensions?.Extensions.GetValueOrDefault(name) is not (> 0 and var id)) return false;
+        Send(new Outgoing(MessageId.Extended, Index: id, Payload: payload));
+        return true;
+    }
 
     /// <summary>Runs both loops until the connection ends; never throws.</summary>
     public async Task RunAsync()
@@ -115,10 +171,13 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate
         string reason = "connection closed";
         try
         {
-            SendGreeting();
             await ReceiveLoopAsync(ct).ConfigureAwait(false);
         }
-        catch (WireProtocolException ex) { reason = ex.Message; }
+        catch (WireProtocolException ex)
+        {
+            reason = ex.Message;
+            ClosedForViolation = true;
+        }
         catch (OperationCanceledException) { reason = CloseReason ?? "closed"; }
         catch (IOException ex) { reason = ex.Message; }
         catch (ObjectDisposedException) { reason = CloseReason ?? "closed"; }
@@ -135,25 +194,24 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate
             try
             {
                 await _reader.CompleteAsync().ConfigureAwait(false);
-                await _stream.DisposeAsync().ConfigureAwait(false);
+                await _connection.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception) { /* the transport is gone either way */ }
         }
     }
 
-    public string? CloseReason { get; private set; }
-
-    /// <summary>Ends the connection (idempotent): both loops stop, the socket is closed.</summary>
+    /// <summary>Ends the connection (idempotent): both loops stop, the transport is closed.</summary>
     public void Close(string reason)
     {
         CloseReason ??= reason;
         if (_closing.IsCancellationRequested) return;
         _closing.Cancel();
-        _outbox.Writer.TryComplete();
-        try { _stream.Dispose(); } catch (IOException) { }
+        _outbox.Close();
+        try { _connection.Stream.Dispose(); } catch (IOException) { }
     }
-
-    public void Enqueue(in Outgoing message) => _outbox.Writer.TryWrite(message);
 
     public override string ToString() => $"{RemoteEndPoint} ({ClientName})";
 }
+
+/// <summary>What every connection of an engine shares: the clock, the rate limits, the bounds.</summary>
+internal sealed record PeerLimits(TimeProvider Time, TokenBucket Download, TokenBucket Upload, int MaxOutboxBytes, int MaxQueuedRequests);

@@ -3,16 +3,20 @@ using System.Buffers;
 namespace Shoal.Swarm;
 
 /// <summary>
-/// A piece being downloaded: a pooled buffer the blocks are copied into as they arrive, and per-block state.
-/// The piece is hashed only once every block is in, and written to disk only after it verified.
-/// Owned by <see cref="PiecePicker"/>, under its lock.
+/// A piece being downloaded: a pooled buffer the blocks are copied into as they arrive, per-block state, and who sent
+/// each block (to blame exactly the right peers when the piece fails, as libtorrent's smart-ban does). A block is
+/// claimed under the torrent's lock, then copied in without it; the copy that completes the piece is the one that
+/// hands it to verification. The piece is hashed only once every block is in, and written only after it verified.
 /// </summary>
 internal sealed class PieceDownload
 {
     private readonly ArrayPool<byte> _pool;
-    private byte[] _states;   // BlockState per block
+    private byte[] _states;   // BlockState per block (torrent lock)
+    private readonly object?[] _senders;
     private readonly Stack<int> _released = new();
     private int _nextFree;
+    private int _claimed;     // torrent lock
+    private int _received;    // incremented after each copy, without the lock
 
     public PieceDownload(ArrayPool<byte> pool, int index, int size)
     {
@@ -23,6 +27,7 @@ internal sealed class PieceDownload
         Buffer = pool.Rent(size);
         _states = ArrayPool<byte>.Shared.Rent(BlockCount);
         Array.Clear(_states, 0, BlockCount);
+        _senders = new object?[BlockCount];
     }
 
     public int Index { get; }
@@ -33,12 +38,20 @@ internal sealed class PieceDownload
 
     public byte[] Buffer { get; private set; }
 
-    public int ReceivedCount { get; private set; }
+    /// <summary>Blocks copied in.</summary>
+    public int ReceivedCount => Volatile.Read(ref _received);
+
+    /// <summary>Every block has arrived and been copied in.</summary>
+    public bool IsComplete => ReceivedCount == BlockCount;
+
+    /// <summary>Every block has arrived (some may still be being copied in).</summary>
+    public bool AllClaimed => _claimed == BlockCount;
+
+    /// <summary>The peer whose data is in <paramref name="block"/>, once it arrived.</summary>
+    public object? SenderOf(int block) => _senders[block];
 
     /// <summary>Peers whose blocks are in this piece, blamed if it fails verification.</summary>
-    public List<object> Contributors { get; } = new(2);
-
-    public bool IsComplete => ReceivedCount == BlockCount;
+    public IReadOnlyList<object> Contributors => [.. _senders.OfType<object>().Distinct()];
 
     /// <summary>True while some block has never been requested (or was released back).</summary>
     public bool HasUnrequested => _nextFree < BlockCount || _released.Count > 0;
@@ -79,19 +92,24 @@ internal sealed class PieceDownload
         _released.Push(block);
     }
 
-    /// <summary>Copies an arriving block in; false if it was not wanted (already received, or not a block boundary).</summary>
-    public bool TryAccept(int begin, System.Buffers.ReadOnlySequence<byte> data, object contributor)
+    /// <summary>
+    /// An arriving block we requested: claims it for <paramref name="sender"/> if it is a block boundary of the right
+    /// length and nobody delivered it first (torrent lock). The caller then copies the data in and calls <see cref="CompleteBlock"/>.
+    /// </summary>
+    public bool TryClaim(int begin, int length, object sender)
     {
         if (begin % BlockRequest.BlockSize != 0) return false;
         int block = begin / BlockRequest.BlockSize;
-        if (block >= BlockCount || data.Length != BlockLength(block)) return false;
-        if (_states[block] == (byte)BlockState.Received) return false;
-        data.CopyTo(Buffer.AsSpan(begin));
+        if (block >= BlockCount || length != BlockLength(block)) return false;
+        if (_states[block] is not ((byte)BlockState.Requested or (byte)BlockState.Free)) return false;
         _states[block] = (byte)BlockState.Received;
-        ReceivedCount++;
-        if (!Contributors.Contains(contributor)) Contributors.Add(contributor);
+        _senders[block] = sender;
+        _claimed++;
         return true;
     }
+
+    /// <summary>A claimed block has been copied in (no lock needed); true for the copy that completed the piece.</summary>
+    public bool CompleteBlock() => Interlocked.Increment(ref _received) == BlockCount;
 
     /// <summary>Hands the buffer over (to the verifier) — this download no longer owns it.</summary>
     public byte[] DetachBuffer()

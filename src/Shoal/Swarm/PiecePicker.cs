@@ -43,6 +43,7 @@ internal sealed class PiecePicker
     private readonly long _maxInFlightBytes;
     private long _inFlightBytes;
     private int _seeds;
+    private IPiecePolicy? _policy;
 
     public PiecePicker(TorrentInfo info, Bitfield have, long maxInFlightBytes, Random random)
     {
@@ -57,6 +58,13 @@ internal sealed class PiecePicker
     }
 
     public Bitfield Have => _have;
+
+    /// <summary>What to start first beyond rarity (file priorities, sequential); null = rarest first, random at the start.</summary>
+    public IPiecePolicy? Policy
+    {
+        get => _policy;
+        set => _policy = value;
+    }
 
     public bool IsComplete => _have.IsComplete;
 
@@ -127,6 +135,7 @@ internal sealed class PiecePicker
         {
             if (n >= destination.Length || _inFlightBytes + _info.PieceLength > _maxInFlightBytes) break;
             if ((uint)suggested >= (uint)_active.Length || !_free.IsFree(suggested) || !peer.Have[suggested] || peer.Avoids(suggested)) continue;
+            if (_policy is not null && !_policy.IsWanted(suggested)) continue;
             var download = Start(suggested);
             n += TakeBlocks(download, destination[n..]);
             if (!download.HasUnrequested) _partial.Remove(download);
@@ -148,22 +157,21 @@ internal sealed class PiecePicker
     public void Release(int piece, int begin)
     {
         var download = Active(piece);
-        if (download is null || download.IsComplete) return;
+        if (download is null || download.AllClaimed) return;
         download.Release(begin / BlockRequest.BlockSize);
         if (download.HasUnrequested && !_partial.Contains(download)) _partial.Add(download);
     }
 
-    /// <summary>Copies a block in. Returns the download when this block completed its piece (ready to verify).</summary>
-    public BlockOutcome Accept(object contributor, int piece, int begin, ReadOnlySequence<byte> data, out PieceDownload? completed)
+    /// <summary>
+    /// Claims an arriving block we requested for <paramref name="sender"/>; returns the piece to copy it into, or null
+    /// when it is not wanted (already delivered, malformed, or the piece is not downloading).
+    /// </summary>
+    public PieceDownload? Claim(object sender, int piece, int begin, int length)
     {
-        completed = null;
         var download = Active(piece);
-        if (download is null || download.IsComplete) return BlockOutcome.Unwanted;
-        if (!download.TryAccept(begin, data, contributor)) return BlockOutcome.Unwanted;
-        if (!download.IsComplete) return BlockOutcome.Accepted;
-        _partial.Remove(download);
-        completed = download;
-        return BlockOutcome.CompletedPiece;
+        if (download is null || download.AllClaimed || !download.TryClaim(begin, length, sender)) return null;
+        if (download.AllClaimed) _partial.Remove(download);
+        return download;
     }
 
     /// <summary>The piece verified and was written: we have it; its buffer goes back to the pool.</summary>
@@ -233,6 +241,7 @@ internal sealed class PiecePicker
         int count = seedOnly ? _free.FirstAvailableIndex : _free.Count;
         if (start >= count) return -1;
         var has = peer.Have;
+        if (_policy is { } policy) return ChooseByPolicy(peer, policy, start, count);
         if (_have.SetCount < RandomFirstPieces)
         {
             // A few random probes among available pieces; fall back to rarest-first.
@@ -248,6 +257,19 @@ internal sealed class PiecePicker
             if (has[piece] && !peer.Avoids(piece)) return piece;
         }
         return -1;
+    }
+
+    /// <summary>The policy's first choice among the pieces the peer can give; ties go to the rarest (then the random order).</summary>
+    private int ChooseByPolicy(IPickerPeer peer, IPiecePolicy policy, int start, int count)
+    {
+        int best = -1;
+        for (int i = start; i < count; i++)
+        {
+            int piece = _free[i];
+            if (!peer.Have[piece] || peer.Avoids(piece) || !policy.IsWanted(piece)) continue;
+            if (best < 0 || policy.Compare(piece, best) < 0) best = piece;
+        }
+        return best;
     }
 
     private int TakeEndgame(IPickerPeer peer, Span<BlockRequest> destination)
@@ -269,11 +291,3 @@ internal sealed class PiecePicker
     }
 }
 
-internal enum BlockOutcome
-{
-    /// <summary>Not requested, already received, or malformed: ignored (counted as waste).</summary>
-    Unwanted,
-    Accepted,
-    /// <summary>The block completed its piece, which is now ready for verification.</summary>
-    CompletedPiece,
-}

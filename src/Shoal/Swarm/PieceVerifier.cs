@@ -1,3 +1,4 @@
+using Shoal.Metainfo;
 using Shoal.Storage;
 using System.Threading.Channels;
 
@@ -14,15 +15,19 @@ namespace Shoal.Swarm;
 /// </remarks>
 internal sealed class PieceVerifier
 {
-    private readonly TorrentSession _session;
+    private readonly IVerificationSink _sink;
+    private readonly TorrentInfo _info;
+    private readonly IPieceStorage _storage;
     private readonly Channel<PieceDownload> _toHash = Channel.CreateUnbounded<PieceDownload>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Channel<PieceDownload> _toWrite = Channel.CreateUnbounded<PieceDownload>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task[] _hashers;
     private readonly Task _writer;
 
-    public PieceVerifier(TorrentSession session, int workers)
+    public PieceVerifier(IVerificationSink sink, TorrentInfo info, IPieceStorage storage, int workers)
     {
-        _session = session;
+        _sink = sink;
+        _info = info;
+        _storage = storage;
         _hashers = new Task[workers];
         for (int i = 0; i < workers; i++) _hashers[i] = Task.Run(HashAsync);
         _writer = Task.Run(WriteAsync);
@@ -43,10 +48,10 @@ internal sealed class PieceVerifier
     {
         await foreach (var download in _toHash.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            if (PieceHasher.Verify(_session.Info, download.Index, download.Buffer.AsSpan(0, download.Size)))
+            if (PieceHasher.Verify(_info, download.Index, download.Buffer.AsSpan(0, download.Size)))
                 _toWrite.Writer.TryWrite(download);
             else
-                _session.OnPieceFailed(download);
+                _sink.OnPieceFailed(download);
         }
     }
 
@@ -56,14 +61,27 @@ internal sealed class PieceVerifier
         {
             try
             {
-                await _session.Storage.WritePieceAsync(download.Index, download.Buffer.AsMemory(0, download.Size), CancellationToken.None).ConfigureAwait(false);
-                await _session.Storage.MarkVerifiedAsync(download.Index, CancellationToken.None).ConfigureAwait(false);
-                _session.OnPieceVerified(download.Index);
+                await _storage.WritePieceAsync(download.Index, download.Buffer.AsMemory(0, download.Size), CancellationToken.None).ConfigureAwait(false);
+                await _storage.MarkVerifiedAsync(download.Index, CancellationToken.None).ConfigureAwait(false);
+                _sink.OnPieceVerified(download.Index);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
-                _session.OnStorageError(download, ex);
+                _sink.OnStorageError(download, ex);
             }
         }
     }
+}
+
+/// <summary>Where the verifier reports each piece's outcome (the torrent, through this narrow face).</summary>
+internal interface IVerificationSink
+{
+    /// <summary>The piece hashed right and is on disk.</summary>
+    void OnPieceVerified(int piece);
+
+    /// <summary>The piece failed its hash; its buffer is still attached (who sent which block is in it).</summary>
+    void OnPieceFailed(PieceDownload download);
+
+    /// <summary>Writing the verified piece failed (disk full, permissions).</summary>
+    void OnStorageError(PieceDownload download, Exception error);
 }

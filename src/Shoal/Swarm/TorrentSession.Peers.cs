@@ -1,215 +1,91 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
+using Shoal.Storage;
 using Shoal.Wire;
 
 namespace Shoal.Swarm;
 
 public sealed partial class TorrentSession
 {
-    /// <summary>Dials known addresses while there is room for more connections.</summary>
-    private void ConnectMore()
+    /// <summary>How connections join and leave the torrent (the face <see cref="Connections"/> sees).</summary>
+    private sealed class Lifecycle(TorrentSession session) : IPeerLifecycle
     {
-        List<PeerBook.Entry> toDial = [];
-        lock (Sync)
+        public void OnJoined(PeerConnection peer) => session.Greet(peer);
+
+        public void OnLeft(PeerConnection peer)
         {
-            if (_stopped || _error is not null) return;
-            int room = Math.Min(Settings.MaxConnectionsPerTorrent - _peers.Count - _connecting, Settings.MaxHalfOpen - _connecting);
-            if (room <= 0) return;
-            // A seed only waits for leechers to come to it, unless the address came from outside (tracker, user).
-            foreach (var entry in _book.Candidates())
-            {
-                if (toDial.Count >= room) break;
-                if (IsConnectedTo(entry.EndPoint)) continue;
-                entry.Connecting = true;
-                _connecting++;
-                toDial.Add(entry);
-            }
-            foreach (var entry in toDial) Track(ConnectAsync(entry));
+            var swarm = session._swarm;
+            session._scheduler.Forget(peer);
+            session._choking.Forget(peer);
+            // A peer that breaks the protocol while we fetch the metadata is not trusted again for this torrent.
+            if (peer.ClosedForViolation && swarm.Info is null) session._outcomes.Ban(peer, peer.CloseReason ?? "protocol violation");
+            session._scheduler.FillAll();
         }
+
+        public void AfterLeft(PeerConnection peer) => session._extensions.OnDisconnected(peer);
     }
 
-    private void Track(Task task)
+    /// <summary>An incoming connection whose handshake header named this torrent (from the engine).</summary>
+    internal Task AcceptAsync(Shoal.Transport.TransportConnection connection, ReservedBits reserved, CancellationToken handshakeTimeout) =>
+        _connections.AcceptAsync(connection, reserved, handshakeTimeout);
+
+    /// <summary>Our first messages: availability, the extension handshake, the allowed-fast set, the DHT port (lock held).</summary>
+    private void Greet(PeerConnection peer)
     {
-        _connectionTasks.Add(task);
-        _ = task.ContinueWith(t => { lock (Sync) _connectionTasks.Remove(t); }, TaskScheduler.Default);
+        if (_swarm.Picker is { } picker)
+        {
+            var have = picker.Have;
+            if (peer.SupportsFast && have.IsComplete) peer.Send(new Outgoing(MessageId.HaveAll));
+            else if (peer.SupportsFast && have.IsEmpty) peer.Send(new Outgoing(MessageId.HaveNone));
+            else peer.Send(new Outgoing(MessageId.Bitfield, Payload: have.ToWire()));
+        }
+        // Without the metadata we have nothing: a fast peer is told so, others learn it from our silence (BEP 3).
+        else if (peer.SupportsFast) peer.Send(new Outgoing(MessageId.HaveNone));
+        if (peer.Reserved.SupportsExtensionProtocol) peer.Send(new Outgoing(MessageId.Extended, Index: 0, Payload: BuildExtensionHandshake(peer).Encode()));
+        if (peer.SupportsFast && _swarm.Info is { } info) SendAllowedFast(peer, info.PieceCount);
+        if (_swarm.Settings.DhtPort is int dhtPort && peer.Reserved.SupportsDht) peer.Send(new Outgoing(MessageId.Port, dhtPort));
+        if (_swarm.Info is { } known) ResolveAvailability(peer, known.PieceCount);
     }
 
-    private bool IsConnectedTo(IPEndPoint endPoint)
+    /// <summary>Storage was attached: the peer's availability now counts, and it learns what we already have (lock held).</summary>
+    private void StartTransfer(PeerConnection peer, Bitfield have)
     {
-        foreach (var peer in _peers)
-            if (endPoint.Equals(peer.ListenEndPoint) || endPoint.Equals(peer.RemoteEndPoint)) return true;
-        return false;
+        if (peer.IsClosed) return;
+        // It was told we have nothing; resumed pieces go out as haves (bounded by the piece count, once per connection).
+        for (int piece = have.FirstSet(); piece >= 0; piece = have.FirstSet(piece + 1)) peer.ForceSend(new Outgoing(MessageId.Have, piece));
+        _scheduler.AddAvailability(peer);
+        if (peer.IsSeed && have.IsComplete) peer.Close("both seeding");
+        else _scheduler.Fill(peer);
     }
 
-    private async Task ConnectAsync(PeerBook.Entry entry)
+    /// <summary>The piece count is known: what the peer said before is checked and kept (lock held).</summary>
+    private static void ResolveAvailability(PeerConnection peer, int pieceCount)
     {
-        Stream? stream = null;
-        PeerConnection? peer = null;
         try
         {
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token))
-            {
-                timeout.CancelAfter(Settings.ConnectTimeout);
-                stream = await Engine.Dial(entry.EndPoint, timeout.Token).ConfigureAwait(false);
-                timeout.CancelAfter(Settings.HandshakeTimeout);
-                var handshake = await HandshakeExchange.InitiateAsync(stream, InfoHash, Engine.PeerId, timeout.Token).ConfigureAwait(false);
-                if (handshake.PeerId.Span.SequenceEqual(Engine.PeerId))
-                {
-                    lock (Sync) entry.IsSelf = true;
-                    throw new WireProtocolException("connected to ourselves");
-                }
-                peer = new PeerConnection(this, stream, entry.EndPoint, handshake.PeerId.ToArray(), handshake.Reserved, incoming: false);
-            }
+            peer.Availability.SetPieceCount(pieceCount);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
+        catch (WireProtocolException ex)
         {
-            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
-            lock (Sync)
-            {
-                _connecting--;
-                _book.MarkFailed(entry);
-            }
-            Log.LogDebug("could not connect to {Peer}: {Reason}", entry.EndPoint, ex.Message);
-            return;
+            peer.Close(ex.Message);
         }
-        lock (Sync) _connecting--;
-        await RunPeerAsync(peer, entry).ConfigureAwait(false);
     }
 
-    /// <summary>An incoming connection whose handshake header named this torrent: answer it and run it.</summary>
-    internal async Task AcceptIncomingAsync(Stream stream, IPEndPoint remote, ReservedBits reserved, CancellationToken handshakeTimeout)
+    private void SendAllowedFast(PeerConnection peer, int pieceCount)
     {
-        remote = Normalize(remote);
-        bool refuse;
-        lock (Sync) refuse = _stopped || _book.IsBanned(remote) || _peers.Count >= Settings.MaxConnectionsPerTorrent;
-        if (refuse || !IsAcceptableAddress(remote))
-        {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            return;
-        }
-        byte[] peerId;
-        try
-        {
-            peerId = await HandshakeExchange.RespondAsync(stream, InfoHash, Engine.PeerId, handshakeTimeout).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
-        {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            return;
-        }
-        if (peerId.AsSpan().SequenceEqual(Engine.PeerId))
-        {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            return;
-        }
-        var peer = new PeerConnection(this, stream, remote, peerId, reserved, incoming: true);
-        Task run;
-        lock (Sync)
-        {
-            run = RunPeerAsync(peer, entry: null);
-            Track(run);
-        }
-        await run.ConfigureAwait(false);
+        foreach (int piece in AllowedFastSet.Compute(peer.RemoteEndPoint.Address, InfoHash, pieceCount)) peer.Send(new Outgoing(MessageId.AllowedFast, piece));
     }
 
-    private async Task RunPeerAsync(PeerConnection peer, PeerBook.Entry? entry)
+    /// <summary>Our extension handshake for a peer (lock held).</summary>
+    private ExtensionHandshake BuildExtensionHandshake(PeerConnection peer)
     {
-        lock (Sync)
+        var handshake = new ExtensionHandshake
         {
-            if (!Register(peer))
-            {
-                peer.Close("duplicate or over the connection limit");
-                if (entry is not null) _book.MarkDisconnected(entry, retrySoon: false);
-            }
-            else if (entry is not null) _book.MarkConnected(entry);
-        }
-        Log.LogDebug("connected to {Peer} ({Client}, {Direction})", peer.RemoteEndPoint, peer.ClientName, peer.IsIncoming ? "incoming" : "outgoing");
-        await peer.RunAsync().ConfigureAwait(false);
-        Log.LogDebug("disconnected from {Peer} ({Client}): {Reason}", peer.RemoteEndPoint, peer.ClientName, peer.CloseReason);
-        lock (Sync)
-        {
-            if (_peers.Remove(peer)) Forget(peer);
-            if (entry is not null && !entry.Banned) _book.MarkDisconnected(entry, retrySoon: !(_picker.IsComplete && peer.IsSeed));
-        }
-        Extensions.OnDisconnected(peer);
-        ConnectMore();
+            ListenPort = Engine.ListenPort,
+            ClientName = _swarm.Settings.ClientName,
+            RequestQueueDepth = _swarm.Settings.MaxQueuedRequestsFromPeer,
+            YourIp = peer.RemoteEndPoint.Address,
+            UploadOnly = _swarm.IsComplete,
+        };
+        _extensions.FillHandshake(handshake);
+        return handshake;
     }
-
-    /// <summary>Adds a connected peer unless it duplicates one (same peer id) or the torrent is full.</summary>
-    private bool Register(PeerConnection peer)
-    {
-        if (_stopped || _peers.Count >= Settings.MaxConnectionsPerTorrent) return false;
-        var existing = _peers.FirstOrDefault(p => p.PeerId.AsSpan().SequenceEqual(peer.PeerId));
-        if (existing is not null)
-        {
-            // Both sides dialled each other: keep the connection initiated by the lower peer id, as the other side will.
-            bool newIsOurs = !peer.IsIncoming;
-            var initiatorOfNew = newIsOurs ? Engine.PeerId : peer.PeerId;
-            var otherInitiator = newIsOurs ? peer.PeerId : Engine.PeerId;
-            if (initiatorOfNew.AsSpan().SequenceCompareTo(otherInitiator) > 0) return false;
-            existing.Close("replaced by a duplicate connection");
-        }
-        _peers.Add(peer);
-        return true;
-    }
-
-    /// <summary>Undoes a peer's effect on torrent state (its requests, its availability, its upload slot).</summary>
-    private void Forget(PeerConnection peer)
-    {
-        peer.Requests.Clear(r => _picker.Release(r.Piece, r.Begin));
-        if (peer.Have.SetCount > 0) _picker.RemovePeer(peer.Have);
-        _assignments?.Release(peer);
-        if (!peer.AmChoking) UnchokeWaiting();
-        RefillAllPeers();
-    }
-
-    /// <summary>Once a second: timeouts, keep-alives, snubbing, choke rounds and new connections.</summary>
-    private void Tick()
-    {
-        if (Interlocked.Exchange(ref _ticking, 1) == 1) return;
-        try
-        {
-            lock (Sync)
-            {
-                if (_stopped) return;
-                long now = Time.GetTimestamp();
-                foreach (var peer in _peers) CheckTimeouts(peer, now);
-                if (Elapsed(_lastChokeRound, now) >= Settings.ChokeInterval)
-                {
-                    bool rotate = Elapsed(_lastOptimisticRotation, now) >= Settings.OptimisticUnchokeInterval;
-                    RunChokeRound(rotate, now);
-                    _lastChokeRound = now;
-                    if (rotate) _lastOptimisticRotation = now;
-                }
-                RefillAllPeers();
-            }
-            Extensions.OnTick();
-            ConnectMore();
-        }
-        finally
-        {
-            Volatile.Write(ref _ticking, 0);
-        }
-    }
-
-    private void CheckTimeouts(PeerConnection peer, long now)
-    {
-        if (Elapsed(peer.LastReceived, now) > Settings.InactivityTimeout)
-        {
-            peer.Close("inactive");
-            return;
-        }
-        if (Elapsed(peer.LastSent, now) > Settings.KeepAliveInterval) peer.Enqueue(new Outgoing(MessageId.KeepAlive));
-        var oldest = peer.Requests.OldestTimestamp;
-        if (!peer.IsSnubbed && !peer.PeerChoking && oldest is long sent &&
-            Elapsed(Math.Max(sent, peer.LastBlockReceived), now) > Settings.SnubTimeout)
-        {
-            // It took our requests and sits on them: give them to others and keep asking it for one block at a time.
-            peer.IsSnubbed = true;
-            peer.Requests.Clear(r => _picker.Release(r.Piece, r.Begin));
-        }
-    }
-
-    private TimeSpan Elapsed(long since, long now) => Time.GetElapsedTime(since, now);
 }

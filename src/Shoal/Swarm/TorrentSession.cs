@@ -7,73 +7,88 @@ using Shoal.Wire;
 namespace Shoal.Swarm;
 
 /// <summary>
-/// One torrent being downloaded or seeded: its peers, piece picking, choking and verification.
-/// Torrent-wide state lives behind <see cref="Sync"/>, held only for short, I/O-free sections; hashing and
-/// disk I/O happen on worker threads, network I/O on each connection's own loops.
+/// One torrent in the engine, from a magnet link's bare info-hash to seeding. Without its metadata it connects,
+/// handshakes, bans and limits like any torrent and fetches the info dictionary (BEP 9) over those connections; once
+/// the metadata verified and storage is attached (<see cref="AttachStorage"/>) it downloads over the same connections.
+/// The work is split among collaborators sharing one lock (<see cref="SwarmContext"/>): <see cref="Connections"/>
+/// (dialling, accepting, duplicates), <see cref="MessageDispatch"/> (each message to its owner),
+/// <see cref="RequestScheduler"/> (requests, endgame, interest), <see cref="Choking"/> (upload slots and admission),
+/// <see cref="VerificationOutcomes"/> (haves, blame and bans), <see cref="PeerTimeouts"/>, and the extensions.
 /// </summary>
 public sealed partial class TorrentSession : IAsyncDisposable
 {
-    internal readonly Lock Sync = new();
+    /// <summary>What is announced as 'left' before the metadata says the size (as libtorrent does: 0 would mean "seed").</summary>
+    public const long UnknownLeft = 16 * 1024;
 
-    private readonly PiecePicker _picker;
-    private readonly List<PeerConnection> _peers = [];
-    private readonly PeerBook _book;
-    private readonly Choker _choker;
-    private readonly PieceVerifier _verifier;
-    private readonly Random _random = new();
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly SwarmContext _swarm;
+    private readonly ExtensionRegistry _extensions = new();
+    private readonly RequestScheduler _scheduler;
+    private readonly Choking _choking;
+    private readonly PeerTimeouts _timeouts;
+    private readonly VerificationOutcomes _outcomes;
+    private readonly MessageDispatch _dispatch;
+    private readonly Connections _connections;
+    private readonly MetadataExchange _metadata;
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<Task> _connectionTasks = [];
+    private readonly TaskCompletionSource<TorrentInfo> _metadataReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private PieceVerifier? _verifier;
     private ITimer? _timer;
-    private UploadAssignments? _assignments;
     private int _ticking;
-    private long _downloaded, _uploaded, _wasted;
-    private int _hashFailures, _connecting;
-    private long _lastChokeRound, _lastOptimisticRotation;
-    private Exception? _error;
-    private bool _stopped;
 
-    internal TorrentSession(ClientEngine engine, TorrentInfo info, IPieceStorage storage)
+    internal TorrentSession(ClientEngine engine, InfoHash infoHash, TorrentInfo? info, Random random)
     {
         Engine = engine;
-        Info = info;
-        Storage = storage;
-        _picker = new PiecePicker(info, storage.Verified, engine.Settings.MaxInFlightPieceBytes, _random);
-        _book = new PeerBook(engine.Time);
-        _choker = new Choker(engine.Settings.UploadSlots, _random);
-        _verifier = new PieceVerifier(this, engine.Settings.VerifyWorkers);
-        Log = engine.Loggers.CreateLogger($"Shoal.Swarm.{info.InfoHash.ToHex()[..8]}");
-        Extensions.Register(new MetadataExtension(info.RawInfo));
-        if (_picker.IsComplete) _completed.TrySetResult();
+        _swarm = new SwarmContext(engine, infoHash, random, engine.Loggers.CreateLogger($"Shoal.Swarm.{infoHash.ToHex()[..8]}"));
+        _scheduler = new RequestScheduler(_swarm);
+        _choking = new Choking(_swarm);
+        _timeouts = new PeerTimeouts(_swarm, _scheduler);
+        _outcomes = new VerificationOutcomes(_swarm, _scheduler, new ProgressEvents(this));
+        _dispatch = new MessageDispatch(_swarm, _scheduler, _choking, _extensions, () => _verifier);
+        _connections = new Connections(_swarm, _dispatch, new Lifecycle(this));
+        _metadata = new MetadataExchange(new Host(this), engine.Settings, info?.RawInfo);
+        _extensions.Register(_metadata);
+        if (engine.Settings.EnablePeerExchange && info?.IsPrivate != true) _extensions.Register(new PeerExchange(new Host(this)));
+        if (info is not null) SetInfo(info);
     }
 
-    public TorrentInfo Info { get; }
+    /// <summary>The metadata. Throws <see cref="InvalidOperationException"/> while a magnet link's is still being fetched
+    /// (see <see cref="HasMetadata"/> and <see cref="MetadataReceived"/>).</summary>
+    public TorrentInfo Info => _swarm.Info ?? throw new InvalidOperationException($"the metadata of {InfoHash} has not arrived yet");
 
-    public InfoHash InfoHash => Info.InfoHash;
+    public bool HasMetadata => _swarm.Info is not null;
 
-    public IPieceStorage Storage { get; }
+    /// <summary>Completes with the metadata: at once for a .torrent, when it is fetched and verified for a magnet link.
+    /// Faults if the only metadata matching the info-hash is not a valid info dictionary; cancelled if the torrent stops first.</summary>
+    public Task<TorrentInfo> MetadataReceived => _metadataReceived.Task;
+
+    public InfoHash InfoHash => _swarm.InfoHash;
+
+    /// <summary>Where the data goes; null until attached (a magnet link's after its metadata arrived).</summary>
+    public IPieceStorage? Storage => _swarm.Storage;
 
     internal ClientEngine Engine { get; }
 
-    internal EngineSettings Settings => Engine.Settings;
-
-    internal TimeProvider Time => Engine.Time;
-
-    internal ExtensionRegistry Extensions { get; } = new();
-
-    internal ILogger Log { get; }
+    internal IPeerExtension[] Extensions => [.. _extensions.All];
 
     /// <summary>Completes when every piece has verified (at once for a seed); faults if storage fails.</summary>
     public Task Completion => _completed.Task;
 
-    public bool IsComplete { get { lock (Sync) return _picker.IsComplete; } }
+    public bool IsComplete { get { lock (_swarm.Sync) return _swarm.IsComplete; } }
 
-    public long Downloaded => Interlocked.Read(ref _downloaded);
+    public bool IsPaused { get { lock (_swarm.Sync) return _swarm.Paused; } }
 
-    public long Uploaded => Interlocked.Read(ref _uploaded);
+    public long Downloaded => Interlocked.Read(ref _swarm.Downloaded);
 
-    /// <summary>Bytes still missing (for tracker announces).</summary>
-    public long Left { get { lock (Sync) return Info.TotalLength - VerifiedBytes(); } }
+    public long Uploaded => Interlocked.Read(ref _swarm.Uploaded);
+
+    /// <summary>Bytes still missing (for tracker announces); <see cref="UnknownLeft"/> before the metadata.</summary>
+    public long Left
+    {
+        get
+        {
+            lock (_swarm.Sync) return _swarm.Info is null ? UnknownLeft : _swarm.Info.TotalLength - VerifiedBytes();
+        }
+    }
 
     /// <summary>Raised (on a worker thread) when a piece has verified and been written.</summary>
     public event Action<int>? PieceVerified;
@@ -81,105 +96,163 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>Raised once when the last piece verified.</summary>
     public event Action? Completed;
 
+    /// <summary>Raised as a magnet link's metadata fetch progresses (outside the torrent's lock).</summary>
+    public event Action<MetadataProgress>? MetadataProgressChanged;
+
     internal void Start()
     {
-        _timer = Time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        _timer = _swarm.Time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Adds addresses to try (from a tracker, the command line, PEX or LSD).</summary>
+    /// <summary>Adds addresses to try (from a tracker, the command line, PEX, LSD or the DHT).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source)
     {
-        lock (Sync)
+        lock (_swarm.Sync)
         {
             foreach (var endPoint in endPoints)
             {
-                if (!IsAcceptableAddress(endPoint)) continue;
-                _book.Add(Normalize(endPoint), source);
+                var normalized = Normalize(endPoint);
+                if (_connections.IsAcceptableAddress(normalized)) _swarm.Book.Add(normalized, source);
             }
         }
-        ConnectMore();
+        _connections.ConnectMore();
     }
 
-    public TorrentStatus GetStatus()
+    /// <summary>
+    /// Attaches the storage the data goes to (opened, and rechecked, for <see cref="Info"/>): downloading starts over the
+    /// connections already open. Called once, by <see cref="ClientEngine.AddTorrent(TorrentInfo, IPieceStorage)"/> or, for
+    /// a magnet link, by whoever opened the storage once <see cref="MetadataReceived"/> completed. Returns false (and
+    /// leaves the storage to the caller) when the torrent was stopped meanwhile.
+    /// </summary>
+    public bool AttachStorage(IPieceStorage storage)
     {
-        lock (Sync)
+        ArgumentNullException.ThrowIfNull(storage);
+        var info = Info;
+        if (storage.Info.InfoHash != info.InfoHash) throw new ArgumentException("the storage is for another torrent", nameof(storage));
+        bool complete;
+        lock (_swarm.Sync)
         {
-            var peers = _peers.Select(p => new PeerStatus(p.ListenEndPoint ?? p.RemoteEndPoint, p.ClientName, p.IsIncoming, p.IsSeed,
-                p.Have.Count == 0 ? 0 : (double)p.Have.SetCount / p.Have.Count, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
-                p.AmChoking, p.AmInterested, p.PeerChoking, p.PeerInterested, p.IsSnubbed, SourceOf(p), p.Requests.Count, p.QueuedUploads)).ToList();
-            return new TorrentStatus(State, Info.TotalLength, VerifiedBytes(), _picker.Have.SetCount, Info.PieceCount,
-                peers.Sum(p => p.DownloadRate), peers.Sum(p => p.UploadRate), Downloaded, Uploaded, Interlocked.Read(ref _wasted),
-                _hashFailures, peers, _book.Count, _error?.Message);
+            if (_swarm.Storage is not null) throw new InvalidOperationException("storage is already attached");
+            if (_swarm.Stopped) return false;
+            _swarm.Storage = storage;
+            var picker = new PiecePicker(info, storage.Verified, _swarm.Settings.MaxInFlightPieceBytes, _swarm.Random);
+            _swarm.Picker = picker;
+            _verifier = new PieceVerifier(_outcomes, info, storage, _swarm.Settings.VerifyWorkers);
+            foreach (var peer in _swarm.Peers) StartTransfer(peer, picker.Have);
+            complete = picker.IsComplete;
+        }
+        if (complete) _completed.TrySetResult();
+        return true;
+    }
+
+    /// <summary>The torrent cannot go on (its storage could not be opened, say): it stops downloading and reports why.</summary>
+    public void Fail(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        lock (_swarm.Sync)
+        {
+            _swarm.Error ??= error;
+            foreach (var peer in _swarm.Peers) _scheduler.UpdateInterest(peer);
+        }
+        _completed.TrySetException(error);
+        _metadataReceived.TrySetException(error);
+    }
+
+    /// <summary>What to download first beyond rarity (file priorities, sequential); null for rarest first.</summary>
+    public void SetPiecePolicy(IPiecePolicy? policy)
+    {
+        lock (_swarm.Sync)
+        {
+            if (_swarm.Picker is null) throw new InvalidOperationException("storage is not attached yet");
+            _swarm.Picker.Policy = policy;
+            _scheduler.FillAll();
         }
     }
 
-    /// <summary>A copy of the verified-pieces bitfield.</summary>
+    /// <summary>Closes every connection and stops dialling, uploading and downloading; storage stays open. Idempotent.</summary>
+    public async Task PauseAsync()
+    {
+        lock (_swarm.Sync)
+        {
+            if (_swarm.Paused || _swarm.Stopped) return;
+            _swarm.Paused = true;
+        }
+        await _connections.CloseAllAsync("torrent paused", stop: false).ConfigureAwait(false);
+    }
+
+    /// <summary>Undoes <see cref="PauseAsync"/>: known peers are dialled again at once.</summary>
+    public void Resume()
+    {
+        lock (_swarm.Sync)
+        {
+            if (!_swarm.Paused) return;
+            _swarm.Paused = false;
+            _swarm.Book.RetryAllNow();
+        }
+        _connections.ConnectMore();
+    }
+
+    /// <summary>A copy of the verified-pieces bitfield (empty before storage is attached).</summary>
     public Bitfield SnapshotHave()
     {
-        lock (Sync) return _picker.Have.Clone();
+        lock (_swarm.Sync) return _swarm.Picker?.Have.Clone() ?? new Bitfield(_swarm.Info?.PieceCount ?? 0);
     }
-
-    private TorrentState State =>
-        _error is not null ? TorrentState.Error :
-        _stopped ? TorrentState.Stopped :
-        _picker.IsComplete ? TorrentState.Seeding : TorrentState.Downloading;
-
-    private long VerifiedBytes()
-    {
-        var have = _picker.Have;
-        long bytes = (long)have.SetCount * Info.PieceLength;
-        int last = Info.PieceCount - 1;
-        if (have[last]) bytes -= Info.PieceLength - Info.PieceSize(last);
-        return bytes;
-    }
-
-    internal void AddUploaded(int bytes) => Interlocked.Add(ref _uploaded, bytes);
 
     /// <summary>Stops all connections, lets queued pieces finish verifying and flushes storage. Storage stays open (the caller owns it).</summary>
     public async ValueTask DisposeAsync()
     {
-        List<PeerConnection> peers;
-        lock (Sync)
+        lock (_swarm.Sync)
         {
-            if (_stopped) return;
-            _stopped = true;
-            peers = [.. _peers];
+            if (_swarm.Stopped) return;
+            _swarm.Stopped = true;
         }
         Engine.Unregister(this);
-        _stopping.Cancel();
         if (_timer is not null) await _timer.DisposeAsync().ConfigureAwait(false);
-        foreach (var peer in peers) peer.Close("torrent stopped");
-        Task[] tasks;
-        lock (Sync) tasks = [.. _connectionTasks];
-        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        await _verifier.CompleteAsync().ConfigureAwait(false);
-        try { await Storage.FlushAsync(CancellationToken.None).ConfigureAwait(false); }
-        catch (IOException) { /* reported through the status already, if it matters */ }
+        await _connections.CloseAllAsync("torrent stopped", stop: true).ConfigureAwait(false);
+        if (_verifier is not null) await _verifier.CompleteAsync().ConfigureAwait(false);
+        if (_swarm.Storage is { } storage)
+        {
+            try { await storage.FlushAsync(CancellationToken.None).ConfigureAwait(false); }
+            catch (IOException) { /* reported through the status already, if it matters */ }
+        }
         _completed.TrySetCanceled();
+        _metadataReceived.TrySetCanceled();
     }
 
-    private bool IsAcceptableAddress(IPEndPoint endPoint) =>
-        endPoint.Port is > 0 and <= 65535 &&
-        !endPoint.Address.Equals(IPAddress.Any) && !endPoint.Address.Equals(IPAddress.IPv6Any) &&
-        (Settings.AllowLoopbackPeers || !IPAddress.IsLoopback(endPoint.Address));
+    /// <summary>Once a second: timeouts, keep-alives, snubbing, choke rounds, extensions' rhythm and new connections.</summary>
+    private void Tick()
+    {
+        if (Interlocked.Exchange(ref _ticking, 1) == 1) return;
+        try
+        {
+            lock (_swarm.Sync)
+            {
+                if (_swarm.Stopped) return;
+                long now = _swarm.Time.GetTimestamp();
+                foreach (var peer in _swarm.Peers) _timeouts.Check(peer, now);
+                if (_swarm.IsActive) _choking.Tick(now);
+                _scheduler.FillAll();
+            }
+            _extensions.OnTick();
+            if (!HasMetadata) ReportMetadataProgress();
+            _connections.ConnectMore();
+        }
+        finally
+        {
+            Volatile.Write(ref _ticking, 0);
+        }
+    }
 
     private static IPEndPoint Normalize(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 
-    internal ExtensionHandshake BuildExtensionHandshake(PeerConnection peer)
+    private long VerifiedBytes()
     {
-        var handshake = new ExtensionHandshake
-        {
-            ListenPort = Engine.ListenPort,
-            ClientName = Settings.ClientName,
-            RequestQueueDepth = Settings.MaxQueuedRequestsFromPeer,
-            YourIp = Normalize(peer.RemoteEndPoint).Address,
-            UploadOnly = IsComplete,
-        };
-        Extensions.FillHandshake(handshake);
-        return handshake;
+        if (_swarm.Picker is not { } picker || _swarm.Info is not { } info) return 0;
+        var have = picker.Have;
+        long bytes = (long)have.SetCount * info.PieceLength;
+        int last = info.PieceCount - 1;
+        if (have[last]) bytes -= info.PieceLength - info.PieceSize(last);
+        return bytes;
     }
-
-    internal int[] AllowedFastFor(PeerConnection peer) =>
-        AllowedFastSet.Compute(Normalize(peer.RemoteEndPoint).Address, InfoHash, Info.PieceCount);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Shoal.Transport;
 
 namespace Shoal.Swarm;
 
@@ -9,9 +10,16 @@ public enum TorrentState
     Stopped,
     /// <summary>Stopped by an error (e.g. a full disk); verified pieces are kept.</summary>
     Error,
+    /// <summary>A magnet link's metadata is being fetched from peers.</summary>
+    FetchingMetadata,
+    /// <summary>The metadata is known; storage is being opened (and existing data checked).</summary>
+    Checking,
+    /// <summary>Paused by the user: no connections, storage open.</summary>
+    Paused,
 }
 
-/// <summary>A point-in-time view of a torrent, for progress displays and scripts.</summary>
+/// <summary>A point-in-time view of a torrent, for progress displays and scripts. <see cref="Metadata"/> is set while a
+/// magnet link's metadata is fetched (sizes and piece counts are 0 until then).</summary>
 public sealed record TorrentStatus(
     TorrentState State,
     long TotalBytes,
@@ -26,7 +34,8 @@ public sealed record TorrentStatus(
     int HashFailures,
     IReadOnlyList<PeerStatus> Peers,
     int KnownPeers,
-    string? Error)
+    string? Error,
+    MetadataProgress? Metadata = null)
 {
     public double Progress => TotalBytes == 0 ? 1 : (double)VerifiedBytes / TotalBytes;
 
@@ -51,4 +60,6 @@ public sealed record PeerStatus(
     bool Snubbed,
     PeerSource? Source = null,
     int RequestsOut = 0,
-    int RequestsIn = 0);
+    int RequestsIn = 0,
+    TransportKind Transport = TransportKind.Tcp,
+    bool IsEncrypted = false);

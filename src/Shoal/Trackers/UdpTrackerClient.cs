@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Shoal.Metainfo;
+using Shoal.Trackers.Udp;
 
 namespace Shoal.Trackers;
 
@@ -44,12 +45,13 @@ public sealed class UdpTrackerClient : ITrackerClient
     public async Task<AnnounceResponse> AnnounceAsync(AnnounceRequest request, CancellationToken ct)
     {
         request.Validate();
+        var announce = UdpAnnounce.From(request);
         await EnsureSocketAsync(ct).ConfigureAwait(false);
         int stride = _stride, maxPeers = _options.MaxPeers;
         return await RequestAsync(
             UdpTrackerCodec.AnnounceRequestLength,
-            (packet, connectionId) => UdpTrackerCodec.WriteAnnounce(packet, connectionId, 0, request),
-            (packet, uri) => UdpTrackerCodec.ReadAnnounce(packet, stride, maxPeers, uri),
+            (packet, connectionId) => UdpTrackerCodec.WriteAnnounceRequest(packet, connectionId, 0, in announce),
+            (packet, uri) => UdpTrackerCodec.ReadAnnounceAnswer(packet, stride, maxPeers, uri),
             ct).ConfigureAwait(false);
     }
 
@@ -58,8 +60,8 @@ public sealed class UdpTrackerClient : ITrackerClient
         await EnsureSocketAsync(ct).ConfigureAwait(false);
         return await RequestAsync(
             UdpTrackerCodec.ScrapeRequestLength,
-            (packet, connectionId) => UdpTrackerCodec.WriteScrape(packet, connectionId, 0, hash),
-            UdpTrackerCodec.ReadScrape,
+            (packet, connectionId) => UdpTrackerCodec.WriteScrapeRequest(packet, connectionId, 0, hash),
+            UdpTrackerCodec.ReadScrapeAnswer,
             ct).ConfigureAwait(false);
     }
 
@@ -88,8 +90,8 @@ public sealed class UdpTrackerClient : ITrackerClient
             if (connectionId is null)
             {
                 var timeout = TimeoutFor(attempt);
-                UdpTrackerCodec.WriteConnect(packet, 0);
-                var connected = await ExchangeAsync(packet, UdpTrackerCodec.ConnectRequestLength, UdpTrackerCodec.ReadConnect, timeout, ct).ConfigureAwait(false);
+                UdpTrackerCodec.WriteConnectRequest(packet, 0);
+                var connected = await ExchangeAsync(packet, UdpTrackerCodec.ConnectRequestLength, UdpTrackerCodec.ReadConnectAnswer, timeout, ct).ConfigureAwait(false);
                 if (!connected.Answered)
                 {
                     waited += timeout;
@@ -211,7 +213,7 @@ public sealed class UdpTrackerClient : ITrackerClient
             _stride = address.AddressFamily == AddressFamily.InterNetworkV6 ? CompactPeers.IPv6Stride : CompactPeers.IPv4Stride;
             // Room for one peer more than we keep, so a longer answer is cut (by the kernel) only past what we use.
             long peerRoom = Math.Max(_options.MaxPeers + 1L, 32) * _stride;
-            int bufferSize = (int)Math.Min(MaxDatagram, UdpTrackerCodec.AnnounceResponseHeaderLength + peerRoom);
+            int bufferSize = (int)Math.Min(MaxDatagram, UdpTrackerCodec.AnnounceAnswerHeaderLength + peerRoom);
             RemoteEndPoint = new IPEndPoint(address, Uri.Port);
             Volatile.Write(ref _socket, socket);
             if (_disposed.IsCancellationRequested)
@@ -271,7 +273,7 @@ public sealed class UdpTrackerClient : ITrackerClient
             if (received == buffer.Length)
             {
                 // The kernel cut a longer datagram to our buffer: keep only whole peer entries.
-                int header = UdpTrackerCodec.AnnounceResponseHeaderLength;
+                int header = UdpTrackerCodec.AnnounceAnswerHeaderLength;
                 packet = packet[..(header + (received - header) / _stride * _stride)];
             }
             Dispatch(packet);
@@ -280,7 +282,7 @@ public sealed class UdpTrackerClient : ITrackerClient
 
     private void Dispatch(ReadOnlySpan<byte> packet)
     {
-        if (!UdpTrackerCodec.TryReadHeader(packet, out _, out uint transactionId)) return;
+        if (!UdpTrackerCodec.TryReadAnswerHeader(packet, out _, out uint transactionId)) return;
         if (_pending.TryRemove(transactionId, out var pending)) pending.Complete(packet);
     }
 

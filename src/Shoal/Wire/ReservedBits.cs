@@ -19,6 +19,9 @@ public readonly record struct ReservedBits(ulong Value)
 
     public bool SupportsDht => (Value & DhtBit) != 0;
 
+    /// <summary>These bits with the DHT bit set (BEP 5: we run a DHT node and answer port messages).</summary>
+    public ReservedBits WithDht() => new(Value | DhtBit);
+
     public static ReservedBits Read(ReadOnlySpan<byte> bytes) => new(BinaryPrimitives.ReadUInt64BigEndian(bytes));
 
     public void WriteTo(Span<byte> bytes) => BinaryPrimitives.WriteUInt64BigEndian(bytes, Value);

@@ -1,12 +1,13 @@
 using System.Text.Json;
-using Shoal.EndToEnd.Tests.Tracker;
+using Shoal.EndToEnd.Tests.TrackerServer;
 using Shoal.Tests.Support;
 
 namespace Shoal.EndToEnd.Tests.Cli;
 
 /// <summary>
 /// The original program's promise, with real processes: a leecher that knows nothing but the tracker's address.
-/// `shoal tracker --catalogue`, `shoal seed FILE --publish`, then `shoal get --tracker URL` lists and fetches it by name.
+/// `shoal tracker --catalogue --catalogue-open`, `shoal seed FILE --publish`, then `shoal get --tracker URL` lists and
+/// fetches it by name.
 /// </summary>
 public sealed class CatalogueTests
 {
@@ -43,7 +44,7 @@ public sealed class CatalogueTests
     {
         using var dir = new TempDirectory("catalogue-e2e");
         var content = dir.WriteRandomFile("seed/payload.bin", 3 * 1024 * 1024 + 12_345, seed: 11);
-        var (tracker, url, port) = await TrackerCliTests.StartTrackerAsync("--catalogue");
+        var (tracker, url, port) = await TrackerCliTests.StartTrackerAsync("--catalogue", "--catalogue-open");
         await using (tracker)
         {
             await tracker.WaitForLineAsync(l => l == $"tracker: catalogue on http://127.0.0.1:{port}/catalogue (anyone who can reach it may publish)",

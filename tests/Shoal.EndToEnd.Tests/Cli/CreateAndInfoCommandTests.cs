@@ -9,6 +9,7 @@ namespace Shoal.EndToEnd.Tests.Cli;
 public class CreateAndInfoCommandTests
 {
     private const int UsageError = 2;
+    private const int NetworkError = 4;
     private const int InvalidInput = 3;
 
     private static ProcessRunner.Result Shoal(string workingDirectory, params string[] args)
@@ -130,7 +131,11 @@ public class CreateAndInfoCommandTests
         AssertOneLineError(Shoal(dir.Path, "info", "evil.torrent"), InvalidInput, "unsafe path 'innocent/../evil.sh'");
         AssertOneLineError(Shoal(dir.Path, "info", "magnet:?xt=urn:btih:1234"), InvalidInput, "invalid magnet link: 'xt=urn:btih:1234' is not an info-hash");
         AssertOneLineError(Shoal(dir.Path, "info", "magnet:?dn=x"), InvalidInput, "has no 'xt=urn:btih:' info-hash");
-        AssertOneLineError(Shoal(dir.Path, "info", "c12fe1c06bba254a9dc9f519b335aa7c1367a88a"), UsageError, "looks like an info-hash");
+        // Not a file but an info-hash: a torrent of the daemon is meant; without one, one line says so and how to mean a magnet.
+        var noDaemon = ProcessRunner.Run("dotnet", [Path.Combine(AppContext.BaseDirectory, "Shoal.Cli.dll"), "info", "c12fe1c06bba254a9dc9f519b335aa7c1367a88a"],
+            TimeSpan.FromSeconds(60), dir.Path, new Dictionary<string, string> { ["SHOAL_RPC"] = $"http://127.0.0.1:{FreePort.Next()}/transmission/rpc" });
+        AssertOneLineError(noDaemon, NetworkError, "no daemon answers at http://127.0.0.1:");
+        Assert.Contains("pass magnet:?xt=urn:btih:c12fe1c06bba254a9dc9f519b335aa7c1367a88a", noDaemon.StdErr);
     }
 
     [Fact]

@@ -120,7 +120,7 @@ public sealed class BadInputTests
         using var disk = SmallDisk.Mount(dir.Combine("disk"), 1024 * 1024);
         var result = Run("get", torrent, "-o", disk.Path, "--port", "0", "--bind", "127.0.0.1", "--quiet");
         string line = CleanError.AssertOneLine(ExitCodes.DiskError, result.ExitCode, CleanError.Lines(result.StdErr), result.StdOut);
-        Assert.Equal($"shoal: not enough disk space in {disk.Path}: need 2.9 MiB (3000000 bytes), 1 MiB (1048576 bytes) free", line);
+        Assert.Equal($"shoal: not enough disk space in {disk.Path}: need 2.86 MiB (3000000 bytes), 1 MiB (1048576 bytes) free", line);
         AssertNothingLooksComplete(disk.Path, "data.bin");
     }
 

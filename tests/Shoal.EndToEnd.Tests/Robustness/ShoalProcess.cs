@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Shoal.EndToEnd.Tests.Tracker;
 using Shoal.Tests.Support;
 using Shoal.Tests.Support.Reference;
 

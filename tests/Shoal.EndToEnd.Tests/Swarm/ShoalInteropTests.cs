@@ -1,7 +1,7 @@
 using Shoal.Metainfo;
 using Shoal.Tests.Support;
 using Shoal.Tests.Support.Reference;
-using Shoal.Tracker;
+using Shoal.TrackerServer;
 
 namespace Shoal.EndToEnd.Tests.Swarm;
 
@@ -115,10 +115,10 @@ public sealed class ShoalInteropTests
     /// <summary>Shoal's tracker (in-process, HTTP or UDP) or Debian's opentracker (a process), behind one face.</summary>
     private sealed class AnyTracker : IAsyncDisposable
     {
-        private readonly TrackerServer? _shoal;
+        private readonly TrackerHost? _shoal;
         private readonly OpenTrackerProcess? _open;
 
-        private AnyTracker(TrackerServer? shoal, OpenTrackerProcess? open, string url)
+        private AnyTracker(TrackerHost? shoal, OpenTrackerProcess? open, string url)
         {
             _shoal = shoal;
             _open = open;
@@ -135,7 +135,7 @@ public sealed class ShoalInteropTests
                 var open = await OpenTrackerProcess.StartAsync(cancellationToken: ct);
                 return new AnyTracker(null, open, kind.EndsWith("udp", StringComparison.Ordinal) ? open.UdpAnnounceUrl : open.HttpAnnounceUrl);
             }
-            var shoal = await TrackerServer.StartAsync(new TrackerOptions
+            var shoal = await TrackerHost.StartAsync(new TrackerOptions
             {
                 Host = "127.0.0.1", Port = 0, AnnounceInterval = TimeSpan.FromSeconds(30), MinAnnounceInterval = TimeSpan.FromSeconds(1),
             }, cancellationToken: ct);

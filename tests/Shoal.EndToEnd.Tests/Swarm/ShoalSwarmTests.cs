@@ -1,4 +1,3 @@
-using Shoal.EndToEnd.Tests.Tracker;
 using Shoal.Tests.Support;
 using Shoal.Tests.Support.Reference;
 

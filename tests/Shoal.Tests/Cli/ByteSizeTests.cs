@@ -1,4 +1,5 @@
 using Shoal.Cli.Output;
+using Shoal.Storage;
 
 namespace Shoal.Tests.Cli;
 
@@ -22,7 +23,11 @@ public class ByteSizeTests
     [InlineData("256K", 262_144L)]
     [InlineData("256k", 262_144L)]
     [InlineData("256KiB", 262_144L)]
-    [InlineData("256 kb", 262_144L)]
+    [InlineData("256 KiB", 262_144L)]
+    [InlineData("256 kb", 256_000L)] // decimal units, as coreutils reads them
+    [InlineData("10MB", 10_000_000L)]
+    [InlineData("1.5M", 1_572_864L)]
+    [InlineData("0.5GiB", 1L << 29)]
     [InlineData("4M", 4L << 20)]
     [InlineData("1g", 1L << 30)]
     [InlineData("2T", 2L << 40)]
@@ -38,7 +43,8 @@ public class ByteSizeTests
     [InlineData("")]
     [InlineData("K")]
     [InlineData("-1")]
-    [InlineData("1.5M")]
+    [InlineData("1.5.1M")]
+    [InlineData("1Mb/s")]
     [InlineData("12Q")]
     [InlineData("99999999999999999999")]
     [InlineData("9999999999T")]

@@ -4,8 +4,8 @@ using CsCheck;
 using Shoal.Cli;
 using Shoal.Cli.Commands;
 using Shoal.Metainfo;
-using Shoal.Tests.Tracker;
-using Shoal.Tracker;
+using Shoal.Tests.TrackerServer;
+using Shoal.TrackerServer;
 
 namespace Shoal.Tests.Cli;
 
@@ -149,9 +149,9 @@ public class CatalogueClientTests
     [Fact]
     public async Task Publish_answers_from_a_real_tracker()
     {
-        await using var tracker = await TrackerServer.StartAsync(new TrackerOptions { Host = "127.0.0.1", Port = 0, Catalogue = true, CatalogueKey = "k" },
+        await using var tracker = await TrackerHost.StartAsync(new TrackerOptions { Host = "127.0.0.1", Port = 0, Catalogue = true, CatalogueKey = "k" },
             cancellationToken: Ct);
-        await using var plain = await TrackerServer.StartAsync(new TrackerOptions { Host = "127.0.0.1", Port = 0 }, cancellationToken: Ct);
+        await using var plain = await TrackerHost.StartAsync(new TrackerOptions { Host = "127.0.0.1", Port = 0 }, cancellationToken: Ct);
         using var client = new CatalogueClient(TimeSpan.FromSeconds(10));
         var bytes = CatalogueServerTests.MakeTorrent("published.bin", 1);
         var catalogue = CatalogueClient.CatalogueUrl(tracker.UdpAnnounceUrl); // udp:// maps to the same port over HTTP

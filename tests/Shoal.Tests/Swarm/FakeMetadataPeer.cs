@@ -1,38 +1,44 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
 using Shoal.Metainfo;
 using Shoal.Wire;
 
 namespace Shoal.Tests.Swarm;
 
 /// <summary>
-/// A listening peer that serves metadata the way a test scripts it: it handshakes, advertises ut_metadata with a
-/// chosen metadata_size, and answers each request with whatever <c>respond</c> returns (null: stay silent).
-/// Counts connections and requests so tests can see who was asked and who was dropped.
+/// A peer on an <see cref="InMemoryNetwork"/> that serves metadata the way a test scripts it: it handshakes, advertises
+/// ut_metadata with a chosen metadata_size, and answers each request with whatever <c>respond</c> returns (null: stay
+/// silent). Counts connections and requests so tests can see who was asked and who was dropped.
 /// </summary>
 internal sealed class FakeMetadataPeer : IAsyncDisposable
 {
     private const byte OurMetadataId = 3;
 
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _serving = [];
     private readonly InfoHash _infoHash;
     private readonly int _advertisedSize;
     private readonly Func<int, IReadOnlyList<byte[]>> _respond;
-    private readonly Task _accepting;
+    private readonly Task _release;
     private int _connections, _requests, _closedByRemote;
 
-    private FakeMetadataPeer(InfoHash infoHash, int advertisedSize, Func<int, IReadOnlyList<byte[]>> respond)
+    private FakeMetadataPeer(InMemoryNetwork network, InfoHash infoHash, int advertisedSize, Func<int, IReadOnlyList<byte[]>> respond,
+        Task? release = null)
     {
+        _release = release ?? Task.CompletedTask;
         _infoHash = infoHash;
         _advertisedSize = advertisedSize;
         _respond = respond;
-        _listener.Start();
-        _accepting = AcceptLoopAsync();
+        EndPoint = network.Listen(stream =>
+        {
+            Interlocked.Increment(ref _connections);
+            var task = ServeAsync(stream);
+            lock (_serving) _serving.Add(task);
+            return task;
+        });
     }
 
-    public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
+    public IPEndPoint EndPoint { get; }
 
     public int Connections => Volatile.Read(ref _connections);
 
@@ -42,16 +48,20 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
     public int ClosedByRemote => Volatile.Read(ref _closedByRemote);
 
     /// <summary>Serves <paramref name="metadata"/> honestly.</summary>
-    public static FakeMetadataPeer Honest(InfoHash infoHash, byte[] metadata) =>
-        new(infoHash, metadata.Length, piece => [Data(piece, metadata)]);
+    public static FakeMetadataPeer Honest(InMemoryNetwork network, InfoHash infoHash, byte[] metadata) =>
+        new(network, infoHash, metadata.Length, piece => [Data(piece, metadata)]);
+
+    /// <summary>Serves honestly, but holds every answer until <paramref name="release"/> completes.</summary>
+    public static FakeMetadataPeer HonestHeld(InMemoryNetwork network, InfoHash infoHash, byte[] metadata, Task release) =>
+        new(network, infoHash, metadata.Length, piece => [Data(piece, metadata)], release);
 
     /// <summary>Advertises <paramref name="advertisedSize"/> and answers each request with <paramref name="respond"/>'s payload.</summary>
-    public static FakeMetadataPeer Scripted(InfoHash infoHash, int advertisedSize, Func<int, byte[]?> respond) =>
-        new(infoHash, advertisedSize, piece => respond(piece) is { } reply ? [reply] : []);
+    public static FakeMetadataPeer Scripted(InMemoryNetwork network, InfoHash infoHash, int advertisedSize, Func<int, byte[]?> respond) =>
+        new(network, infoHash, advertisedSize, piece => respond(piece) is { } reply ? [reply] : []);
 
     /// <summary>Answers each request with several messages, in order.</summary>
-    public static FakeMetadataPeer ScriptedMany(InfoHash infoHash, int advertisedSize, Func<int, IReadOnlyList<byte[]>> respond) =>
-        new(infoHash, advertisedSize, respond);
+    public static FakeMetadataPeer ScriptedMany(InMemoryNetwork network, InfoHash infoHash, int advertisedSize, Func<int, IReadOnlyList<byte[]>> respond) =>
+        new(network, infoHash, advertisedSize, respond);
 
     /// <summary>The honest data message for a piece of <paramref name="metadata"/>.</summary>
     public static byte[] Data(int piece, byte[] metadata)
@@ -60,25 +70,9 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
         return MetadataMessage.EncodeData(piece, metadata.Length, metadata.AsSpan(start, MetadataMessage.PieceLength(piece, metadata.Length)));
     }
 
-    private async Task AcceptLoopAsync()
+    private async Task ServeAsync(Stream stream)
     {
-        var tasks = new List<Task>();
-        try
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                var socket = await _listener.AcceptSocketAsync(_stop.Token);
-                Interlocked.Increment(ref _connections);
-                tasks.Add(ServeAsync(socket));
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException) { }
-        await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-    }
-
-    private async Task ServeAsync(Socket socket)
-    {
-        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        await using var owned = stream;
         var ct = _stop.Token;
         try
         {
@@ -115,14 +109,15 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
                     if (!MetadataMessage.TryParse(message.Payload.ToArray(), out var request, out _) || request.Type != MetadataMessageType.Request) continue;
                     Interlocked.Increment(ref _requests);
                     if (theirId == 0) continue;
+                    await _release.WaitAsync(ct);
                     foreach (var reply in _respond(request.Piece)) await SendExtendedAsync(stream, theirId, reply, ct);
                 }
                 pending = sequence.ToArray();
             }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or EndOfStreamException or WireProtocolException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or EndOfStreamException or WireProtocolException or InvalidOperationException)
         {
-            if (e is IOException or SocketException or EndOfStreamException) Interlocked.Increment(ref _closedByRemote);
+            if (e is IOException or EndOfStreamException or InvalidOperationException) Interlocked.Increment(ref _closedByRemote);
         }
     }
 
@@ -135,8 +130,9 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        _listener.Stop();
-        await _accepting;
+        await _stop.CancelAsync();
+        Task[] serving;
+        lock (_serving) serving = [.. _serving];
+        await Task.WhenAll(serving).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

@@ -1,27 +1,43 @@
 using System.IO.Pipelines;
 using System.Net;
-using Shoal.Swarm;
+using Shoal.Transport;
 
 namespace Shoal.Tests.Swarm;
 
 /// <summary>
-/// A network made of pipes: engines are registered under made-up addresses, and dialling one hands the engine the
-/// other end of a fresh duplex pipe. Whole swarms then run without sockets, deterministic and fast; a link can be
-/// cut at any time to simulate a peer vanishing.
+/// A network made of pipes, plugged into engines as just another transport: each host gets a made-up address with a
+/// listener and a dialer, and dialling a host hands it the other end of a fresh duplex pipe. Whole swarms then run
+/// without sockets; a link can be cut at any time to simulate a peer vanishing.
 /// </summary>
 internal sealed class InMemoryNetwork
 {
-    private readonly Dictionary<IPEndPoint, ClientEngine> _hosts = [];
+    private readonly Dictionary<IPEndPoint, Action<TransportConnection>> _hosts = [];
+    private readonly Dictionary<IPEndPoint, int> _accepted = [];
     private readonly List<DuplexStream> _links = [];
-    private int _nextPort = 50000;
+    private int _next;
 
-    /// <summary>Makes <paramref name="engine"/> reachable at a fresh 10.0.0.x address and routes its dialling through this network.</summary>
-    public IPEndPoint Attach(ClientEngine engine)
+    /// <summary>Transports for an engine at a fresh 10.0.0.x address (its listener's endpoint).</summary>
+    public PeerTransports NewHost(IConnectionUpgrade? upgrade = null)
     {
-        var address = new IPEndPoint(IPAddress.Parse($"10.0.0.{_hosts.Count + 1}"), _nextPort++);
-        lock (_hosts) _hosts[address] = engine;
-        engine.Dial = (target, ct) => DialAsync(address, target, ct);
+        var address = NextAddress();
+        return new PeerTransports(new Dialer(this, address), [new Listener(this, address)], upgrade);
+    }
+
+    /// <summary>A raw host (a scripted or fake peer): <paramref name="serve"/> runs for each connection made to it.</summary>
+    public IPEndPoint Listen(Func<Stream, Task> serve)
+    {
+        var address = NextAddress();
+        lock (_hosts) _hosts[address] = connection => _ = serve(connection.Stream);
         return address;
+    }
+
+    /// <summary>Dials <paramref name="target"/> from a fresh address (a scripted peer); returns its end of the link.</summary>
+    public Stream Connect(IPEndPoint target) => Connect(NextAddress(), target).Stream;
+
+    /// <summary>Connections made to <paramref name="address"/> so far.</summary>
+    public int AcceptedBy(IPEndPoint address)
+    {
+        lock (_hosts) return _accepted.GetValueOrDefault(address);
     }
 
     /// <summary>Closes every open link (both ends see end of stream).</summary>
@@ -34,18 +50,49 @@ internal sealed class InMemoryNetwork
         }
     }
 
-    private Task<Stream> DialAsync(IPEndPoint from, IPEndPoint target, CancellationToken ct)
+    private IPEndPoint NextAddress()
     {
-        ClientEngine? host;
-        lock (_hosts) _hosts.TryGetValue(target, out host);
+        int n = Interlocked.Increment(ref _next);
+        return new IPEndPoint(IPAddress.Parse($"10.0.{n / 250}.{n % 250 + 1}"), 50000 + n);
+    }
+
+    private TransportConnection Connect(IPEndPoint from, IPEndPoint target)
+    {
+        Action<TransportConnection>? host;
+        lock (_hosts)
+        {
+            _hosts.TryGetValue(target, out host);
+            if (host is not null) _accepted[target] = _accepted.GetValueOrDefault(target) + 1;
+        }
         if (host is null) throw new IOException($"connection refused: nothing listens on {target}");
         var aToB = new Pipe();
         var bToA = new Pipe();
         var local = new DuplexStream(bToA.Reader, aToB.Writer);
         var remote = new DuplexStream(aToB.Reader, bToA.Writer);
         lock (_links) _links.AddRange([local, remote]);
-        _ = host.AcceptAsync(remote, from);
-        return Task.FromResult<Stream>(local);
+        host(new TransportConnection(remote, from, TransportKind.InMemory, isIncoming: true));
+        return new TransportConnection(local, target, TransportKind.InMemory, isIncoming: false);
+    }
+
+    private sealed class Dialer(InMemoryNetwork network, IPEndPoint self) : IPeerDialer
+    {
+        public Task<TransportConnection> DialAsync(IPEndPoint endPoint, CancellationToken ct) => Task.FromResult(network.Connect(self, endPoint));
+    }
+
+    private sealed class Listener(InMemoryNetwork network, IPEndPoint self) : IPeerListener
+    {
+        public IPEndPoint LocalEndPoint => self;
+
+        public void Start(Action<TransportConnection> accepted)
+        {
+            lock (network._hosts) network._hosts[self] = accepted;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            lock (network._hosts) network._hosts.Remove(self);
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>One end of a duplex pipe as a Stream.</summary>

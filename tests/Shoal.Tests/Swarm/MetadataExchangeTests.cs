@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Time.Testing;
 using Shoal.Client;
 using Shoal.Metainfo;
 using Shoal.Storage;
@@ -9,10 +10,39 @@ using Shoal.Wire;
 
 namespace Shoal.Tests.Swarm;
 
-/// <summary>BEP 9 over loopback: Shoal serves its info dictionary, fetches one for a magnet, and is not fooled by bad peers.</summary>
+/// <summary>
+/// BEP 9: Shoal serves its info dictionary, fetches one for a magnet link over the same connections it then downloads
+/// over, and is not fooled by bad peers. Magnet tests run on the in-memory network and fake time.
+/// </summary>
 public class MetadataExchangeTests
 {
     private static readonly EngineSettings Loopback = new() { ListenAddress = IPAddress.Loopback };
+
+    /// <summary>A magnet torrent in an engine on an in-memory network, on fake time.</summary>
+    private sealed class MagnetRig : IAsyncDisposable
+    {
+        private MagnetRig(EngineSettings? settings)
+        {
+            Engine = ClientEngine.Start(settings ?? new EngineSettings { RandomSeed = 1 }, Network.NewHost(), Time);
+            Session = Engine.AddMagnet(Torrent.Info.InfoHash);
+        }
+
+        public InMemoryNetwork Network { get; } = new();
+        public FakeTimeProvider Time { get; } = new();
+        public ClientEngine Engine { get; }
+        public TorrentSession Session { get; }
+
+        public static MagnetRig Start(EngineSettings? settings = null) => new(settings);
+
+        public void AddPeers(params IPEndPoint[] peers) => Session.AddPeers(peers, PeerSource.Manual);
+
+        public Task<TorrentInfo> Fetch => Session.MetadataReceived;
+
+        public ValueTask DisposeAsync() => Engine.DisposeAsync();
+    }
+
+    private static ClientOptions InMemory(InMemoryNetwork network, TimeProvider time) =>
+        new() { Engine = new EngineSettings { RandomSeed = 2 }, Transports = _ => network.NewHost(), Time = time };
 
     /// <summary>A multi-file torrent whose info dictionary spans several 16 KiB metadata pieces.</summary>
     internal static (TorrentInfo Info, byte[] Content) ManyFiles(int files = 300, int seed = 1)
@@ -39,9 +69,6 @@ public class MetadataExchangeTests
     private static readonly (TorrentInfo Info, byte[] Content) Torrent = ManyFiles();
     private static byte[] Metadata => Torrent.Info.RawInfo.ToArray();
 
-    private static MetadataFetcher NewFetcher(MetadataFetcherOptions? options = null) =>
-        new(Torrent.Info.InfoHash, PeerId.Generate(), listenPort: 0, Loopback, options);
-
     [Fact]
     public void The_test_metadata_spans_several_pieces()
     {
@@ -53,9 +80,11 @@ public class MetadataExchangeTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory("magnet");
-        await using var seeder = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        var network = new InMemoryNetwork();
+        var time = new FakeTimeProvider();
+        await using var seeder = await ShoalClient.StartAsync(InMemory(network, time));
         seeder.Add(Torrent.Info, [], MemoryStorage.CreateSeeded(Torrent.Info, Torrent.Content));
-        await using var leecher = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        await using var leecher = await ShoalClient.StartAsync(InMemory(network, time));
 
         var reports = new List<MetadataProgress>();
         var progress = new SynchronousProgress<MetadataProgress>(p => { lock (reports) reports.Add(p); });
@@ -68,6 +97,8 @@ public class MetadataExchangeTests
         foreach (var file in torrent.Info.Files) received.Write(File.ReadAllBytes(Path.Combine(dir.Path, "many", Path.Combine([.. file.PathSegments]))));
         Assert.Equal(Torrent.Content, received.ToArray());
         lock (reports) Assert.Contains(reports, r => r.TotalBytes == Metadata.Length && r.ConnectedPeers == 1);
+        // One engine: the metadata and the data came over the one connection, never dropped and dialled again.
+        Assert.Equal(1, network.AcceptedBy(seeder.Engine.ListenEndPoint));
     }
 
     [Fact]
@@ -75,9 +106,11 @@ public class MetadataExchangeTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory("magnet-link");
-        await using var seeder = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        var network = new InMemoryNetwork();
+        var time = new FakeTimeProvider();
+        await using var seeder = await ShoalClient.StartAsync(InMemory(network, time));
         seeder.Add(Torrent.Info, [], MemoryStorage.CreateSeeded(Torrent.Info, Torrent.Content));
-        await using var leecher = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        await using var leecher = await ShoalClient.StartAsync(InMemory(network, time));
         // The tracker cannot be reached (port 1 on loopback): the fetch relies on the x.pe peer and keeps the tracker for the .torrent.
         var link = MagnetLink.Parse($"magnet:?xt=urn:btih:{Torrent.Info.InfoHash.ToHex()}&dn=many&tr=http%3A%2F%2F127.0.0.1%3A1%2Fannounce" +
             $"&x.pe={seeder.Engine.ListenEndPoint}");
@@ -96,14 +129,17 @@ public class MetadataExchangeTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory("magnet-incoming");
-        await using var leecher = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        var network = new InMemoryNetwork();
+        var time = new FakeTimeProvider();
+        await using var leecher = await ShoalClient.StartAsync(InMemory(network, time));
         var fetch = leecher.AddMagnetAsync(Torrent.Info.InfoHash, [], [], dir.Path, ct: ct);
-        await using var seeder = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        await using var seeder = await ShoalClient.StartAsync(InMemory(network, time));
         // As when the seeder hears the leecher's LSD announce: the leecher knows no one, the seeder dials it.
         seeder.Add(Torrent.Info, [], MemoryStorage.CreateSeeded(Torrent.Info, Torrent.Content)).AddPeers([leecher.Engine.ListenEndPoint]);
         var torrent = await fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
         Assert.Equal(Metadata, torrent.Info.RawInfo.ToArray());
         await torrent.Completion.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        Assert.Equal(1, network.AcceptedBy(leecher.Engine.ListenEndPoint));
     }
 
     [Fact]
@@ -111,8 +147,9 @@ public class MetadataExchangeTests
     {
         var ct = TestContext.Current.CancellationToken;
         using var dir = new TempDirectory("magnet-dispose");
-        await using var silent = FakeMetadataPeer.Scripted(Torrent.Info.InfoHash, Metadata.Length, _ => (byte[]?)null);
-        var client = await ShoalClient.StartAsync(new ClientOptions { Engine = Loopback });
+        var network = new InMemoryNetwork();
+        await using var silent = FakeMetadataPeer.Scripted(network, Torrent.Info.InfoHash, Metadata.Length, _ => (byte[]?)null);
+        var client = await ShoalClient.StartAsync(InMemory(network, new FakeTimeProvider()));
         var fetch = client.AddMagnetAsync(Torrent.Info.InfoHash, [], [silent.EndPoint], dir.Path, ct: ct);
         await WaitUntilAsync(() => silent.Requests > 0, ct);
         await client.DisposeAsync();
@@ -127,10 +164,17 @@ public class MetadataExchangeTests
         var seeders = new List<FakeMetadataPeer>();
         try
         {
-            for (int i = 0; i < 3; i++) seeders.Add(FakeMetadataPeer.Honest(Torrent.Info.InfoHash, Metadata));
-            await using var fetcher = NewFetcher(new MetadataFetcherOptions { RequestsPerPeer = 1 });
-            fetcher.AddPeers(seeders.Select(s => s.EndPoint), PeerSource.Manual);
-            var info = await fetcher.FetchAsync(null, ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+            await using var rig = MagnetRig.Start(new EngineSettings { MetadataRequestsPerPeer = 1 });
+            // Answers wait until a second seeder was asked (or 5 s pass): a fast first seeder must not hide a serial fetcher.
+            var release = new TaskCompletionSource();
+            for (int i = 0; i < 3; i++) seeders.Add(FakeMetadataPeer.HonestHeld(rig.Network, Torrent.Info.InfoHash, Metadata, release.Task));
+            rig.AddPeers([.. seeders.Select(s => s.EndPoint)]);
+            _ = Task.Run(async () =>
+            {
+                for (int waited = 0; waited < 500 && seeders.Count(s => s.Requests > 0) < 2; waited++) await Task.Delay(10, ct);
+                release.TrySetResult();
+            }, ct);
+            var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
             Assert.Equal(Metadata, info.RawInfo.ToArray());
             Assert.True(seeders.Count(s => s.Requests > 0) >= 2, string.Join(",", seeders.Select(s => s.Requests)));
         }
@@ -207,33 +251,31 @@ public class MetadataExchangeTests
     public async Task A_piece_of_the_wrong_size_bans_its_sender_and_the_fetch_completes_elsewhere()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var liar = FakeMetadataPeer.Scripted(Torrent.Info.InfoHash, Metadata.Length,
+        await using var rig = MagnetRig.Start();
+        await using var liar = FakeMetadataPeer.Scripted(rig.Network, Torrent.Info.InfoHash, Metadata.Length,
             piece => MetadataMessage.EncodeData(piece, Metadata.Length, new byte[100]));
-        await using var honest = FakeMetadataPeer.Honest(Torrent.Info.InfoHash, Metadata);
-        await using var fetcher = NewFetcher();
-        fetcher.AddPeers([liar.EndPoint], PeerSource.Manual);
-        var fetch = fetcher.FetchAsync(null, ct);
+        await using var honest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        rig.AddPeers(liar.EndPoint);
         await WaitUntilAsync(() => liar.ClosedByRemote > 0, ct);
-        fetcher.AddPeers([honest.EndPoint], PeerSource.Manual);
-        var info = await fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        rig.AddPeers(honest.EndPoint);
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
         Assert.Equal(Torrent.Info.InfoHash, info.InfoHash);
         Assert.Equal(1, liar.Connections);
-        Assert.DoesNotContain(fetcher.KnownPeers, p => p.EndPoint.Equals(liar.EndPoint));
+        Assert.DoesNotContain(rig.Session.KnownPeers, p => p.EndPoint.Equals(liar.EndPoint));
     }
 
     [Fact]
     public async Task Bad_bencode_in_a_metadata_message_bans_its_sender()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var liar = FakeMetadataPeer.Scripted(Torrent.Info.InfoHash, Metadata.Length, _ => "d8:msg_typei1e5:piecei0e10:total_sizei"u8.ToArray());
-        await using var honest = FakeMetadataPeer.Honest(Torrent.Info.InfoHash, Metadata);
-        await using var fetcher = NewFetcher();
-        fetcher.AddPeers([liar.EndPoint], PeerSource.Manual);
-        var fetch = fetcher.FetchAsync(null, ct);
+        await using var rig = MagnetRig.Start();
+        await using var liar = FakeMetadataPeer.Scripted(rig.Network, Torrent.Info.InfoHash, Metadata.Length, _ => "d8:msg_typei1e5:piecei0e10:total_sizei"u8.ToArray());
+        await using var honest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        rig.AddPeers(liar.EndPoint);
         await WaitUntilAsync(() => liar.ClosedByRemote > 0, ct);
-        Assert.DoesNotContain(fetcher.KnownPeers, p => p.EndPoint.Equals(liar.EndPoint));
-        fetcher.AddPeers([honest.EndPoint, liar.EndPoint], PeerSource.Manual);
-        var info = await fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        await WaitUntilAsync(() => !rig.Session.KnownPeers.Any(p => p.EndPoint.Equals(liar.EndPoint)), ct);
+        rig.AddPeers(honest.EndPoint, liar.EndPoint);
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
         Assert.Equal(Metadata, info.RawInfo.ToArray());
         Assert.Equal(1, liar.Connections);
     }
@@ -245,19 +287,19 @@ public class MetadataExchangeTests
         // Answers every request with the right piece, preceded by junk for a piece out of range, one not asked for,
         // and a message type that does not exist yet (BEP 9: ignore it).
         int pieces = MetadataMessage.PieceCount(Metadata.Length);
-        await using var odd = FakeMetadataPeer.ScriptedMany(Torrent.Info.InfoHash, Metadata.Length, piece =>
+        await using var rig = MagnetRig.Start(new EngineSettings { MetadataRequestsPerPeer = 1 });
+        await using var odd = FakeMetadataPeer.ScriptedMany(rig.Network, Torrent.Info.InfoHash, Metadata.Length, piece =>
         [
             MetadataMessage.EncodeData(2000, Metadata.Length, new byte[10]),
             FakeMetadataPeer.Data((piece + 1) % pieces, Metadata),
             "d8:msg_typei9e5:piecei0ee"u8.ToArray(),
             FakeMetadataPeer.Data(piece, Metadata),
         ]);
-        await using var fetcher = NewFetcher(new MetadataFetcherOptions { RequestsPerPeer = 1 });
-        fetcher.AddPeers([odd.EndPoint], PeerSource.Manual);
-        var info = await fetcher.FetchAsync(null, ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+        rig.AddPeers(odd.EndPoint);
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
         Assert.Equal(Metadata, info.RawInfo.ToArray());
         Assert.Equal(1, odd.Connections);
-        Assert.Equal(0, fetcher.Progress.FailedAttempts);
+        Assert.Equal(0, rig.Session.MetadataProgress.FailedAttempts);
     }
 
     [Fact]
@@ -268,16 +310,20 @@ public class MetadataExchangeTests
         forged[100] ^= 0x20;
         // The liar answers only piece 0 (forged) and stays silent after; the honest peer serves the rest, so the first
         // attempt mixes both and fails. Then one peer at a time: the liar (first connected) times out, the honest one completes.
-        await using var liar = FakeMetadataPeer.Scripted(Torrent.Info.InfoHash, Metadata.Length, piece => piece == 0 ? FakeMetadataPeer.Data(0, forged) : null);
-        await using var honest = FakeMetadataPeer.Honest(Torrent.Info.InfoHash, Metadata);
-        await using var fetcher = NewFetcher(new MetadataFetcherOptions { RequestsPerPeer = 1, RequestTimeout = TimeSpan.FromSeconds(2) });
-        fetcher.AddPeers([liar.EndPoint], PeerSource.Manual);
-        var fetch = fetcher.FetchAsync(null, ct);
+        await using var rig = MagnetRig.Start(new EngineSettings { MetadataRequestsPerPeer = 1, MetadataRequestTimeout = TimeSpan.FromSeconds(2) });
+        await using var liar = FakeMetadataPeer.Scripted(rig.Network, Torrent.Info.InfoHash, Metadata.Length, piece => piece == 0 ? FakeMetadataPeer.Data(0, forged) : null);
+        await using var honest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        rig.AddPeers(liar.EndPoint);
         await WaitUntilAsync(() => liar.Requests >= 2, ct);
-        fetcher.AddPeers([honest.EndPoint], PeerSource.Manual);
-        var info = await fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        rig.AddPeers(honest.EndPoint);
+        // The first attempt fails once the honest peer served the rest; the liar, asked alone, then sits on a request.
+        await WaitUntilAsync(() => rig.Session.MetadataProgress.FailedAttempts == 1, ct);
+        Assert.False(rig.Fetch.IsCompleted);
+        await WaitUntilAsync(() => liar.Requests >= 4, ct);
+        rig.Time.Advance(TimeSpan.FromSeconds(3));
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
         Assert.Equal(Metadata, info.RawInfo.ToArray());
-        Assert.Equal(1, fetcher.Progress.FailedAttempts);
+        Assert.Equal(1, rig.Session.MetadataProgress.FailedAttempts);
     }
 
     [Fact]
@@ -286,16 +332,15 @@ public class MetadataExchangeTests
         var ct = TestContext.Current.CancellationToken;
         var forged = (byte[])Metadata.Clone();
         forged[10] ^= 1;
-        await using var liar = FakeMetadataPeer.Honest(Torrent.Info.InfoHash, forged);
-        await using var fetcher = NewFetcher();
-        fetcher.AddPeers([liar.EndPoint], PeerSource.Manual);
-        var fetch = fetcher.FetchAsync(null, ct);
-        await WaitUntilAsync(() => fetcher.Progress.FailedAttempts == 1 && liar.ClosedByRemote > 0, ct);
-        Assert.False(fetch.IsCompleted);
-        Assert.Empty(fetcher.KnownPeers);
-        await using var honest = FakeMetadataPeer.Honest(Torrent.Info.InfoHash, Metadata);
-        fetcher.AddPeers([honest.EndPoint, liar.EndPoint], PeerSource.Manual);
-        var info = await fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        await using var rig = MagnetRig.Start();
+        await using var liar = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, forged);
+        rig.AddPeers(liar.EndPoint);
+        await WaitUntilAsync(() => rig.Session.MetadataProgress.FailedAttempts == 1 && liar.ClosedByRemote > 0, ct);
+        Assert.False(rig.Fetch.IsCompleted);
+        Assert.Empty(rig.Session.KnownPeers);
+        await using var honest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        rig.AddPeers(honest.EndPoint, liar.EndPoint);
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
         Assert.Equal(Metadata, info.RawInfo.ToArray());
         Assert.Equal(1, liar.Connections);
     }
@@ -304,39 +349,61 @@ public class MetadataExchangeTests
     public async Task An_oversized_metadata_size_is_refused_without_a_request()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var greedy = FakeMetadataPeer.Scripted(Torrent.Info.InfoHash, 64 * 1024 * 1024, _ => (byte[]?)null);
-        await using var honest = FakeMetadataPeer.Honest(Torrent.Info.InfoHash, Metadata);
-        await using var fetcher = NewFetcher();
-        fetcher.AddPeers([greedy.EndPoint, honest.EndPoint], PeerSource.Manual);
-        var info = await fetcher.FetchAsync(null, ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+        await using var rig = MagnetRig.Start();
+        await using var greedy = FakeMetadataPeer.Scripted(rig.Network, Torrent.Info.InfoHash, 64 * 1024 * 1024, _ => (byte[]?)null);
+        await using var honest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        rig.AddPeers(greedy.EndPoint, honest.EndPoint);
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
         Assert.Equal(Metadata, info.RawInfo.ToArray());
         Assert.Equal(0, greedy.Requests);
+        Assert.DoesNotContain(rig.Session.KnownPeers, p => p.EndPoint.Equals(greedy.EndPoint));
     }
 
     [Fact]
-    public async Task A_peer_that_rejects_is_dropped_and_others_serve()
+    public async Task A_silent_peer_lying_about_the_metadata_size_first_does_not_stall_the_fetch()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var empty = FakeMetadataPeer.Scripted(Torrent.Info.InfoHash, Metadata.Length, MetadataMessage.EncodeReject);
-        await using var honest = FakeMetadataPeer.Honest(Torrent.Info.InfoHash, Metadata);
-        await using var fetcher = NewFetcher();
-        fetcher.AddPeers([empty.EndPoint, honest.EndPoint], PeerSource.Manual);
-        var info = await fetcher.FetchAsync(null, ct).WaitAsync(TimeSpan.FromSeconds(20), ct);
+        await using var rig = MagnetRig.Start(new EngineSettings { MetadataRequestTimeout = TimeSpan.FromSeconds(5) });
+        await using var liar = FakeMetadataPeer.Scripted(rig.Network, Torrent.Info.InfoHash, Metadata.Length * 3, _ => (byte[]?)null);
+        await using var honest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        rig.AddPeers(liar.EndPoint);
+        await WaitUntilAsync(() => liar.Requests > 0, ct);
+        rig.AddPeers(honest.EndPoint);
+        await WaitUntilAsync(() => rig.Session.MetadataProgress.PeersWithMetadata == 2, ct);
+        Assert.Equal(0, honest.Requests); // the fetch follows the liar's size for now
+        rig.Time.Advance(TimeSpan.FromSeconds(6));
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
         Assert.Equal(Metadata, info.RawInfo.ToArray());
     }
 
     [Fact]
-    public async Task Cancelling_a_fetch_closes_its_connections()
+    public async Task A_peer_that_rejects_is_not_asked_again_and_others_serve()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var silent = FakeMetadataPeer.Scripted(Torrent.Info.InfoHash, Metadata.Length, _ => (byte[]?)null);
-        await using var fetcher = NewFetcher();
-        fetcher.AddPeers([silent.EndPoint], PeerSource.Manual);
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var fetch = fetcher.FetchAsync(null, cancel.Token);
+        await using var rig = MagnetRig.Start();
+        await using var empty = FakeMetadataPeer.Scripted(rig.Network, Torrent.Info.InfoHash, Metadata.Length, MetadataMessage.EncodeReject);
+        await using var honest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        rig.AddPeers(empty.EndPoint);
+        await WaitUntilAsync(() => empty.Requests > 0, ct);
+        int asked = empty.Requests;
+        rig.AddPeers(honest.EndPoint);
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        Assert.Equal(Metadata, info.RawInfo.ToArray());
+        Assert.Equal(asked, empty.Requests);
+        // It stays connected: it may have the data once we have the metadata.
+        Assert.Equal(0, empty.ClosedByRemote);
+    }
+
+    [Fact]
+    public async Task Stopping_a_magnet_torrent_closes_its_connections()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var rig = MagnetRig.Start();
+        await using var silent = FakeMetadataPeer.Scripted(rig.Network, Torrent.Info.InfoHash, Metadata.Length, _ => (byte[]?)null);
+        rig.AddPeers(silent.EndPoint);
         await WaitUntilAsync(() => silent.Requests > 0, ct);
-        await cancel.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => fetch);
+        await rig.Session.DisposeAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => rig.Fetch);
         await WaitUntilAsync(() => silent.ClosedByRemote > 0, ct);
     }
 

@@ -33,12 +33,22 @@ public class PiecePickerTests
         return new PiecePicker(info, have ?? new Bitfield(info.PieceCount), maxInFlight, new Random(42));
     }
 
+    /// <summary>Delivers a block as the engine does: claim it, copy it in, count it; returns the piece if it completed, else null.</summary>
+    private static bool Deliver(PiecePicker picker, object peer, int piece, int begin, int length, out PieceDownload? completed)
+    {
+        completed = null;
+        var download = picker.Claim(peer, piece, begin, length);
+        if (download is null) return false;
+        new ReadOnlySequence<byte>(new byte[length]).CopyTo(download.Buffer.AsSpan(begin));
+        if (download.CompleteBlock()) completed = download;
+        return true;
+    }
+
     private static void Complete(PiecePicker picker, FakePeer peer, BlockRequest[] blocks, Span<BlockRequest> picks)
     {
         foreach (var r in picks)
         {
-            var outcome = picker.Accept(peer, r.Piece, r.Begin, new ReadOnlySequence<byte>(new byte[r.Length]), out var done);
-            Assert.NotEqual(BlockOutcome.Unwanted, outcome);
+            Assert.True(Deliver(picker, peer, r.Piece, r.Begin, r.Length, out var done));
             if (done is not null) picker.Verified(done.Index);
         }
     }
@@ -163,9 +173,8 @@ public class PiecePickerTests
         Assert.Equal(4, picker.Pick(b, dup));
         // The first copy to arrive wins; the duplicate is unwanted.
         var block = dup[0];
-        var data = new ReadOnlySequence<byte>(new byte[block.Length]);
-        Assert.NotEqual(BlockOutcome.Unwanted, picker.Accept(b, block.Piece, block.Begin, data, out _));
-        Assert.Equal(BlockOutcome.Unwanted, picker.Accept(a, block.Piece, block.Begin, data, out _));
+        Assert.True(Deliver(picker, b, block.Piece, block.Begin, block.Length, out _));
+        Assert.False(Deliver(picker, a, block.Piece, block.Begin, block.Length, out _));
     }
 
     [Fact]
@@ -176,11 +185,12 @@ public class PiecePickerTests
         picker.AddPeer(peer.Have);
         var picks = new BlockRequest[2];
         Assert.Equal(2, picker.Pick(peer, picks));
-        Assert.Equal(BlockOutcome.Accepted, picker.Accept(peer, picks[0].Piece, picks[0].Begin, new(new byte[picks[0].Length]), out var none));
+        Assert.True(Deliver(picker, peer, picks[0].Piece, picks[0].Begin, picks[0].Length, out var none));
         Assert.Null(none);
-        Assert.Equal(BlockOutcome.CompletedPiece, picker.Accept(peer, picks[1].Piece, picks[1].Begin, new(new byte[picks[1].Length]), out var done));
+        Assert.True(Deliver(picker, peer, picks[1].Piece, picks[1].Begin, picks[1].Length, out var done));
         Assert.NotNull(done);
         Assert.Contains(peer, done!.Contributors);
+        Assert.Same(peer, done.SenderOf(1));
         picker.Failed(done.Index);
         Assert.False(picker.Have[done.Index]);
         Assert.Equal(0, picker.InFlightBytes);
@@ -196,11 +206,11 @@ public class PiecePickerTests
         var picker = NewPicker(5);
         var peer = new FakePeer(All(5));
         picker.AddPeer(peer.Have);
-        Assert.Equal(BlockOutcome.Unwanted, picker.Accept(peer, 99, 0, new(new byte[16384]), out _));
+        Assert.False(Deliver(picker, peer, 99, 0, 16384, out _));
         var picks = new BlockRequest[100];
         int n = picker.Pick(peer, picks);
-        Assert.Equal(BlockOutcome.Unwanted, picker.Accept(peer, picks[0].Piece, 100, new(new byte[16384]), out _));
-        Assert.Equal(BlockOutcome.Unwanted, picker.Accept(peer, picks[0].Piece, 0, new(new byte[5]), out _));
+        Assert.False(Deliver(picker, peer, picks[0].Piece, 100, 16384, out _));
+        Assert.False(Deliver(picker, peer, picks[0].Piece, 0, 5, out _));
         Complete(picker, peer, picks, picks.AsSpan(0, n));
         Assert.True(picker.IsComplete);
         Assert.Equal(0, picker.InFlightBytes);

@@ -13,17 +13,18 @@ namespace Shoal.Tests.Swarm;
 /// </summary>
 internal sealed class ScriptedPeer : IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private byte[] _pending = [];
 
-    private ScriptedPeer(Socket socket)
-    {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-    }
+    private ScriptedPeer(Socket socket) => _stream = new NetworkStream(socket, ownsSocket: true);
 
-    public NetworkStream Stream => _stream;
+    /// <summary>A peer over any stream (an <see cref="InMemoryNetwork"/> link).</summary>
+    public ScriptedPeer(Stream stream) => _stream = stream;
+
+    public Stream Stream => _stream;
+
+    /// <summary>Keep-alives received so far (<see cref="ReceiveAsync"/> skips them).</summary>
+    public int KeepAlives { get; private set; }
 
     public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint engine, CancellationToken ct)
     {
@@ -79,7 +80,11 @@ internal sealed class ScriptedPeer : IAsyncDisposable
             {
                 var result = (m.Id, m.Index, m.Begin, m.Length, m.Payload.ToArray());
                 _pending = sequence.ToArray();
-                if (m.Id == MessageId.KeepAlive) continue;
+                if (m.Id == MessageId.KeepAlive)
+                {
+                    KeepAlives++;
+                    continue;
+                }
                 return result;
             }
             var chunk = new byte[64 * 1024];

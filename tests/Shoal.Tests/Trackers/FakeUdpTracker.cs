@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Shoal.Trackers;
+using Shoal.Trackers.Udp;
 
 namespace Shoal.Tests.Trackers;
 
@@ -36,7 +37,7 @@ internal sealed class FakeUdpTracker : IDisposable
 
     public IReadOnlyList<byte[]> Received => [.. _received];
 
-    public int Count(UdpTrackerCodec.Action action) =>
+    public int Count(UdpTrackerAction action) =>
         Received.Count(p => p.Length >= 12 && BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(8)) == (uint)action);
 
     public byte[] LastAnnounce => Received.Last(p => p.Length >= 98 && BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(8)) == 1);

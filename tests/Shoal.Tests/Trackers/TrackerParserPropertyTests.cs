@@ -3,6 +3,7 @@ using System.Net;
 using CsCheck;
 using Shoal.Bencoding;
 using Shoal.Trackers;
+using Shoal.Trackers.Udp;
 
 namespace Shoal.Tests.Trackers;
 
@@ -80,13 +81,13 @@ public class TrackerParserPropertyTests
         {
             // Half the time give the packet a plausible action so the readers get past the header check.
             if (packet.Length >= 4 && action < 4) BinaryPrimitives.WriteUInt32BigEndian(packet, action);
-            OnlyTrackerExceptions(() => UdpTrackerCodec.ReadConnect(packet, Udp));
-            OnlyTrackerExceptions(() => UdpTrackerCodec.ReadScrape(packet, Udp));
+            OnlyTrackerExceptions(() => UdpTrackerCodec.ReadConnectAnswer(packet, Udp));
+            OnlyTrackerExceptions(() => UdpTrackerCodec.ReadScrapeAnswer(packet, Udp));
             foreach (int stride in new[] { 6, 18 })
             {
                 try
                 {
-                    var response = UdpTrackerCodec.ReadAnnounce(packet, stride, Options.MaxPeers, Udp);
+                    var response = UdpTrackerCodec.ReadAnnounceAnswer(packet, stride, Options.MaxPeers, Udp);
                     Assert.True(response.Peers.Count <= Options.MaxPeers);
                 }
                 catch (TrackerException)

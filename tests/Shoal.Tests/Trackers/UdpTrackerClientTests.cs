@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 using Shoal.Trackers;
+using Shoal.Trackers.Udp;
 using static Shoal.Tests.Trackers.TrackerTestData;
 
 namespace Shoal.Tests.Trackers;
@@ -52,12 +53,12 @@ public class UdpTrackerClientTests
         await client.ScrapeAsync(AwkwardHash, Ct);
         time.Advance(TimeSpan.FromSeconds(59));
         await client.AnnounceAsync(Request(AnnounceEvent.None), Ct);
-        Assert.Equal(1, tracker.Count(UdpTrackerCodec.Action.Connect));
+        Assert.Equal(1, tracker.Count(UdpTrackerAction.Connect));
 
         time.Advance(TimeSpan.FromSeconds(1));
         await client.AnnounceAsync(Request(AnnounceEvent.None), Ct);
-        Assert.Equal(2, tracker.Count(UdpTrackerCodec.Action.Connect));
-        Assert.Equal(3, tracker.Count(UdpTrackerCodec.Action.Announce));
+        Assert.Equal(2, tracker.Count(UdpTrackerAction.Connect));
+        Assert.Equal(3, tracker.Count(UdpTrackerAction.Announce));
     }
 
     [Fact]
@@ -71,8 +72,13 @@ public class UdpTrackerClientTests
         await client.AnnounceAsync(Request(), Ct);
 
         // connect (lost), connect, announce (lost), connect (a timed-out announce may mean a stale id), announce.
-        Assert.Equal(5, seen);
-        Assert.Equal(3, tracker.Received.Count(IsConnect));
+        // On a loaded machine an answered packet can also outlive the 1 s timeout and be sent once more,
+        // so count the retransmissions that must have happened rather than the exact total.
+        var kinds = tracker.Received.Select(IsConnect).ToList();
+        Assert.True(seen >= 5, $"only {seen} packets: nothing was retransmitted");
+        Assert.True(kinds[0] && kinds[1], "the lost connect was not sent again before the first announce");
+        Assert.True(kinds.Count(k => !k) >= 2, "the lost announce was not sent again");
+        Assert.True(kinds.Count(k => k) >= 3, "a timed-out announce must renew the connection id");
         // Transaction ids differ on every send, so a late answer to an abandoned send cannot be mistaken.
         Assert.Equal(tracker.Received.Count, tracker.Received.Select(p => BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(12))).Distinct().Count());
     }
@@ -168,8 +174,8 @@ public class UdpTrackerClientTests
         var response = await client.AnnounceAsync(Request(AnnounceEvent.None), Ct);
 
         Assert.Equal([IPEndPoint.Parse("10.0.0.9:6881")], response.Peers);
-        Assert.Equal(1, second.Count(UdpTrackerCodec.Action.Connect));
-        Assert.Equal(2, second.Count(UdpTrackerCodec.Action.Announce));
+        Assert.Equal(1, second.Count(UdpTrackerAction.Connect));
+        Assert.Equal(2, second.Count(UdpTrackerAction.Announce));
     }
 
     [Fact]

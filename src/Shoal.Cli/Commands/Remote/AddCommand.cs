@@ -1,0 +1,75 @@
+using System.CommandLine;
+using System.IO.Enumeration;
+using System.Text.Json.Nodes;
+using Shoal.Cli.Output;
+using Shoal.Metainfo;
+
+namespace Shoal.Cli.Commands.Remote;
+
+/// <summary><c>shoal add SOURCE…</c>: hands .torrent files, magnet links or .torrent URLs to the daemon.</summary>
+internal static class AddCommand
+{
+    public static Command Create()
+    {
+        var sources = new Argument<string[]>("source") { Description = "A .torrent file, a magnet link (quote it) or an http(s) URL of a .torrent", Arity = ArgumentArity.OneOrMore };
+        var paused = new Option<bool>("--paused") { Description = "Add without starting" };
+        var only = new Option<string[]>("--only") { Description = "Want only the files whose path matches this pattern ('*' and '?'; repeatable)", HelpName = "pattern" };
+        var downloadDir = new Option<string?>("--download-dir", "-o") { Description = "Folder to download into (default: the daemon's download folder)", HelpName = "dir" };
+        var labels = new Option<string[]>("--label") { Description = "Label the torrent (repeatable)", HelpName = "label" };
+        var url = RemoteOptions.Url();
+        var command = new Command("add", "Add torrents to the running daemon (shoal daemon)") { sources, paused, only, downloadDir, labels, url };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var client = RemoteOptions.Connect(parse, url);
+            var patterns = parse.GetValue(only) ?? [];
+            foreach (var source in parse.GetValue(sources)!)
+            {
+                var args = new JsonObject();
+                if (TorrentSources.IsMagnet(source))
+                {
+                    if (patterns.Length > 0)
+                        throw new UserErrorException("--only needs the file list, which a magnet link does not carry: add it, then choose with: shoal files ID --skip …");
+                    args["filename"] = source;
+                }
+                else if (Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                {
+                    if (patterns.Length > 0) throw new UserErrorException("--only needs the file list: download the .torrent first, or choose later with shoal files ID");
+                    args["filename"] = source;
+                }
+                else
+                {
+                    var torrent = TorrentSources.LoadTorrentFile(source);
+                    args["metainfo"] = Convert.ToBase64String(File.ReadAllBytes(source));
+                    if (patterns.Length > 0) args["files-unwanted"] = Unwanted(torrent.Info, patterns);
+                }
+                if (parse.GetValue(paused)) args["paused"] = true;
+                if (parse.GetValue(downloadDir) is { } dir) args["download-dir"] = Path.GetFullPath(dir);
+                if (parse.GetValue(labels) is { Length: > 0 } given) args["labels"] = new JsonArray([.. given.Select(l => (JsonNode)l)]);
+                var answer = await client.CallAsync("torrent-add", args, ct);
+                bool duplicate = answer.TryGetProperty("torrent-duplicate", out var added);
+                if (!duplicate) added = answer.GetProperty("torrent-added");
+                Console.Out.WriteLine($"{(duplicate ? "already there" : "added")}: {added.GetProperty("id").GetInt32()} " +
+                    $"{TerminalText.Safe(added.GetProperty("name").GetString())} ({added.GetProperty("hashString").GetString()})");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Indices of the files no pattern matches (matched against the path inside the torrent, with and without its folder).</summary>
+    private static JsonArray Unwanted(TorrentInfo info, string[] patterns)
+    {
+        var unwanted = new JsonArray();
+        int wanted = 0;
+        for (int i = 0; i < info.Files.Count; i++)
+        {
+            var file = info.Files[i];
+            string inner = file.Path, full = info.IsMultiFile ? info.Name + "/" + file.Path : info.Name;
+            bool match = !file.IsPadding && patterns.Any(p => FileSystemName.MatchesSimpleExpression(p, inner) || FileSystemName.MatchesSimpleExpression(p, full));
+            if (match) wanted++;
+            else unwanted.Add(i);
+        }
+        if (wanted == 0) throw new UserErrorException($"--only {string.Join(' ', patterns)}: no file of {TerminalText.Safe(info.Name)} matches (see: shoal info FILE.torrent)");
+        return unwanted;
+    }
+}

@@ -1,0 +1,363 @@
+using Microsoft.Extensions.Logging;
+using Shoal.Daemon.Engine;
+using Shoal.Daemon.Rpc;
+using Shoal.Daemon.Torrents;
+using Shoal.Metainfo;
+using Shoal.Storage;
+
+namespace Shoal.Daemon.Session;
+
+public sealed partial class DaemonSession
+{
+    public Task StartAsync(IHostedTorrent torrent, bool bypassQueue)
+    {
+        var t = Of(torrent);
+        lock (_sync)
+        {
+            if (t.Removed) return Task.CompletedTask;
+            t.Paused = false;
+            t.IsFinished = false;
+            t.LocalError = null;
+            t.BypassQueue |= bypassQueue;
+            if (t.Phase == TorrentPhase.Stopped) t.Phase = TorrentPhase.Queued;
+            t.Touch(Time.GetUtcNow());
+        }
+        Save(t);
+        PlanQueue();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Marks it stopped at once; the engine stops in the background (a stop announce may take seconds).</summary>
+    public Task StopAsync(IHostedTorrent torrent)
+    {
+        var t = Of(torrent);
+        lock (_sync)
+        {
+            t.Paused = true;
+            t.BypassQueue = false;
+            t.Touch(Time.GetUtcNow());
+        }
+        RunInBackground(async () =>
+        {
+            await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
+            PlanQueue();
+        }, $"stopping {t.Name}");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Queues a full check in the background; its progress shows in the torrent's status.</summary>
+    public Task VerifyAsync(IHostedTorrent torrent)
+    {
+        var t = Of(torrent);
+        if (t.Info is not null) RunInBackground(() => VerifyCoreAsync(t), $"verifying {t.Name}");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Waits until background work started so far (starts, stops, checks, removals) has finished: for tests and shutdown.</summary>
+    public async Task WhenIdleAsync()
+    {
+        while (true)
+        {
+            Task[] pending;
+            lock (_background) pending = [.. _background.Where(t => !t.IsCompleted)];
+            if (pending.Length == 0) return;
+            await Task.WhenAll(pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task VerifyCoreAsync(DaemonTorrent t)
+    {
+        if (t.Info is null) return; // nothing to check before the metadata arrives
+        bool wanted = !t.Paused;
+        await StopEngineAsync(t, keepWanting: true).ConfigureAwait(false);
+        await t.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (t.Removed) return;
+            SetPhase(t, TorrentPhase.CheckWait);
+            await _checkers.WaitAsync(_closing.Token).ConfigureAwait(false);
+            try
+            {
+                SetPhase(t, TorrentPhase.Checking);
+                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: true, _closing.Token).ConfigureAwait(false);
+                t.LocalError = null;
+            }
+            catch (Exception ex) when (IsLocalProblem(ex))
+            {
+                t.LocalError = $"verify failed: {ex.Message}";
+            }
+            finally
+            {
+                _checkers.Release();
+            }
+            SetPhase(t, wanted && t.LocalError is null ? TorrentPhase.Queued : TorrentPhase.Stopped);
+            Save(t);
+        }
+        finally
+        {
+            t.Gate.Release();
+        }
+        PlanQueue();
+    }
+
+    public void Reannounce(IHostedTorrent torrent) => Of(torrent).Engine?.Reannounce();
+
+    /// <summary>Forgets the torrent at once; stopping it and deleting its data happen in the background.</summary>
+    public Task RemoveAsync(IHostedTorrent torrent, bool deleteData)
+    {
+        var t = Of(torrent);
+        lock (_sync)
+        {
+            if (t.Removed) return Task.CompletedTask;
+            t.Removed = true;
+            _byId.Remove(t.Id);
+            _byHash.Remove(t.InfoHash);
+            _removed.Add((t.Id, Time.GetUtcNow()));
+            _removed.RemoveAll(r => r.When < Time.GetUtcNow() - TimeSpan.FromHours(1));
+            _flushed.Remove(t.Id);
+            Renumber();
+        }
+        _store.Delete(t.Id);
+        SaveQueuePositions();
+        RunInBackground(async () =>
+        {
+            await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
+            _engine.ForgetResumeRecord(t.InfoHash);
+            if (deleteData && t.Info is { } info)
+            {
+                int deleted = DataFiles.Delete(info, t.DownloadDir);
+                _log.LogInformation("removed {Name} and its {Count} files", t.Name, deleted);
+            }
+            else _log.LogInformation("removed {Name}", t.Name);
+            PlanQueue();
+        }, $"removing {t.Name}");
+        return Task.CompletedTask;
+    }
+
+    public async Task SetLocationAsync(IHostedTorrent torrent, string location, bool move)
+    {
+        var t = Of(torrent);
+        string target = Path.GetFullPath(location);
+        bool wanted = !t.Paused;
+        await StopEngineAsync(t, keepWanting: true).ConfigureAwait(false);
+        await t.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (t.Removed) return;
+            if (move && t.Info is { } info && !string.Equals(Path.GetFullPath(t.DownloadDir), target, StringComparison.Ordinal))
+            {
+                try
+                {
+                    int moved = await Task.Run(() => DataFiles.Move(info, t.DownloadDir, target)).ConfigureAwait(false);
+                    _log.LogInformation("moved {Count} files of {Name} to {Target}", moved, t.Name, target);
+                }
+                catch (Exception ex) when (IsLocalProblem(ex))
+                {
+                    // Nothing changes: the torrent keeps its old location (files moved before the failure stay moved and are
+                    // found missing by the next check, as Transmission does).
+                    SetPhase(t, wanted ? TorrentPhase.Queued : TorrentPhase.Stopped);
+                    throw new RpcException($"cannot move {t.Name}: {ex.Message}");
+                }
+            }
+            else if (!move)
+            {
+                _engine.ForgetResumeRecord(t.InfoHash); // the data there is another copy: check it
+            }
+            lock (_sync)
+            {
+                t.DownloadDir = target;
+                t.EditDate = Time.GetUtcNow();
+                t.Touch(Time.GetUtcNow());
+            }
+            SetPhase(t, wanted ? TorrentPhase.Queued : TorrentPhase.Stopped);
+            Save(t);
+        }
+        finally
+        {
+            t.Gate.Release();
+        }
+        PlanQueue();
+    }
+
+    public Task RenamePathAsync(IHostedTorrent torrent, string path, string name)
+    {
+        var t = Of(torrent);
+        if (t.Info is not { } info) throw new RpcException("torrent-rename-path: the torrent has no metadata yet");
+        bool known = info.Name == path || info.Files.Select((_, i) => FileProgress.DisplayName(info, i)).Any(f => f == path || f.StartsWith(path + "/", StringComparison.Ordinal));
+        if (!known) throw new RpcException($"torrent-rename-path: '{path}' is not a file or folder of this torrent");
+        if (PathSafety.WhyUnsafe(name) is { } why) throw new RpcException($"torrent-rename-path: invalid name '{name}': {why}");
+        if (!_engine.CanRenamePaths)
+            throw new RpcException("torrent-rename-path is not supported yet: Shoal's storage keeps the file names the torrent gives");
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Queued torrents are started here (by <see cref="PlanQueue"/>): opens the data (or fetches a magnet's metadata) and runs it.</summary>
+    private async Task StartEngineAsync(DaemonTorrent t)
+    {
+        await t.Gate.WaitAsync().ConfigureAwait(false);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
+        try
+        {
+            if (t.Removed || t.Phase is not (TorrentPhase.CheckWait or TorrentPhase.FetchingMetadata)) return;
+            t.StartCancel = cancel;
+            EngineTorrent engine;
+            if (t.Metainfo is null)
+            {
+                SetPhase(t, TorrentPhase.FetchingMetadata);
+                engine = await _engine.StartMagnetAsync(MagnetWithTrackers(t), t.DownloadDir, p => t.MetadataProgress = p, p => t.CheckProgress = p,
+                    cancel.Token).ConfigureAwait(false);
+                OnMetadata(t, engine.Torrent);
+            }
+            else
+            {
+                await _checkers.WaitAsync(cancel.Token).ConfigureAwait(false);
+                try
+                {
+                    SetPhase(t, TorrentPhase.Checking);
+                    if (t.Have is null)
+                    {
+                        // First look at a new torrent's data: learn what is there, then let the queue decide (as a seed or a download).
+                        var have = await _engine.CheckAsync(t.Metainfo.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: false, cancel.Token)
+                            .ConfigureAwait(false);
+                        lock (_sync)
+                        {
+                            t.Have = have;
+                            if (t.Phase == TorrentPhase.Checking) t.Phase = TorrentPhase.Queued;
+                        }
+                        RunInBackground(() => { PlanQueue(); return Task.CompletedTask; }, "planning the queue");
+                        return;
+                    }
+                    var torrent = t.EditedTrackers is null ? t.Metainfo : new Torrent(t.Metainfo.Info, t.EditedTrackers);
+                    engine = await _engine.StartAsync(torrent, t.DownloadDir, p => t.CheckProgress = p, cancel.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _checkers.Release();
+                }
+            }
+            var now = Time.GetUtcNow();
+            lock (_sync)
+            {
+                t.Engine = engine;
+                t.LastProgress = engine.Progress();
+                t.Phase = TorrentPhase.Running;
+                t.StartDate = now;
+                t.LastTransfer = now;
+                t.CheckProgress = 0;
+                t.Touch(now);
+            }
+            ApplyToEngine(t);
+            _log.LogInformation("started {Name}: {Verified}/{Pieces} pieces verified, {Hashed} hashed now", t.Name, engine.Have().SetCount,
+                engine.Info.PieceCount, engine.PiecesHashedAtStart);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            // Stopped, removed or shutting down while starting: the stopper has set the phase.
+        }
+        catch (Exception ex) when (IsLocalProblem(ex))
+        {
+            _log.LogWarning("{Name} cannot start: {Error}", t.Name, ex.Message);
+            lock (_sync)
+            {
+                t.LocalError = ex.Message;
+                t.Phase = TorrentPhase.Stopped;
+                t.Touch(Time.GetUtcNow());
+            }
+            Save(t);
+        }
+        finally
+        {
+            t.StartCancel = null;
+            t.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Takes a torrent out of the engine (announcing 'stopped', saving its resume record) and folds its counters into its
+    /// totals. <paramref name="keepWanting"/>: a pause for verify, move or shutdown; otherwise the user stopped it.
+    /// </summary>
+    private async Task StopEngineAsync(DaemonTorrent t, bool keepWanting)
+    {
+        lock (_sync)
+        {
+            if (!keepWanting)
+            {
+                t.Paused = true;
+                t.BypassQueue = false;
+            }
+            if (t.Phase is TorrentPhase.Queued or TorrentPhase.CheckWait or TorrentPhase.FetchingMetadata && t.Engine is null) t.Phase = TorrentPhase.Stopped;
+        }
+        t.StartCancel?.Cancel();
+        await t.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (t.Engine is { } engine)
+            {
+                SetPhase(t, TorrentPhase.Stopping);
+                await engine.StopAsync().ConfigureAwait(false);
+                lock (_sync)
+                {
+                    var final = engine.Progress();
+                    CountTransfer(t, final);
+                    t.LastProgress = final;
+                    t.Have = engine.Have();
+                    t.AbsorbEngineCounters();
+                    t.Engine = null;
+                }
+                _log.LogInformation("stopped {Name}", t.Name);
+            }
+            SetPhase(t, TorrentPhase.Stopped);
+            if (!keepWanting) Save(t);
+        }
+        finally
+        {
+            t.Gate.Release();
+        }
+    }
+
+    /// <summary>A magnet link's metadata arrived: keep it, so a restart does not fetch it again.</summary>
+    private void OnMetadata(DaemonTorrent t, Torrent torrent)
+    {
+        lock (_sync)
+        {
+            t.Metainfo = torrent;
+            t.MetainfoBytes = torrent.Encode();
+            t.Touch(Time.GetUtcNow());
+        }
+        Save(t);
+        _log.LogInformation("metadata of {Name} received ({Files} files)", t.Name, torrent.Info.Files.Count);
+    }
+
+    private static MagnetLink MagnetWithTrackers(DaemonTorrent t) =>
+        t.EditedTrackers is null ? t.Magnet! : new MagnetLink(t.InfoHash, t.Magnet!.DisplayName, t.EditedTrackers.SelectMany(x => x), t.Magnet.Peers,
+            t.Magnet.ExactLength);
+
+    /// <summary>Hands the engine the settings it can honour (see <see cref="EngineHost"/>'s seams).</summary>
+    private void ApplyToEngine(DaemonTorrent t)
+    {
+        if (t.Engine is not { } engine) return;
+        var s = t.Settings;
+        if (s.Wanted.Count > 0 || s.Priorities.Count > 0)
+        {
+            int files = engine.Info.Files.Count;
+            _engine.ApplyFileSelection(engine, [.. Enumerable.Range(0, files).Select(s.IsWanted)], [.. Enumerable.Range(0, files).Select(s.PriorityOf)]);
+        }
+        if (s.Sequential) _engine.ApplySequential(engine, true);
+        if (s.UploadLimited || s.DownloadLimited)
+            _engine.ApplyTorrentSpeedLimits(engine, s.UploadLimited ? s.UploadLimit * 1000 : null, s.DownloadLimited ? s.DownloadLimit * 1000 : null);
+        _engine.ApplyPeerLimit(engine, s.PeerLimit);
+    }
+
+    private void SetPhase(DaemonTorrent t, TorrentPhase phase)
+    {
+        lock (_sync)
+        {
+            t.Phase = phase;
+            t.Touch(Time.GetUtcNow());
+        }
+    }
+
+    private static bool IsLocalProblem(Exception ex) =>
+        ex is IOException or UnauthorizedAccessException or InvalidTorrentException or DiskFullException or ArgumentException
+            or System.Net.Sockets.SocketException;
+}

@@ -1,0 +1,81 @@
+namespace Shoal.Daemon.Torrents;
+
+/// <summary>Whether a torrent follows the session's seeding limit, its own, or none (Transmission's tr_ratiolimit / tr_idlelimit).</summary>
+public enum SeedLimitMode
+{
+    Global = 0,
+    Single = 1,
+    Unlimited = 2,
+}
+
+/// <summary>File priority as the RPC numbers it.</summary>
+public static class FilePriority
+{
+    public const int Low = -1;
+    public const int Normal = 0;
+    public const int High = 1;
+
+    public static bool IsValid(long value) => value is Low or Normal or High;
+}
+
+/// <summary>
+/// What a user set on one torrent; stored with it (as JSON) and kept across restarts. Speeds are in the RPC's kB/s
+/// (1000 bytes). Arrays are never mutated: a change makes a new settings object.
+/// </summary>
+public sealed record TorrentSettings
+{
+    public IReadOnlyList<string> Labels { get; init; } = [];
+
+    /// <summary>-1 low, 0 normal, 1 high.</summary>
+    public int BandwidthPriority { get; init; }
+
+    public int PeerLimit { get; init; } = 80;
+
+    public long DownloadLimit { get; init; } = 100;
+
+    public bool DownloadLimited { get; init; }
+
+    public long UploadLimit { get; init; } = 100;
+
+    public bool UploadLimited { get; init; }
+
+    public bool HonorsSessionLimits { get; init; } = true;
+
+    public double SeedRatioLimit { get; init; } = 2.0;
+
+    public SeedLimitMode SeedRatioMode { get; init; }
+
+    public int SeedIdleLimit { get; init; } = 30;
+
+    public SeedLimitMode SeedIdleMode { get; init; }
+
+    /// <summary>One flag per file; empty = every file wanted (also before a magnet's metadata is known).</summary>
+    public IReadOnlyList<bool> Wanted { get; init; } = [];
+
+    /// <summary>One priority per file; empty = every file normal.</summary>
+    public IReadOnlyList<int> Priorities { get; init; } = [];
+
+    public bool Sequential { get; init; }
+
+    /// <summary>Bandwidth group name (stored and reported; groups have no limits of their own yet).</summary>
+    public string Group { get; init; } = "";
+
+    public bool IsWanted(int file) => file >= Wanted.Count || Wanted[file];
+
+    public int PriorityOf(int file) => file < Priorities.Count ? Priorities[file] : FilePriority.Normal;
+
+    /// <summary>These settings with <paramref name="files"/> set wanted or not (others unchanged), for a torrent of <paramref name="fileCount"/> files.</summary>
+    public TorrentSettings WithWanted(IEnumerable<int> files, bool wanted, int fileCount)
+    {
+        var flags = Enumerable.Range(0, fileCount).Select(IsWanted).ToArray();
+        foreach (var file in files) flags[file] = wanted;
+        return this with { Wanted = flags.All(f => f) ? [] : flags };
+    }
+
+    public TorrentSettings WithPriority(IEnumerable<int> files, int priority, int fileCount)
+    {
+        var values = Enumerable.Range(0, fileCount).Select(PriorityOf).ToArray();
+        foreach (var file in files) values[file] = priority;
+        return this with { Priorities = values.All(p => p == FilePriority.Normal) ? [] : values };
+    }
+}

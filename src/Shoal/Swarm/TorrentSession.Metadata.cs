@@ -1,0 +1,103 @@
+using System.Net;
+using Shoal.Metainfo;
+using Shoal.Wire;
+
+namespace Shoal.Swarm;
+
+public sealed partial class TorrentSession
+{
+    /// <summary>The torrent as its extensions see it (<see cref="IExtensionHost"/>, and the metadata exchange's hand-over).</summary>
+    private sealed class Host(TorrentSession session) : IMetadataHost
+    {
+        public InfoHash InfoHash => session.InfoHash;
+
+        public TimeProvider Time => session._swarm.Time;
+
+        public TorrentInfo? Info => session._swarm.Info;
+
+        public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source) => session.AddPeers(endPoints, source);
+
+        public IReadOnlyList<PeerContact> ConnectedPeers()
+        {
+            var swarm = session._swarm;
+            lock (swarm.Sync)
+            {
+                var result = new List<PeerContact>(swarm.Peers.Count);
+                foreach (var peer in swarm.Peers)
+                    if (!peer.IsClosed) result.Add(new PeerContact(peer, peer.ListenEndPoint, peer.IsSeed, peer.IsIncoming));
+                return result;
+            }
+        }
+
+        public void Ban(IExtensionPeer peer, string reason)
+        {
+            lock (session._swarm.Sync) session._outcomes.Ban((PeerConnection)peer, reason);
+        }
+
+        public void OnMetadata(TorrentInfo info) => session.OnMetadata(info);
+
+        public void OnMetadataInvalid(InvalidTorrentException error) => session.Fail(error);
+
+        public void OnMetadataProgress() => session.ReportMetadataProgress();
+    }
+
+    /// <summary>How the metadata fetch is going.</summary>
+    public MetadataProgress MetadataProgress
+    {
+        get
+        {
+            var (withMetadata, received, total, failed) = _metadata.FetchProgress;
+            lock (_swarm.Sync)
+            {
+                if (_swarm.Info is { } info) return new MetadataProgress(_swarm.Book.Count, _swarm.Peers.Count, withMetadata, info.RawInfo.Length, info.RawInfo.Length, failed);
+                int known = _swarm.Book.Entries.Count(e => !e.Banned && !e.IsSelf);
+                return new MetadataProgress(known, _swarm.Peers.Count, withMetadata, received, total, failed);
+            }
+        }
+    }
+
+    /// <summary>Every usable address heard of, with where it came from.</summary>
+    public IReadOnlyList<(IPEndPoint EndPoint, PeerSource Source)> KnownPeers
+    {
+        get
+        {
+            lock (_swarm.Sync) return [.. _swarm.Book.Entries.Where(e => !e.Banned && !e.IsSelf).Select(e => (e.EndPoint, e.Source))];
+        }
+    }
+
+    private void ReportMetadataProgress()
+    {
+        if (MetadataProgressChanged is { } handler) handler(MetadataProgress);
+    }
+
+    private void SetInfo(TorrentInfo info)
+    {
+        _swarm.Info = info;
+        _dispatch.SetPieceCount(info.PieceCount);
+        _metadataReceived.TrySetResult(info);
+    }
+
+    /// <summary>
+    /// Verified metadata arrived: messages are checked against the piece count from now on, every peer gets our new
+    /// extension handshake (with metadata_size, and ut_pex if the torrent is public) and the allowed-fast set; the
+    /// download starts once storage is attached.
+    /// </summary>
+    private void OnMetadata(TorrentInfo info)
+    {
+        lock (_swarm.Sync)
+        {
+            if (_swarm.Info is not null || _swarm.Stopped) return;
+            _swarm.Info = info;
+            _dispatch.SetPieceCount(info.PieceCount);
+            foreach (var peer in _swarm.Peers)
+            {
+                ResolveAvailability(peer, info.PieceCount);
+                if (peer.IsClosed) continue;
+                if (peer.Reserved.SupportsExtensionProtocol) peer.Send(new Outgoing(MessageId.Extended, Index: 0, Payload: BuildExtensionHandshake(peer).Encode()));
+                if (peer.SupportsFast) SendAllowedFast(peer, info.PieceCount);
+            }
+        }
+        ReportMetadataProgress();
+        _metadataReceived.TrySetResult(info);
+    }
+}

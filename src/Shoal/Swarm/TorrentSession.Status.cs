@@ -1,0 +1,48 @@
+namespace Shoal.Swarm;
+
+public sealed partial class TorrentSession
+{
+    /// <summary>How verification outcomes reach the torrent's events and completion.</summary>
+    private sealed class ProgressEvents(TorrentSession session) : ITorrentProgress
+    {
+        public void PieceVerified(int piece) => session.PieceVerified?.Invoke(piece);
+
+        public void Completed()
+        {
+            if (session._completed.TrySetResult()) session.Completed?.Invoke();
+        }
+
+        public void Failed(Exception error) => session._completed.TrySetException(error);
+    }
+
+    public TorrentStatus GetStatus()
+    {
+        MetadataProgress? metadata = HasMetadata ? null : MetadataProgress;
+        lock (_swarm.Sync)
+        {
+            var peers = _swarm.Peers.Select(p => new PeerStatus(p.ListenEndPoint ?? p.RemoteEndPoint, p.ClientName, p.IsIncoming, p.IsSeed,
+                p.Availability.Bits is { Count: > 0 } have ? (double)have.SetCount / have.Count : 0, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
+                p.AmChoking, p.AmInterested, p.PeerChoking, p.PeerInterested, p.IsSnubbed, SourceOf(p), p.Requests.Count, p.QueuedUploads,
+                p.Transport, p.IsEncrypted)).ToList();
+            var info = _swarm.Info;
+            return new TorrentStatus(State, info?.TotalLength ?? 0, VerifiedBytes(), _swarm.Picker?.Have.SetCount ?? 0, info?.PieceCount ?? 0,
+                peers.Sum(p => p.DownloadRate), peers.Sum(p => p.UploadRate), Downloaded, Uploaded, Interlocked.Read(ref _swarm.Wasted),
+                _swarm.HashFailures, peers, _swarm.Book.Count, _swarm.Error?.Message, metadata);
+        }
+    }
+
+    private TorrentState State =>
+        _swarm.Error is not null ? TorrentState.Error :
+        _swarm.Stopped ? TorrentState.Stopped :
+        _swarm.Paused ? TorrentState.Paused :
+        _swarm.Info is null ? TorrentState.FetchingMetadata :
+        _swarm.Picker is null ? TorrentState.Checking :
+        _swarm.Picker.IsComplete ? TorrentState.Seeding : TorrentState.Downloading;
+
+    /// <summary>Where the address of a connected peer came from (lock held).</summary>
+    private PeerSource? SourceOf(PeerConnection peer)
+    {
+        var endPoint = peer.ListenEndPoint ?? peer.RemoteEndPoint;
+        return _swarm.Book.Get(endPoint)?.Source ?? (peer.IsIncoming ? PeerSource.Incoming : null);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Net;
+
+namespace Shoal.Transport;
+
+/// <summary>How the bytes of a peer connection travel.</summary>
+public enum TransportKind
+{
+    Tcp,
+    /// <summary>uTP (BEP 29) over the shared UDP port.</summary>
+    Utp,
+    /// <summary>An in-process pipe (tests and simulations).</summary>
+    InMemory,
+}
+
+/// <summary>
+/// A connection to a peer as the swarm sees it: a duplex byte stream, the peer's endpoint, how it travels and whether
+/// it is encrypted. Produced by an <see cref="IPeerDialer"/> or <see cref="IPeerListener"/>, then possibly wrapped by
+/// an <see cref="IConnectionUpgrade"/> (MSE/PE) before the BitTorrent handshake. Owns its stream.
+/// </summary>
+public sealed class TransportConnection : IAsyncDisposable
+{
+    public TransportConnection(Stream stream, IPEndPoint remoteEndPoint, TransportKind kind, bool isIncoming, bool isEncrypted = false)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        Stream = stream;
+        RemoteEndPoint = remoteEndPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(remoteEndPoint.Address.MapToIPv4(), remoteEndPoint.Port) : remoteEndPoint;
+        Kind = kind;
+        IsIncoming = isIncoming;
+        IsEncrypted = isEncrypted;
+    }
+
+    /// <summary>The bytes to and from the peer (after any upgrade: the plaintext side).</summary>
+    public Stream Stream { get; }
+
+    /// <summary>The peer's address (IPv4-mapped addresses are given as IPv4).</summary>
+    public IPEndPoint RemoteEndPoint { get; }
+
+    public TransportKind Kind { get; }
+
+    /// <summary>The peer dialled us.</summary>
+    public bool IsIncoming { get; }
+
+    /// <summary>An upgrade (MSE/PE) encrypts the stream.</summary>
+    public bool IsEncrypted { get; }
+
+    /// <summary>The same connection over a wrapping stream (an upgrade's output); disposing the result disposes <paramref name="stream"/>.</summary>
+    public TransportConnection Wrap(Stream stream, bool isEncrypted) => new(stream, RemoteEndPoint, Kind, IsIncoming, isEncrypted);
+
+    public ValueTask DisposeAsync() => Stream.DisposeAsync();
+
+    public override string ToString() => $"{Kind}{(IsEncrypted ? "+enc" : "")} {(IsIncoming ? "from" : "to")} {RemoteEndPoint}";
+}

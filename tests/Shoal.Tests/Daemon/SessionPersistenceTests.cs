@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Time.Testing;
+using Shoal.Tests.Support;
+
+namespace Shoal.Tests.Daemon;
+
+public sealed class SessionPersistenceTests
+{
+    [Fact]
+    public async Task A_restarted_session_has_every_torrent_back_with_its_id_state_settings_and_queue()
+    {
+        using var dir = new TempDirectory("daemon-restart");
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 12, 0, 0, TimeSpan.Zero));
+        string seedHash, pausedHash, magnetHash = "0123456789abcdef0123456789abcdef01234567";
+        await using (var daemon = await TestDaemon.StartAsync(dir, time))
+        {
+            var (seed, seedBytes, _) = await daemon.MakeTorrentAsync("seed.bin", 60, [50_000], complete: true);
+            var (paused, pausedBytes, _) = await daemon.MakeTorrentAsync("paused", 61, [10_000, 20_000]);
+            seedHash = seed.InfoHash.ToHex();
+            pausedHash = paused.InfoHash.ToHex();
+            int s = await daemon.AddAsync(seedBytes);
+            int p = await daemon.AddAsync(pausedBytes, paused: true);
+            await daemon.OkAsync("torrent-add", new { filename = $"magnet:?xt=urn:btih:{magnetHash}&dn=mag", paused = true });
+            await daemon.OkAsync("torrent-set", new Dictionary<string, object>
+            {
+                ["ids"] = p, ["labels"] = new[] { "keep" }, ["files-unwanted"] = new[] { 0 }, ["seedRatioMode"] = 1, ["seedRatioLimit"] = 0.5,
+            });
+            await daemon.OkAsync("queue-move-top", new { ids = new[] { 3 } });
+            await daemon.OkAsync("session-set", new Dictionary<string, object> { ["speed-limit-up"] = 77, ["speed-limit-up-enabled"] = true });
+            await daemon.WaitForStatusAsync(s, 6);
+            time.Advance(TimeSpan.FromSeconds(30));
+        }
+        await using (var daemon = await TestDaemon.StartAsync(dir, time))
+        {
+            var torrents = (await daemon.OkAsync("torrent-get", new
+            {
+                fields = new[] { "id", "hashString", "name", "status", "labels", "wanted", "seedRatioMode", "seedRatioLimit", "queuePosition", "addedDate" },
+            })).GetProperty("torrents").EnumerateArray().ToList();
+            Assert.Equal([1, 2, 3], torrents.Select(t => t.GetProperty("id").GetInt32()));
+            Assert.Equal([seedHash, pausedHash, magnetHash], torrents.Select(t => t.GetProperty("hashString").GetString()));
+            Assert.Equal("mag", torrents[2].GetProperty("name").GetString());
+            Assert.Equal(0, torrents[1].GetProperty("status").GetInt32());
+            Assert.Equal(0, torrents[2].GetProperty("status").GetInt32());
+            Assert.Equal(["keep"], torrents[1].GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
+            Assert.Equal([0, 1], torrents[1].GetProperty("wanted").EnumerateArray().Select(w => w.GetInt32()));
+            Assert.Equal(1, torrents[1].GetProperty("seedRatioMode").GetInt32());
+            Assert.Equal(0.5, torrents[1].GetProperty("seedRatioLimit").GetDouble());
+            Assert.Equal([1, 2, 0], torrents.Select(t => t.GetProperty("queuePosition").GetInt32()));
+            await daemon.WaitForStatusAsync(1, 6); // the running seed runs again
+            Assert.Equal(77, (await daemon.OkAsync("session-get", new { fields = new[] { "speed-limit-up" } })).GetProperty("speed-limit-up").GetInt32());
+            Assert.Equal(2, (await daemon.OkAsync("session-stats")).GetProperty("cumulative-stats").GetProperty("sessionCount").GetInt32());
+            // A new torrent never reuses an id.
+            var (_, more, _) = await daemon.MakeTorrentAsync("more", 62, [1000]);
+            Assert.Equal(4, await daemon.AddAsync(more, paused: true));
+        }
+    }
+}

@@ -18,11 +18,13 @@ public sealed class UdpDatagramPortTests
         }
     }
 
-    [Fact]
-    public async Task Each_datagram_reaches_the_handler_that_claims_it()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Each_datagram_reaches_the_handler_that_claims_it(bool batched)
     {
-        await using var a = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        await using var b = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var a = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0), batched);
+        await using var b = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0), batched);
         var dht = new Recorder((byte)'d');
         var utp = new Recorder(0x41);
         using var r1 = b.Register(dht);
@@ -42,11 +44,13 @@ public sealed class UdpDatagramPortTests
         Assert.Equal(1, b.Unclaimed);
     }
 
-    [Fact]
-    public async Task A_dual_stack_port_reports_IPv4_senders_as_IPv4()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_dual_stack_port_reports_IPv4_senders_as_IPv4(bool batched)
     {
-        await using var server = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
-        await using var client = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await using var server = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.IPv6Any, 0), batched);
+        await using var client = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0), batched);
         var recorder = new Recorder((byte)'d');
         using var _ = server.Register(recorder);
 
@@ -55,6 +59,55 @@ public sealed class UdpDatagramPortTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var got = await recorder.Received.Reader.ReadAsync(timeout.Token);
         Assert.Equal(client.LocalEndPoint, got.From);
+
+        // And back: a dual-stack port reaches an IPv4 peer, singly and in a batch.
+        var back = new Recorder((byte)'d');
+        using var __ = client.Register(back);
+        server.Send("d1:xe"u8, got.From);
+        var batch = new DatagramBatch();
+        batch.Add("d1:ye"u8, got.From);
+        server.Send(batch);
+        Assert.Equal("d1:xe"u8.ToArray(), (await back.Received.Reader.ReadAsync(timeout.Token)).Data);
+        Assert.Equal("d1:ye"u8.ToArray(), (await back.Received.Reader.ReadAsync(timeout.Token)).Data);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_batch_goes_out_whole_and_batch_handlers_hear_when_each_receive_batch_ends(bool batched)
+    {
+        await using var a = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0), batched);
+        await using var b = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0), batched);
+        var handler = new BatchRecorder();
+        using var _ = b.Register(handler);
+        var batch = new DatagramBatch();
+        for (int i = 0; i < DatagramBatch.Capacity; i++) batch.Add([0x41, (byte)i], b.LocalEndPoint);
+        Assert.True(batch.IsFull);
+        a.Send(batch);
+        Assert.Equal(0, batch.Count);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (handler.Count < DatagramBatch.Capacity) await Task.Delay(10, timeout.Token);
+        Assert.Equal(Enumerable.Range(0, DatagramBatch.Capacity).Select(i => (byte)i), handler.Order);
+        Assert.InRange(handler.Batches, 1, DatagramBatch.Capacity);
+        Assert.Equal(batched, b.IsBatched);
+    }
+
+    private sealed class BatchRecorder : IDatagramBatchHandler
+    {
+        private readonly List<byte> _order = [];
+        private int _batches;
+
+        public int Count { get { lock (_order) return _order.Count; } }
+        public IReadOnlyList<byte> Order { get { lock (_order) return [.. _order]; } }
+        public int Batches => Volatile.Read(ref _batches);
+
+        public bool TryHandle(ReadOnlySpan<byte> datagram, IPEndPoint from)
+        {
+            lock (_order) _order.Add(datagram[1]);
+            return true;
+        }
+
+        public void OnBatchEnd() => Interlocked.Increment(ref _batches);
     }
 
     [Fact]

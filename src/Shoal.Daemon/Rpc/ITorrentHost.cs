@@ -125,6 +125,9 @@ public sealed record AddRequest
     public IReadOnlyList<int>? PriorityLow { get; init; }
 
     public IReadOnlyList<int>? PriorityNormal { get; init; }
+
+    /// <summary>Download pieces in order (Transmission 4.1's sequential_download); null: off.</summary>
+    public bool? Sequential { get; init; }
 }
 
 public sealed record AddResult(IHostedTorrent Torrent, bool Duplicate);

@@ -15,6 +15,10 @@ public sealed partial class FileStorage
     /// <summary>Whether file <paramref name="fileIndex"/> is kept off the disk (skipped before it was created).</summary>
     public bool IsParked(int fileIndex) => Volatile.Read(ref _parked[fileIndex]);
 
+    /// <summary>Where the part file of a torrent downloaded to <paramref name="downloadDirectory"/> is (whether or not it exists).</summary>
+    public static string PartFileLocation(Metainfo.InfoHash infoHash, string downloadDirectory) =>
+        Path.Join([Path.GetFullPath(downloadDirectory), .. StoragePaths.PartFilePath(infoHash)]);
+
     /// <summary>The part file's full path (it exists only while a skipped file shares a verified piece with a wanted one).</summary>
     public string PartFilePath => _partFile.FullPath;
 

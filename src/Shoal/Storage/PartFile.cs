@@ -12,7 +12,7 @@ namespace Shoal.Storage;
 internal sealed class PartFile(ConfinedFolder folder, InfoHash infoHash, int pieceLength)
 {
     private readonly Lock _lock = new();
-    private readonly string[] _path = [StoragePaths.ResumeFolderName, infoHash.ToHex() + ".parts"];
+    private readonly string[] _path = StoragePaths.PartFilePath(infoHash);
     private SafeFileHandle? _handle;
 
     public string FullPath => folder.FullPath(_path);

@@ -89,7 +89,9 @@ internal static class TorrentFields
         ["seedIdleMode"] = (w, c) => w.WriteNumberValue((int)c.S.Settings.SeedIdleMode),
         ["seedRatioLimit"] = (w, c) => w.WriteNumberValue(c.S.Settings.SeedRatioLimit),
         ["seedRatioMode"] = (w, c) => w.WriteNumberValue((int)c.S.Settings.SeedRatioMode),
-        ["sequentialDownload"] = (w, c) => w.WriteBooleanValue(c.S.Settings.Sequential), // Transmission 4.1's name
+        // Transmission 4.1 names it sequential_download (its snake_case names); this camelCase RPC also answers sequentialDownload.
+        ["sequentialDownload"] = (w, c) => w.WriteBooleanValue(c.S.Settings.Sequential),
+        ["sequential_download"] = (w, c) => w.WriteBooleanValue(c.S.Settings.Sequential),
         ["sizeWhenDone"] = (w, c) => w.WriteNumberValue(c.S.SizeWhenDone),
         ["startDate"] = (w, c) => w.WriteNumberValue(c.S.StartDate),
         ["status"] = (w, c) => w.WriteNumberValue((int)c.S.Activity),

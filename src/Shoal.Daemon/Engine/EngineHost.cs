@@ -194,6 +194,12 @@ public sealed class EngineTorrent
 
     internal TorrentSession Session => _managed.Session;
 
+    /// <summary>Pieces being downloaded or verified now.</summary>
+    public Bitfield InFlight() => _managed.Session.SnapshotInFlight();
+
+    /// <summary>Per piece: -1 when we have it, else how many connected peers have it.</summary>
+    public int[] Availability() => _managed.Session.GetAvailability();
+
     /// <summary>Files to fetch and their priorities (the sequential flag kept); false when the counts do not match the torrent.</summary>
     internal bool SetFiles(IReadOnlyList<bool> wanted, IReadOnlyList<int> priorities)
     {

@@ -85,6 +85,12 @@ public interface IHostedTorrent
 
     /// <summary>The verified-pieces bitfield (BitTorrent wire order), or null without metadata.</summary>
     byte[]? Pieces();
+
+    /// <summary>Pieces being downloaded or verified now, as a bitfield like <see cref="Pieces"/>; null when not running.</summary>
+    byte[]? PiecesInFlight();
+
+    /// <summary>Per piece: -1 when we have it, else how many connected peers have it (Transmission's <c>availability</c>); empty when not running.</summary>
+    IReadOnlyList<int> Availability();
 }
 
 public enum QueueMove

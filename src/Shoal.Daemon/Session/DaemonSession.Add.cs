@@ -138,6 +138,7 @@ public sealed partial class DaemonSession
             RateDownload = rateDown,
             RateUpload = live?.UploadRate ?? 0,
             PeersConnected = live?.PeersConnected ?? 0,
+            PeersKnown = live?.KnownPeers ?? 0,
             PeersSendingToUs = live?.PeersSendingToUs ?? 0,
             PeersGettingFromUs = live?.PeersGettingFromUs ?? 0,
             PeersFrom = live?.From ?? default,

@@ -205,5 +205,9 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
             if (Torrent.Info is not { } info) return null;
             return (Torrent.Engine?.Have() ?? Torrent.Have ?? new Storage.Bitfield(info.PieceCount)).ToWire();
         }
+
+        public byte[]? PiecesInFlight() => Torrent.Engine?.InFlight().ToWire();
+
+        public IReadOnlyList<int> Availability() => Torrent.Engine?.Availability() ?? [];
     }
 }

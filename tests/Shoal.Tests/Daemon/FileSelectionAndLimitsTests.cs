@@ -21,7 +21,12 @@ public class FileSelectionAndLimitsTests
         });
         int id = added.GetProperty("torrent-added").GetProperty("id").GetInt32();
         await daemon.WaitForStatusAsync(id, 4); // downloading: the shared pieces 2 and 6 need file1's bytes from a peer
-        var t = await daemon.GetAsync(id, "sizeWhenDone", "leftUntilDone", "percentDone", "totalSize", "wanted");
+        var t = await daemon.GetAsync(id, "sizeWhenDone", "leftUntilDone", "percentDone", "totalSize", "wanted", "availability", "piecesInFlight",
+            "peersKnown");
+        // Verified pieces read -1; the others 0 (no peer connected), as Transmission's availability does.
+        Assert.Equal([-1, -1, 0, 0, 0, 0, 0, -1], t.GetProperty("availability").EnumerateArray().Select(a => a.GetInt32()));
+        Assert.Equal([0], Convert.FromBase64String(t.GetProperty("piecesInFlight").GetString()!));
+        Assert.Equal(0, t.GetProperty("peersKnown").GetInt32());
         long total = Sizes.Sum();
         Assert.Equal(total, t.GetProperty("totalSize").GetInt64());
         Assert.Equal(total - 3 * PieceLength, t.GetProperty("sizeWhenDone").GetInt64());

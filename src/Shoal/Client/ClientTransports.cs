@@ -44,7 +44,7 @@ public static class ClientTransports
             var manager = new UtpSocketManager(setup.Datagrams!, UtpOptions.Default with { TimeProvider = setup.Time });
             listeners.Add(new UtpPeerListener(manager));
             var utp = new UtpPeerDialer(manager, UtpPeerDialer.DefaultConnectTimeout);
-            dialer = mode == PeerTransportMode.Utp ? utp : new FallbackPeerDialer(utp, TcpPeerDialer.Instance);
+            dialer = mode == PeerTransportMode.Utp ? utp : new FallbackPeerDialer(utp, TcpPeerDialer.Instance, FallbackPeerDialer.DefaultHeadStart, setup.Time);
         }
         IConnectionUpgrade upgrade = setup.Encryption == EncryptionPolicy.Off
             ? PlaintextUpgrade.Instance

@@ -176,8 +176,8 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
                 lifecycle.OnJoined(peer);
             }
         }
-        swarm.Log.LogDebug("connected to {Peer} ({Client}, {Direction}, {Transport})", peer.RemoteEndPoint, peer.ClientName,
-            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport);
+        swarm.Log.LogDebug("connected to {Peer} ({Client}, {Direction}, {Transport}, {Encryption})", peer.RemoteEndPoint, peer.ClientName,
+            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport, peer.IsEncrypted ? "encrypted" : "plaintext");
         await peer.RunAsync().ConfigureAwait(false);
         swarm.Log.LogDebug("disconnected from {Peer} ({Client}): {Reason}", peer.RemoteEndPoint, peer.ClientName, peer.CloseReason);
         lock (swarm.Sync)

@@ -19,9 +19,12 @@ public sealed partial class DaemonSession
         }
         var magnet = request.Magnet;
         if (metainfo is null && magnet is null) throw new RpcException("no filename or metainfo specified");
-        // The engine speaks v1 so far: a hybrid joins its v1 swarm, a v2-only torrent cannot be downloaded yet.
-        if (!(metainfo?.InfoHashes ?? magnet!.InfoHashes).HasV1)
-            throw new RpcException("a v2-only torrent cannot be downloaded yet (a v1 or hybrid torrent of the same content can)");
+        // A hybrid is known by its v1 hash (and answers in both swarms). A v2-only torrent needs its piece layers to verify
+        // pieces: a magnet link's would come from peers' hash requests, which the engine does not send yet.
+        if (metainfo is null && !magnet!.InfoHashes.HasV1)
+            throw new RpcException("a v2-only magnet link cannot be downloaded yet (its .torrent file, or a v1 or hybrid magnet link, can)");
+        if (metainfo is { Info.HasAllPieceHashes: false })
+            throw new RpcException("this v2-only torrent has no piece layers, which Shoal cannot fetch from peers yet");
         var infoHash = metainfo?.InfoHash ?? magnet!.InfoHash;
         var now = Time.GetUtcNow();
         Hosted hosted;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Shoal.Metainfo;
 using Shoal.Transport;
 using Shoal.Wire;
 
@@ -56,8 +57,9 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         }
     }
 
-    /// <summary>An incoming connection whose handshake header named this torrent: answer it and run it.</summary>
-    public async Task AcceptAsync(TransportConnection connection, ReservedBits reserved, CancellationToken handshakeTimeout)
+    /// <summary>An incoming connection whose handshake header named this torrent (by <paramref name="asked"/>, either
+    /// hash of a hybrid): answer it with the same hash and run it.</summary>
+    public async Task AcceptAsync(TransportConnection connection, InfoHash asked, ReservedBits reserved, CancellationToken handshakeTimeout)
     {
         var remote = connection.RemoteEndPoint;
         bool refuse;
@@ -70,7 +72,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         byte[] peerId;
         try
         {
-            peerId = await HandshakeExchange.RespondAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, Engine.Reserved, handshakeTimeout).ConfigureAwait(false);
+            peerId = await HandshakeExchange.RespondAsync(connection.Stream, asked, Engine.PeerId, Engine.Reserved, handshakeTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
         {
@@ -176,8 +178,8 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
                 lifecycle.OnJoined(peer);
             }
         }
-        swarm.Log.LogDebug("connected to {Peer} ({Client}, {Direction}, {Transport})", peer.RemoteEndPoint, peer.ClientName,
-            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport);
+        swarm.Log.LogDebug("connected to {Peer} ({Client}, {Direction}, {Transport}, {Encryption})", peer.RemoteEndPoint, peer.ClientName,
+            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport, peer.IsEncrypted ? "encrypted" : "plaintext");
         await peer.RunAsync().ConfigureAwait(false);
         swarm.Log.LogDebug("disconnected from {Peer} ({Client}): {Reason}", peer.RemoteEndPoint, peer.ClientName, peer.CloseReason);
         lock (swarm.Sync)

@@ -50,7 +50,7 @@ internal static class GetCommand
             if (what is not null && TorrentSources.IsMagnet(what))
             {
                 magnet = MagnetLink.Parse(what);
-                TorrentSources.EnsureSharable(magnet.InfoHashes, magnet.DisplayName ?? magnet.InfoHash.ToHex());
+                TorrentSources.EnsureSharable(magnet.InfoHashes, null, magnet.DisplayName ?? magnet.InfoHash.ToHex());
             }
             else
             {
@@ -58,7 +58,7 @@ internal static class GetCommand
                     ? await CatalogueGet.ListOrFetchAsync(what, extraTiers, mode, ct)
                     : TorrentSources.LoadTorrentFile(what!);
                 if (torrent is null) return ExitCodes.Success; // the catalogue was listed
-                TorrentSources.EnsureSharable(torrent.InfoHashes, torrent.Info.Name);
+                TorrentSources.EnsureSharable(torrent.InfoHashes, torrent.Info, torrent.Info.Name);
             }
             Directory.CreateDirectory(directory);
 

@@ -86,7 +86,7 @@ public class MseUpgradeTests
     {
         var network = new InMemoryNetwork();
         await using var seeder = Start(network, EncryptionPolicy.Require);
-        await using var leecher = Start(network, EncryptionPolicy.Require);
+        await using var leecher = Start(network, EncryptionPolicy.Require, Slow); // slow: the peer is still there when looked for
         var (session, _) = await TransferAsync(seeder, leecher, extraTorrentsOnSeeder: 5);
         await session.Completion.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
     }

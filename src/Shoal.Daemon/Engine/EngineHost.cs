@@ -3,6 +3,7 @@ using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Swarm;
 using Shoal.Trackers;
+using Shoal.Transport;
 
 namespace Shoal.Daemon.Engine;
 
@@ -25,7 +26,14 @@ public sealed class EngineHost : IAsyncDisposable
     {
         _client = client;
         _resumeDirectory = resumeDirectory;
+        Transports = client.Options.Switches!;
     }
+
+    /// <summary>Encryption and uTP, switchable while running (session-set `encryption`, `utp-enabled`).</summary>
+    public TransportSwitches Transports { get; }
+
+    /// <summary>Whether the engine has a UDP port, so uTP can be switched on.</summary>
+    public bool UtpAvailable => _client.Datagrams is not null;
 
     /// <summary>The TCP port peers reach us on.</summary>
     public int ListenPort => _client.ListenPort;
@@ -35,7 +43,8 @@ public sealed class EngineHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Directory.CreateDirectory(resumeDirectory);
-        var client = await ShoalClient.StartAsync(options with { Storage = options.Storage with { ResumeDirectory = resumeDirectory } })
+        var switches = options.Switches ?? new TransportSwitches(options.Encryption, options.TransportMode.UsesUtp() && options.Datagrams is not null);
+        var client = await ShoalClient.StartAsync(options with { Storage = options.Storage with { ResumeDirectory = resumeDirectory }, Switches = switches })
             .ConfigureAwait(false);
         return new EngineHost(client, resumeDirectory);
     }
@@ -295,7 +304,7 @@ public sealed class EngineTorrent
 
     public IReadOnlyList<PeerView> Peers() =>
         [.. _managed.Status.Peers.Select(p => new PeerView(p.EndPoint.Address.ToString(), p.EndPoint.Port, p.Client, p.PeerChoking, p.AmInterested,
-            p.AmChoking, p.PeerInterested, p.Incoming, IsEncrypted: false, IsUtp: false, p.IsSeed, p.Progress, (long)p.DownloadRate, (long)p.UploadRate,
+            p.AmChoking, p.PeerInterested, p.Incoming, p.IsEncrypted, p.Transport == TransportKind.Utp, p.IsSeed, p.Progress, (long)p.DownloadRate, (long)p.UploadRate,
             Origin(p)))];
 
     public IReadOnlyList<TrackerView> Trackers() =>

@@ -59,6 +59,9 @@ public interface ITorrentHost
 
     SessionFacts Facts { get; }
 
+    /// <summary>Encryption and uTP as in force now (session-get `encryption`, `utp-enabled`).</summary>
+    Shoal.Transport.TransportSwitches Transports { get; }
+
     (TransferStats Current, TransferStats Cumulative) Stats();
 
     /// <summary>Shuts the daemon down (session-close), after the answer has been sent.</summary>

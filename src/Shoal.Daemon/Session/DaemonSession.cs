@@ -64,6 +64,7 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
         var session = new DaemonSession(options, engine, store, settings);
         session.Restore();
         session.ApplySpeedLimits();
+        session.ApplyTransportSettings(settings);
         session.StartClock();
         return session;
     }

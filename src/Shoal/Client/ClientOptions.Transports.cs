@@ -19,7 +19,13 @@ public sealed partial record ClientOptions
     /// </summary>
     public PeerTransportMode TransportMode { get; init; } = PeerTransportMode.Both;
 
+    /// <summary>
+    /// Switches the caller keeps to change encryption and uTP while the client runs (the daemon's session-set); they
+    /// override <see cref="Encryption"/>, and uTP is then set up whenever the UDP port is open. Null: fixed settings.
+    /// </summary>
+    public TransportSwitches? Switches { get; init; }
+
     /// <summary>What <see cref="Transports"/> is given for these options.</summary>
     internal TransportSetup TransportSetupFor(EngineSettings settings, IDatagramPort? datagrams) =>
-        new(settings, datagrams) { Encryption = Encryption, Mode = TransportMode, Loggers = Loggers, Time = Time };
+        new(settings, datagrams) { Encryption = Encryption, Mode = TransportMode, Loggers = Loggers, Time = Time, Switches = Switches };
 }

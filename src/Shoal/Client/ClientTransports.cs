@@ -17,6 +17,9 @@ public sealed record TransportSetup(EngineSettings Settings, IDatagramPort? Data
     public ILoggerFactory? Loggers { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Switches the caller keeps to change encryption and uTP at run time; null: fixed from <see cref="Encryption"/> and <see cref="Mode"/>.</summary>
+    public TransportSwitches? Switches { get; init; }
 }
 
 /// <summary>
@@ -36,19 +39,20 @@ public static class ClientTransports
             if (mode == PeerTransportMode.Utp) throw new InvalidOperationException("uTP needs the UDP port (ClientOptions.Datagrams)");
             mode = PeerTransportMode.Tcp;
         }
+        var switches = setup.Switches ?? new TransportSwitches(setup.Encryption, mode.UsesUtp());
         var listeners = new List<IPeerListener>(2);
         if (mode.UsesTcp()) listeners.Add(TcpPeerListener.Bind(settings.ListenAddress, settings.ListenPort));
         IPeerDialer dialer = TcpPeerDialer.Instance;
-        if (mode.UsesUtp())
+        // With switches kept by the caller, uTP is set up even while off, so that it can be switched on later.
+        if (setup.Datagrams is not null && (mode.UsesUtp() || setup.Switches is not null))
         {
-            var manager = new UtpSocketManager(setup.Datagrams!, UtpOptions.Default with { TimeProvider = setup.Time });
-            listeners.Add(new UtpPeerListener(manager));
+            var manager = new UtpSocketManager(setup.Datagrams, UtpOptions.Default with { TimeProvider = setup.Time });
+            listeners.Add(new UtpPeerListener(manager, () => switches.UtpEnabled));
             var utp = new UtpPeerDialer(manager, UtpPeerDialer.DefaultConnectTimeout);
-            dialer = mode == PeerTransportMode.Utp ? utp : new FallbackPeerDialer(utp, TcpPeerDialer.Instance, FallbackPeerDialer.DefaultHeadStart, setup.Time);
+            var whenUtp = mode == PeerTransportMode.Utp ? (IPeerDialer)utp : new FallbackPeerDialer(utp, TcpPeerDialer.Instance, FallbackPeerDialer.DefaultHeadStart, setup.Time);
+            dialer = new SwitchedPeerDialer(switches, whenUtp, TcpPeerDialer.Instance);
         }
-        IConnectionUpgrade upgrade = setup.Encryption == EncryptionPolicy.Off
-            ? PlaintextUpgrade.Instance
-            : new MseConnectionUpgrade(setup.Encryption, dialer, setup.Loggers?.CreateLogger("Shoal.Encryption"), MseOptions.Default with { TimeProvider = setup.Time });
+        var upgrade = new MseConnectionUpgrade(switches, dialer, setup.Loggers?.CreateLogger("Shoal.Encryption"), MseOptions.Default with { TimeProvider = setup.Time });
         return new PeerTransports(dialer, listeners, upgrade);
     }
 

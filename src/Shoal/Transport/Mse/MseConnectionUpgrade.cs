@@ -15,6 +15,7 @@ namespace Shoal.Transport.Mse;
 /// </summary>
 public sealed class MseConnectionUpgrade : IConnectionUpgrade
 {
+    private readonly TransportSwitches _switches;
     private readonly IPeerDialer _redial;
     private readonly ILogger _log;
     private readonly MseOptions _options;
@@ -23,29 +24,36 @@ public sealed class MseConnectionUpgrade : IConnectionUpgrade
     /// <param name="policy">Which connections are encrypted.</param>
     /// <param name="redial">Dials the peer again for the plaintext retry of <see cref="EncryptionPolicy.Prefer"/>.</param>
     public MseConnectionUpgrade(EncryptionPolicy policy, IPeerDialer redial, ILogger? log = null, MseOptions? options = null)
+        : this(new TransportSwitches(policy, utpEnabled: false), redial, log, options)
     {
+    }
+
+    /// <summary>The policy is read from <paramref name="switches"/> for each connection, so a change applies to the next one.</summary>
+    public MseConnectionUpgrade(TransportSwitches switches, IPeerDialer redial, ILogger? log = null, MseOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(switches);
         ArgumentNullException.ThrowIfNull(redial);
-        if (!Enum.IsDefined(policy)) throw new ArgumentOutOfRangeException(nameof(policy));
-        Policy = policy;
+        _switches = switches;
         _redial = redial;
         _log = log ?? NullLogger.Instance;
         _options = options ?? MseOptions.Default;
     }
 
-    public EncryptionPolicy Policy { get; }
+    public EncryptionPolicy Policy => _switches.Encryption;
 
     public async ValueTask<TransportConnection> UpgradeOutgoingAsync(TransportConnection connection, InfoHash infoHash, CancellationToken ct)
     {
-        if (Policy is EncryptionPolicy.Allow or EncryptionPolicy.Off) return connection;
+        var policy = Policy;
+        if (policy is EncryptionPolicy.Allow or EncryptionPolicy.Off) return connection;
         try
         {
-            var result = await MseHandshake.InitiateAsync(connection.Stream, infoHash, Policy, ReadOnlyMemory<byte>.Empty, ct, _options).ConfigureAwait(false);
+            var result = await MseHandshake.InitiateAsync(connection.Stream, infoHash, policy, ReadOnlyMemory<byte>.Empty, ct, _options).ConfigureAwait(false);
             return connection.Wrap(result.Stream, result.Method == MseCryptoMethods.Rc4);
         }
         catch (Exception ex) when (ex is MseHandshakeException or IOException && !ct.IsCancellationRequested)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            if (Policy == EncryptionPolicy.Require)
+            if (policy == EncryptionPolicy.Require)
             {
                 _log.LogInformation("{Peer}: no encrypted connection ({Reason}); encryption is required, so not trying plaintext", connection.RemoteEndPoint, ex.Message);
                 throw new IOException($"the peer did not complete the encrypted handshake ({ex.Message}); encryption is required", ex);
@@ -58,15 +66,16 @@ public sealed class MseConnectionUpgrade : IConnectionUpgrade
     public async ValueTask<TransportConnection?> UpgradeIncomingAsync(TransportConnection connection, IInfoHashLookup torrents, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(torrents);
+        var policy = Policy;
         var first = await HandshakeSniffer.ReadFirstBytesAsync(connection.Stream, ct).ConfigureAwait(false);
         if (first is null) return null;
         if (HandshakeSniffer.IsPlaintextHandshake(first))
         {
-            if (Policy.AcceptsPlaintextIncoming()) return connection.Wrap(new Transport.PrefixedStream(first, connection.Stream), isEncrypted: false);
+            if (policy.AcceptsPlaintextIncoming()) return connection.Wrap(new Transport.PrefixedStream(first, connection.Stream), isEncrypted: false);
             _log.LogInformation("{Peer}: refused a plaintext connection: encryption is required", connection.RemoteEndPoint);
             return null;
         }
-        if (!Policy.AcceptsEncryptedIncoming())
+        if (!policy.AcceptsEncryptedIncoming())
         {
             _log.LogInformation("{Peer}: refused an encrypted connection: encryption is off", connection.RemoteEndPoint);
             return null;
@@ -75,7 +84,7 @@ public sealed class MseConnectionUpgrade : IConnectionUpgrade
         try
         {
             result = await MseHandshake.RespondAsync(connection.Stream, first, (ReadOnlySpan<byte> hash, out InfoHash infoHash) => _hashes.TryFind(torrents, hash, out infoHash),
-                Policy, ct, _options).ConfigureAwait(false);
+                policy, ct, _options).ConfigureAwait(false);
         }
         catch (MseHandshakeException ex)
         {

@@ -4,9 +4,10 @@ namespace Shoal.Transport.Utp;
 
 /// <summary>
 /// Accepts uTP connections on a <see cref="UtpSocketManager"/> (the shared UDP port) for the engine. The listener owns
-/// the manager: disposing it resets every uTP connection and unregisters from the port.
+/// the manager: disposing it resets every uTP connection and unregisters from the port. While <paramref name="enabled"/>
+/// says no (uTP switched off at run time), incoming connections are reset.
 /// </summary>
-public sealed class UtpPeerListener(UtpSocketManager manager) : IPeerListener
+public sealed class UtpPeerListener(UtpSocketManager manager, Func<bool>? enabled = null) : IPeerListener
 {
     private readonly CancellationTokenSource _stopping = new();
     private Task _accepting = Task.CompletedTask;
@@ -29,6 +30,12 @@ public sealed class UtpPeerListener(UtpSocketManager manager) : IPeerListener
             catch (Exception ex) when (ex is OperationCanceledException or System.Threading.Channels.ChannelClosedException or ObjectDisposedException)
             {
                 return;
+            }
+            if (enabled is not null && !enabled())
+            {
+                stream.Abort();
+                _ = stream.DisposeAsync().AsTask();
+                continue;
             }
             accepted(new TransportConnection(stream, stream.RemoteEndPoint, TransportKind.Utp, isIncoming: true));
         }

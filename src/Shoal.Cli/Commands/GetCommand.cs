@@ -75,7 +75,12 @@ internal static class GetCommand
             }
             Directory.CreateDirectory(directory);
 
-            await using var client = await peers.StartClientAsync(parse, o => o with { EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o) });
+            await using var client = await peers.StartClientAsync(parse, o => o with
+            {
+                EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o),
+                // Not seeding afterwards: nothing will read the pieces back soon, so the kernel may drop them once written.
+                Storage = o.Storage with { DropWrittenPages = !parse.GetValue(seed) },
+            });
             ManagedTorrent managed;
             if (magnet is not null)
             {

@@ -55,10 +55,14 @@ public sealed class V2SwarmProcessTests
         await seeder.WaitForCompletionAsync(TimeSpan.FromSeconds(30), Ct);
         string magnet = $"magnet:?xt=urn:btmh:1220{torrent.InfoHashes.V2!.Value.ToHex()}&dn=album";
         await using var leecher = await ShoalPeer.DownloadMagnetAsync(magnet, dir.Combine("leech"),
-            new ShoalOptions { ConnectTo = [new IPEndPoint(IPAddress.Loopback, seeder.ListenPort)] }, Ct);
+            new ShoalOptions { ConnectTo = [new IPEndPoint(IPAddress.Loopback, seeder.ListenPort)], ExtraArguments = ["--save-torrent", dir.Combine("saved.torrent")] }, Ct);
         await leecher.WaitForCompletionAsync(TimeSpan.FromSeconds(60), Ct);
 
         var differences = ContentComparison.Differences(dir.Combine("seed", "album"), dir.Combine("leech", "album"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
+        // The saved .torrent carries the piece layers fetched from the seeder, so it can be used without a magnet's fetch.
+        var saved = Torrent.Load(dir.Combine("saved.torrent"));
+        Assert.Equal(torrent.InfoHashes, saved.InfoHashes);
+        Assert.True(saved.PieceLayers is { IsComplete: true });
     }
 }

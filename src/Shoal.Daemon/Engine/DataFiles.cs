@@ -1,10 +1,12 @@
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.Daemon.Engine;
 
 /// <summary>
 /// A stopped torrent's files on disk, for "remove with data" and "move data". The layout is storage's: a single-file
 /// torrent is <c>DIR/NAME</c>, a multi-file one <c>DIR/NAME/PATH…</c>; an incomplete file carries <c>.part</c>.
+/// Skipped files' shares of pieces they share with wanted files are in the torrent's part file (<c>DIR/.shoal/HASH.parts</c>).
 /// Only the torrent's own files (and folders they leave empty) are touched, never anything else in the folder.
 /// </summary>
 public static class DataFiles
@@ -43,6 +45,12 @@ public static class DataFiles
                 deleted++;
             }
         }
+        string partFile = FileStorage.PartFileLocation(info.InfoHash, directory);
+        if (File.Exists(partFile))
+        {
+            File.Delete(partFile);
+            deleted++;
+        }
         RemoveEmptyFolders(info, directory);
         return deleted;
     }
@@ -65,6 +73,13 @@ public static class DataFiles
                     throw new IOException($"cannot move {info.Name}: {targets[i]} already exists");
                 moves.Add((sources[i] + suffix, targets[i] + suffix));
             }
+        }
+        string partFile = FileStorage.PartFileLocation(info.InfoHash, from);
+        if (File.Exists(partFile))
+        {
+            string target = FileStorage.PartFileLocation(info.InfoHash, to);
+            if (File.Exists(target)) throw new IOException($"cannot move {info.Name}: {target} already exists");
+            moves.Add((partFile, target));
         }
         foreach (var (source, target) in moves)
         {

@@ -30,7 +30,11 @@ public sealed class ManagedTorrent
         Session = session;
         AnnounceTiers = trackers;
         _trackers = CreateTrackers();
-        Session.Completed += () => Announcer?.AnnounceNow(AnnounceEvent.Completed);
+        // 'completed' tells the tracker we have it all: not when only the wanted files of a selection are done.
+        Session.Completed += () =>
+        {
+            if (Session.IsSeed) Announcer?.AnnounceNow(AnnounceEvent.Completed);
+        };
         if (open is null) _ready.TrySetResult();
         else _ = OpenWhenMetadataArrivesAsync(open);
     }

@@ -123,6 +123,7 @@ internal sealed class MessageDispatch(SwarmContext swarm, RequestScheduler sched
         int suggestion;
         lock (swarm.Sync) decision = choking.Decide(peer, piece, out suggestion);
         if (decision == UploadDecision.Serve && peer.QueueUpload(new BlockRequest(piece, begin, length))) return;
+        peer.CountRefusedRequest();
         Reject(peer, piece, begin, length);
         if (suggestion >= 0) peer.Send(new Outgoing(MessageId.SuggestPiece, suggestion));
     }

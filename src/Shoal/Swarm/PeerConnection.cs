@@ -147,14 +147,17 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate, IEx
         _listenPort ??= handshake.ListenPort;
     }
 
+    /// <summary>Bytes of control messages waiting to be sent.</summary>
+    public long QueuedBytes => _outbox.Bytes;
+
     /// <summary>Queues a control message; a peer whose queue overflows does not read, and is disconnected.</summary>
     public void Send(in Outgoing message)
     {
         if (!_outbox.TryEnqueue(message) && !IsClosed) Close($"send queue over {_limits.MaxOutboxBytes} bytes: the peer does not read");
     }
 
-    /// <summary>Queues a message whatever the bound (see <see cref="Outbox.ForceEnqueue"/>).</summary>
-    public void ForceSend(in Outgoing message) => _outbox.ForceEnqueue(message);
+    /// <summary>Announces a piece; HAVEs wait in a bitfield, so they never overflow the send queue (see <see cref="Outbox"/>).</summary>
+    public void SendHave(int piece, int pieceCount) => _outbox.EnqueueHave(piece, pieceCount);
 
     public bool SendExtended(string name, byte[] payload)
     {

@@ -29,7 +29,7 @@ internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler 
             picker.Verified(piece);
             scheduler.OnVerified(piece);
             foreach (var peer in swarm.Peers)
-                if (peer.Availability.Bits?[piece] != true) peer.Send(new Outgoing(MessageId.Have, piece));
+                if (peer.Availability.Bits?[piece] != true) peer.SendHave(piece, picker.Have.Count);
             nowComplete = picker.IsComplete;
             if (nowComplete)
             {

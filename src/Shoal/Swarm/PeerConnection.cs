@@ -203,6 +203,16 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate, IEx
         }
     }
 
+    /// <summary>Closed for an attack (not a mere protocol slip): its address is banned for the torrent as it leaves.</summary>
+    public bool ClosedAsHostile { get; private set; }
+
+    /// <summary>Ends the connection of a peer caught attacking; the torrent bans its address.</summary>
+    public void CloseAsHostile(string reason)
+    {
+        if (!IsClosed) ClosedAsHostile = true;
+        Close(reason);
+    }
+
     /// <summary>Ends the connection (idempotent): both loops stop, the transport is closed.</summary>
     public void Close(string reason)
     {

@@ -49,7 +49,10 @@ internal sealed class PieceVerifier
         await foreach (var download in _toHash.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             if (PieceHasher.Verify(_info, download.Index, download.Buffer.AsSpan(0, download.Size)))
+            {
+                _sink.OnPieceHashed(download);
                 _toWrite.Writer.TryWrite(download);
+            }
             else
                 _sink.OnPieceFailed(download);
         }
@@ -76,6 +79,9 @@ internal sealed class PieceVerifier
 /// <summary>Where the verifier reports each piece's outcome (the torrent, through this narrow face).</summary>
 internal interface IVerificationSink
 {
+    /// <summary>The piece hashed right (its buffer still attached), before it is written.</summary>
+    void OnPieceHashed(PieceDownload download);
+
     /// <summary>The piece hashed right and is on disk.</summary>
     void OnPieceVerified(int piece);
 

@@ -91,7 +91,12 @@ internal sealed class RequestScheduler(SwarmContext swarm)
     /// </summary>
     public PieceDownload? Claim(PeerConnection peer, int piece, int begin, int length)
     {
-        if (!peer.Requests.Remove(piece, begin)) return null;
+        if (!peer.Requests.Remove(piece, begin))
+        {
+            // Blocks are taken only from a peer we asked (BEP 3), so a peer cannot spray a piece with garbage.
+            if (!peer.Requests.TryExcuseLateBlock()) peer.CloseAsHostile($"sent block ({piece},{begin}) that was never requested from it");
+            return null;
+        }
         peer.Unsnub();
         if (Picker is not { } picker) return null;
         var download = picker.Claim(peer, piece, begin, length);
@@ -203,7 +208,7 @@ internal sealed class RequestScheduler(SwarmContext swarm)
     {
         foreach (var other in swarm.Peers)
         {
-            if (ReferenceEquals(other, receivedFrom) || !other.Requests.Remove(piece, begin)) continue;
+            if (ReferenceEquals(other, receivedFrom) || !other.Requests.Cancel(piece, begin)) continue;
             other.Send(new Outgoing(MessageId.Cancel, piece, begin, length));
         }
     }

@@ -56,6 +56,15 @@ public sealed partial class TorrentSession
         }
     }
 
+    /// <summary>Addresses banned for this torrent (every port of each).</summary>
+    public IReadOnlyCollection<IPAddress> BannedAddresses
+    {
+        get
+        {
+            lock (_swarm.Sync) return _swarm.Book.BannedAddresses;
+        }
+    }
+
     /// <summary>Every usable address heard of, with where it came from.</summary>
     public IReadOnlyList<(IPEndPoint EndPoint, PeerSource Source)> KnownPeers
     {

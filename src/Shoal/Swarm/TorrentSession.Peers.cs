@@ -15,8 +15,8 @@ public sealed partial class TorrentSession
             var swarm = session._swarm;
             session._scheduler.Forget(peer);
             session._choking.Forget(peer);
-            // A peer that breaks the protocol while we fetch the metadata is not trusted again for this torrent.
-            if (peer.ClosedForViolation && swarm.Info is null) session._outcomes.Ban(peer, peer.CloseReason ?? "protocol violation");
+            // A peer caught attacking, or breaking the protocol while we fetch the metadata, is not trusted again for this torrent.
+            if (peer.ClosedAsHostile || (peer.ClosedForViolation && swarm.Info is null)) session._outcomes.Ban(peer, peer.CloseReason ?? "protocol violation");
             session._scheduler.FillAll();
         }
 

@@ -111,6 +111,16 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         !endPoint.Address.Equals(IPAddress.Any) && !endPoint.Address.Equals(IPAddress.IPv6Any) &&
         (Settings.AllowLoopbackPeers || !IPAddress.IsLoopback(endPoint.Address));
 
+    /// <summary>
+    /// Loopback addresses heard from the network are dialled only when we listen on loopback (tests, the demo) or the
+    /// one who told us is on this machine; otherwise a remote tracker or peer could make us probe our own local ports.
+    /// </summary>
+    public bool MayDial(IPEndPoint endPoint, PeerSource source, IPAddress? reportedBy) =>
+        !IPAddress.IsLoopback(endPoint.Address) || source is PeerSource.Manual or PeerSource.Incoming ||
+        IPAddress.IsLoopback(Settings.ListenAddress) || (reportedBy is not null && IPAddress.IsLoopback(Unmapped(reportedBy)));
+
+    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
     private void Track(Task task)
     {
         _tasks.Add(task);

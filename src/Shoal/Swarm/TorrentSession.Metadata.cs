@@ -15,7 +15,7 @@ public sealed partial class TorrentSession
 
         public TorrentInfo? Info => session._swarm.Info;
 
-        public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source) => session.AddPeers(endPoints, source);
+        public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy) => session.AddPeers(endPoints, source, reportedBy);
 
         public IReadOnlyList<PeerContact> ConnectedPeers()
         {

@@ -22,11 +22,14 @@ public sealed record EngineSettings
     /// <summary>Incoming connections still handshaking, over every torrent.</summary>
     public int MaxHandshakingConnections { get; init; } = 64;
 
-    /// <summary>Incoming connections still handshaking from one address.</summary>
+    /// <summary>Incoming connections still handshaking from one address (loopback exempt).</summary>
     public int MaxHandshakingPerAddress { get; init; } = 4;
 
-    /// <summary>Connections to one torrent from one address.</summary>
+    /// <summary>Connections to one torrent from one address (loopback exempt: local swarms share 127.0.0.1).</summary>
     public int MaxConnectionsPerAddress { get; init; } = 4;
+
+    /// <summary>A full torrent drops a peer neither side has been interested in, with no block for this long, for a newcomer.</summary>
+    public TimeSpan UselessPeerTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Outgoing connection attempts in progress at once per torrent.</summary>
     public int MaxHalfOpen { get; init; } = 16;

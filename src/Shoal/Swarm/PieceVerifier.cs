@@ -48,13 +48,21 @@ internal sealed class PieceVerifier
     {
         await foreach (var download in _toHash.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            if (PieceHasher.Verify(_info, download.Index, download.Buffer.AsSpan(0, download.Size)))
+            try
             {
-                _sink.OnPieceHashed(download);
-                _toWrite.Writer.TryWrite(download);
+                if (PieceHasher.Verify(_info, download.Index, download.Buffer.AsSpan(0, download.Size)))
+                {
+                    _sink.OnPieceHashed(download);
+                    _toWrite.Writer.TryWrite(download);
+                }
+                else
+                    _sink.OnPieceFailed(download);
             }
-            else
-                _sink.OnPieceFailed(download);
+            catch (Exception ex)
+            {
+                // A bug must fail the torrent with its message, never end this worker and leave the download hanging.
+                _sink.OnStorageError(download, ex);
+            }
         }
     }
 
@@ -68,8 +76,9 @@ internal sealed class PieceVerifier
                 await _storage.MarkVerifiedAsync(download.Index, CancellationToken.None).ConfigureAwait(false);
                 _sink.OnPieceVerified(download.Index);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            catch (Exception ex)
             {
+                // Disk full, permissions, or a bug in the storage: the torrent fails with the message; the writer lives on.
                 _sink.OnStorageError(download, ex);
             }
         }

@@ -5,11 +5,19 @@ public sealed partial class TorrentSession
     /// <summary>How verification outcomes reach the torrent's events and completion.</summary>
     private sealed class ProgressEvents(TorrentSession session) : ITorrentProgress
     {
-        public void PieceVerified(int piece) => session.PieceVerified?.Invoke(piece);
+        public void PieceVerified(int piece) => Raise(() => session.PieceVerified?.Invoke(piece), nameof(PieceVerified));
 
         public void Completed()
         {
-            if (session._completed.TrySetResult()) session.Completed?.Invoke();
+            if (session._completed.TrySetResult()) Raise(() => session.Completed?.Invoke(), nameof(Completed));
+        }
+
+        // Subscribers run on the writer task: one that throws fails the torrent with its message (what it did is
+        // unknown), but never ends the writer and leaves the download hanging. Verified pieces stay verified.
+        private void Raise(Action handlers, string name)
+        {
+            try { handlers(); }
+            catch (Exception ex) { session._outcomes.Fail(new InvalidOperationException($"a {name} handler failed: {ex.Message}", ex)); }
         }
 
         public void Failed(Exception error) => session._completed.TrySetException(error);

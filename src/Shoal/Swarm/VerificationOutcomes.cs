@@ -108,9 +108,18 @@ internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler 
     {
         lock (swarm.Sync)
         {
-            swarm.Error ??= error;
             swarm.Log.LogError("writing piece {Piece} failed: {Error}", download.Index, error.Message);
             swarm.Picker!.Failed(download.Index);
+        }
+        Fail(error);
+    }
+
+    /// <summary>Something that must not fail did (storage, a worker, an event subscriber): the torrent stops downloading with the error.</summary>
+    public void Fail(Exception error)
+    {
+        lock (swarm.Sync)
+        {
+            swarm.Error ??= error;
             foreach (var peer in swarm.Peers) scheduler.UpdateInterest(peer);
         }
         progress.Failed(error);

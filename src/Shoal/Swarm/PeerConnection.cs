@@ -96,6 +96,9 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate, IEx
 
     public long LastBlockReceived { get; private set; }
 
+    /// <summary>When the peer last choked us (its unchokes within a second of it wait for the next tick).</summary>
+    public long? LastChokedUs { get; set; }
+
     /// <summary>Unchoked us, but sent nothing we asked for in a long time; not trusted with requests.</summary>
     public bool IsSnubbed { get; private set; }
 

@@ -61,13 +61,19 @@ internal sealed class RequestScheduler(SwarmContext swarm)
     public void OnChoked(PeerConnection peer)
     {
         peer.SetPeerChoking(true);
+        peer.LastChokedUs = swarm.Time.GetTimestamp();
         peer.Requests.RemoveWhere(r => !peer.AllowedFastForUs.Contains(r.Piece), Release);
         FillAll();
     }
 
+    /// <summary>
+    /// Unchoked: the pipeline is refilled at once, unless the peer choked us within the last second; then the next
+    /// tick refills it, so a peer flapping choke/unchoke costs one refill a second, not one per message pair.
+    /// </summary>
     public void OnUnchoked(PeerConnection peer)
     {
         peer.SetPeerChoking(false);
+        if (peer.LastChokedUs is long choked && swarm.Elapsed(choked, swarm.Time.GetTimestamp()) < TimeSpan.FromSeconds(1)) return;
         Fill(peer);
     }
 

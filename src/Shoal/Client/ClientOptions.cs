@@ -9,7 +9,7 @@ using Shoal.Transport;
 namespace Shoal.Client;
 
 /// <summary>Everything a <see cref="ShoalClient"/> needs besides the torrents themselves.</summary>
-public sealed record ClientOptions
+public sealed partial record ClientOptions
 {
     public EngineSettings Engine { get; init; } = new();
 
@@ -52,5 +52,12 @@ public sealed record ClientOptions
     /// transports. Null: TCP on <see cref="EngineSettings.ListenAddress"/>:<see cref="EngineSettings.ListenPort"/>, plaintext
     /// (see <see cref="ClientTransports.Default"/>). A port that is taken must surface as a <see cref="System.Net.Sockets.SocketException"/>.
     /// </summary>
-    public Func<EngineSettings, PeerTransports>? Transports { get; init; }
+    public Func<TransportSetup, PeerTransports>? Transports { get; init; }
+
+    /// <summary>
+    /// Opens the UDP port shared by the DHT and uTP, on the same port number as the TCP listener. Null: no UDP port
+    /// (neither DHT nor uTP runs). See <see cref="ClientTransports.Udp"/>; tests pass an in-memory port. A port that is
+    /// taken must surface as a <see cref="System.Net.Sockets.SocketException"/>, like the listener's.
+    /// </summary>
+    public Func<EngineSettings, IDatagramPort>? Datagrams { get; init; }
 }

@@ -3,6 +3,7 @@ using Shoal.Discovery;
 using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Swarm;
+using Shoal.Transport;
 
 namespace Shoal.Client;
 
@@ -34,28 +35,55 @@ public sealed partial class ShoalClient : IAsyncDisposable
     public LocalServiceDiscovery? Lsd { get; }
 
     /// <summary>
-    /// Starts the engine, and LSD if enabled. The listen port is bound here: when taken, the next
-    /// <see cref="ClientOptions.PortSearchRange"/> ports are tried; if none is free a <see cref="SocketException"/>
-    /// (AddressAlreadyInUse) is thrown.
+    /// Starts the engine, and LSD if enabled. The listen port is bound here (TCP, and UDP on the same number when
+    /// <see cref="ClientOptions.Datagrams"/> is set): when taken, the next <see cref="ClientOptions.PortSearchRange"/>
+    /// ports are tried; if none is free a <see cref="SocketException"/> (AddressAlreadyInUse) is thrown.
     /// </summary>
     public static async Task<ShoalClient> StartAsync(ClientOptions options)
     {
         int port = options.Engine.ListenPort;
         for (int attempt = 0; ; attempt++)
         {
+            IDatagramPort? datagrams = null;
             try
             {
                 var settings = options.Engine with { ListenPort = port, EnablePeerExchange = options.EnablePex && options.Engine.EnablePeerExchange };
-                var transports = (options.Transports ?? ClientTransports.Default)(settings);
+                if (options.Datagrams is not null)
+                {
+                    // UDP first: with port 0 the kernel picks its number, and TCP then takes the same one.
+                    datagrams = options.Datagrams(settings);
+                    settings = settings with { ListenPort = datagrams.LocalEndPoint.Port };
+                }
+                var transports = (options.Transports ?? ClientTransports.Default)(options.TransportSetupFor(settings, datagrams));
                 var engine = ClientEngine.Start(settings, transports, options.Time, options.Loggers);
-                return new ShoalClient(options with { Engine = settings }, engine, await StartLsdAsync(options, engine).ConfigureAwait(false));
+                var lsd = await StartLsdAsync(options, engine).ConfigureAwait(false);
+                return new ShoalClient(options with { Engine = settings }, engine, lsd) { Datagrams = datagrams };
             }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && port != 0 &&
-                                             attempt < options.PortSearchRange && port < ushort.MaxValue)
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < Math.Max(options.PortSearchRange, RandomPortRetries) &&
+                                             (port == 0 ? datagrams is not null : attempt < options.PortSearchRange && port < ushort.MaxValue))
             {
-                port++;
+                await DisposeDatagramsAsync(datagrams).ConfigureAwait(false);
+                // A fixed port moves on to the next; a random UDP port whose TCP twin is taken tries another random one.
+                if (port != 0) port++;
+            }
+            catch
+            {
+                await DisposeDatagramsAsync(datagrams).ConfigureAwait(false);
+                throw;
             }
         }
+    }
+
+    /// <summary>How often a random port is drawn again when UDP got it but TCP's twin was taken.</summary>
+    private const int RandomPortRetries = 8;
+
+    /// <summary>The UDP port shared by the DHT and uTP, when <see cref="ClientOptions.Datagrams"/> opened one.</summary>
+    public IDatagramPort? Datagrams { get; private init; }
+
+    private static async ValueTask DisposeDatagramsAsync(IDatagramPort? datagrams)
+    {
+        if (datagrams is IAsyncDisposable asyncDisposable) await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+        else (datagrams as IDisposable)?.Dispose();
     }
 
     private static async Task<LocalServiceDiscovery?> StartLsdAsync(ClientOptions options, ClientEngine engine)
@@ -123,5 +151,6 @@ public sealed partial class ShoalClient : IAsyncDisposable
         await Task.WhenAll(torrents.Select(t => t.StopAsync().AsTask())).ConfigureAwait(false);
         if (Lsd is not null) await Lsd.DisposeAsync().ConfigureAwait(false);
         await Engine.DisposeAsync().ConfigureAwait(false);
+        await DisposeDatagramsAsync(Datagrams).ConfigureAwait(false);
     }
 }

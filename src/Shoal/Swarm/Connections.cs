@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Shoal.Metainfo;
 using Shoal.Transport;
 using Shoal.Wire;
 
@@ -42,7 +43,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         lock (swarm.Sync)
         {
             if (!swarm.IsActive) return;
-            int room = Math.Min(Settings.MaxConnectionsPerTorrent - swarm.Peers.Count - _connecting, Settings.MaxHalfOpen - _connecting);
+            int room = Math.Min(swarm.MaxConnections - swarm.Peers.Count - _connecting, Settings.MaxHalfOpen - _connecting);
             if (room <= 0) return;
             List<PeerBook.Entry> toDial = [];
             foreach (var entry in swarm.Book.Candidates())
@@ -57,15 +58,16 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         }
     }
 
-    /// <summary>An incoming connection whose handshake header named this torrent: answer it and run it.</summary>
-    public async Task AcceptAsync(TransportConnection connection, ReservedBits reserved, CancellationToken handshakeTimeout)
+    /// <summary>An incoming connection whose handshake header named this torrent (by <paramref name="asked"/>, either
+    /// hash of a hybrid): answer it with the same hash and run it.</summary>
+    public async Task AcceptAsync(TransportConnection connection, InfoHash asked, ReservedBits reserved, CancellationToken handshakeTimeout)
     {
         var remote = connection.RemoteEndPoint;
         bool refuse;
         lock (swarm.Sync)
         {
             refuse = !swarm.IsActive || swarm.Book.IsBanned(remote) || !IsAcceptableAddress(remote) ||
-                (swarm.Peers.Count + _accepting.Total >= Settings.MaxConnectionsPerTorrent && Evictable() is null) ||
+                (swarm.Peers.Count + _accepting.Total >= swarm.MaxConnections && Evictable() is null) ||
                 AddressFull(remote.Address);
             if (!refuse) _accepting.Add(remote.Address);
         }
@@ -77,7 +79,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         PeerConnection? peer = null;
         try
         {
-            peer = await AnswerAsync(connection, reserved, handshakeTimeout).ConfigureAwait(false);
+            peer = await AnswerAsync(connection, asked, reserved, handshakeTimeout).ConfigureAwait(false);
         }
         finally
         {
@@ -96,12 +98,12 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
     }
 
     /// <summary>Completes the handshake; the peer, or null (and the connection closed) if it failed or was ourselves.</summary>
-    private async Task<PeerConnection?> AnswerAsync(TransportConnection connection, ReservedBits reserved, CancellationToken handshakeTimeout)
+    private async Task<PeerConnection?> AnswerAsync(TransportConnection connection, InfoHash asked, ReservedBits reserved, CancellationToken handshakeTimeout)
     {
         byte[] peerId;
         try
         {
-            peerId = await HandshakeExchange.RespondAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, Engine.Reserved, handshakeTimeout).ConfigureAwait(false);
+            peerId = await HandshakeExchange.RespondAsync(connection.Stream, asked, Engine.PeerId, swarm.Reserved, handshakeTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
         {
@@ -113,7 +115,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
             await connection.DisposeAsync().ConfigureAwait(false);
             return null;
         }
-        return new PeerConnection(connection, peerId, reserved, events, Engine.Limits);
+        return new PeerConnection(connection, peerId, reserved, events, swarm.Limits);
     }
 
     /// <summary>Closes every connection (pause or stop); with <paramref name="stop"/>, also cancels dials and waits for everything to end.</summary>
@@ -188,14 +190,14 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
                 connection = await Engine.DialAsync(entry.EndPoint, swarm.InfoHash, linked.Token).ConfigureAwait(false);
             using var handshakeTimeout = new CancellationTokenSource(Settings.HandshakeTimeout, swarm.Time);
             using var linkedHandshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, handshakeTimeout.Token);
-            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, Engine.Reserved, linkedHandshake.Token)
+            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, swarm.Reserved, linkedHandshake.Token)
                 .ConfigureAwait(false);
             if (handshake.PeerId.Span.SequenceEqual(Engine.PeerId))
             {
                 lock (swarm.Sync) entry.IsSelf = true;
                 throw new WireProtocolException("connected to ourselves");
             }
-            peer = new PeerConnection(connection, handshake.PeerId.ToArray(), handshake.Reserved, events, Engine.Limits);
+            peer = new PeerConnection(connection, handshake.PeerId.ToArray(), handshake.Reserved, events, swarm.Limits);
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
         {
@@ -229,8 +231,8 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
                 lifecycle.OnJoined(peer);
             }
         }
-        swarm.Log.LogDebug("connected to {Peer} ({Client}, {Direction}, {Transport})", peer.RemoteEndPoint, peer.ClientName,
-            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport);
+        swarm.Log.LogDebug("connected to {Peer} ({Client}, {Direction}, {Transport}, {Encryption})", peer.RemoteEndPoint, peer.ClientName,
+            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport, peer.IsEncrypted ? "encrypted" : "plaintext");
         await peer.RunAsync().ConfigureAwait(false);
         swarm.Log.LogDebug("disconnected from {Peer} ({Client}): {Reason}", peer.RemoteEndPoint, peer.ClientName, peer.CloseReason);
         lock (swarm.Sync)
@@ -252,7 +254,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
     private bool Register(PeerConnection peer)
     {
         if (!swarm.IsActive || AddressFull(peer.RemoteEndPoint.Address)) return false;
-        if (swarm.Peers.Count >= Settings.MaxConnectionsPerTorrent)
+        if (swarm.Peers.Count >= swarm.MaxConnections)
         {
             if (Evictable() is not { } idle) return false;
             idle.Close("dropped for a newcomer: neither side interested for a while");

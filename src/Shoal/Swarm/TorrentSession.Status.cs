@@ -9,7 +9,8 @@ public sealed partial class TorrentSession
 
         public void Completed()
         {
-            if (session._completed.TrySetResult()) Raise(() => session.Completed?.Invoke(), nameof(Completed));
+            session._completed.TrySetResult();
+            Raise(() => session.Completed?.Invoke(), nameof(Completed));
         }
 
         // Subscribers run on the writer task: one that throws fails the torrent with its message (what it did is
@@ -45,7 +46,7 @@ public sealed partial class TorrentSession
         _swarm.Paused ? TorrentState.Paused :
         _swarm.Info is null ? TorrentState.FetchingMetadata :
         _swarm.Picker is null ? TorrentState.Checking :
-        _swarm.Picker.IsComplete ? TorrentState.Seeding : TorrentState.Downloading;
+        _swarm.Picker.IsFinished ? TorrentState.Seeding : TorrentState.Downloading;
 
     /// <summary>Where the address of a connected peer came from (lock held).</summary>
     private PeerSource? SourceOf(PeerConnection peer)

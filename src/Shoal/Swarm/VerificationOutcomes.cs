@@ -30,11 +30,12 @@ internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler 
         lock (swarm.Sync)
         {
             var picker = swarm.Picker!;
-            picker.Verified(piece);
+            bool wasFinished = picker.IsFinished;
             scheduler.OnVerified(piece);
+            picker.Verified(piece);
             foreach (var peer in swarm.Peers)
                 if (peer.Availability.Bits?[piece] != true) peer.SendHave(piece, picker.Have.Count);
-            nowComplete = picker.IsComplete;
+            nowComplete = picker.IsFinished && !wasFinished;
             if (nowComplete)
             {
                 foreach (var peer in swarm.Peers)

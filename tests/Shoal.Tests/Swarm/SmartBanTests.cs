@@ -122,7 +122,10 @@ public sealed class SmartBanTests
         var liar = ListenAsHostileSeed(swarm, (peer, r) => r.Begin + r.Length == Info.PieceSize(r.Index)
             ? SendBlockAsync(peer, r.Index, r.Begin, garbage[..r.Length])
             : peer.SendAsync(b => MessageWriter.WriteRequest(b, MessageId.RejectRequest, r.Index, r.Begin, r.Length)), HostileAddress);
-        leecher.AddPeers([liar, swarm.Seeder.Engine.ListenEndPoint], PeerSource.Manual);
+        // The liar first, so the honest seeder cannot finish the download before the liar touches a piece.
+        leecher.AddPeers([liar], PeerSource.Manual);
+        await swarm.Leecher.WaitUntilAsync(() => leecher.GetStatus().Peers.Count == 1, ct);
+        leecher.AddPeers([swarm.Seeder.Engine.ListenEndPoint], PeerSource.Manual);
 
         Assert.True(await swarm.RunUntilAsync(leecher.Completion, TimeSpan.FromMinutes(5), ct), swarm.Describe());
         Assert.Equal(Content, SwarmTestData.ReadAll(swarm.Leecher.Storage));

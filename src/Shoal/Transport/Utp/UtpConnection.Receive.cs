@@ -36,6 +36,7 @@ internal sealed partial class UtpConnection
         // Further ahead than the reorder buffer reaches: damaged or hostile. (Packets behind are resends of what we
         // have; they must be acknowledged again, since our ACK of them was lost.)
         if (State != UtpState.SynSent && header.Type is UtpPacketType.Data or UtpPacketType.Fin
+            && !SequenceNumber.BeforeOrEqual(header.SequenceNumber, _ackNr)
             && SequenceNumber.Distance(_ackNr, header.SequenceNumber) >= PacketRing.Capacity) return;
 
         if (header.Type == UtpPacketType.Reset)

@@ -151,7 +151,8 @@ public sealed class ManagedTorrent
         if (!AnnounceTiers.Any(t => t.Count > 0)) return null;
         var options = _client.Options;
         var scheduler = new AnnounceScheduler(AnnounceTiers, BuildRequest, options.Trackers, options.Time, options.Loggers?.CreateLogger("Shoal.Trackers"));
-        scheduler.PeersDiscovered += peers => Session.AddPeers(peers, PeerSource.Tracker);
+        // A tracker on this machine may send us to loopback peers (tests, a local swarm); a remote one may not.
+        scheduler.PeersDiscoveredFrom += (peers, tracker) => Session.AddPeers(peers, PeerSource.Tracker, tracker.IsLoopback ? IPAddress.Loopback : null);
         return scheduler;
     }
 

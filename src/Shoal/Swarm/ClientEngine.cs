@@ -23,10 +23,12 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
     private readonly CancellationTokenSource _stopping = new();
     private readonly Random _random;
     private readonly ConcurrentDictionary<Task, byte> _incoming = new();
+    private readonly HandshakeGate _handshakes;
 
     private ClientEngine(EngineSettings settings, PeerTransports transports, TimeProvider time, ILoggerFactory loggers)
     {
         Settings = settings;
+        _handshakes = new HandshakeGate(settings.MaxHandshakingConnections, settings.MaxHandshakingPerAddress);
         Time = time;
         Loggers = loggers;
         _transports = transports;
@@ -156,14 +158,21 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
 
     private void OnAccepted(TransportConnection connection)
     {
-        var task = AcceptAsync(connection);
+        var address = connection.RemoteEndPoint.Address;
+        if (!_handshakes.TryEnter(address))
+        {
+            _ = connection.DisposeAsync().AsTask();
+            return;
+        }
+        var task = AcceptAsync(connection, address);
         _incoming.TryAdd(task, 0);
         _ = task.ContinueWith(t => _incoming.TryRemove(t, out _), TaskScheduler.Default);
     }
 
     /// <summary>An incoming connection: upgrade, read the handshake header, hand it to the torrent it names.</summary>
-    private async Task AcceptAsync(TransportConnection connection)
+    private async Task AcceptAsync(TransportConnection connection, IPAddress address)
     {
+        bool handshaking = true;
         using var timeout = new CancellationTokenSource(Settings.HandshakeTimeout, Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, timeout.Token);
         try
@@ -181,11 +190,18 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
                 await connection.DisposeAsync().ConfigureAwait(false);
                 return;
             }
+            // The header named a torrent of ours: from here on the torrent's own bounds apply.
+            _handshakes.Exit(address);
+            handshaking = false;
             await session.AcceptAsync(connection, infoHash, reserved, linked.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException or SocketException)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (handshaking) _handshakes.Exit(address);
         }
     }
 

@@ -29,6 +29,7 @@ internal interface IPeerLifecycle
 internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerLifecycle lifecycle)
 {
     private readonly List<Task> _tasks = [];
+    private readonly AddressCounts _accepting = new(); // incoming connections being answered (lock held)
     private readonly CancellationTokenSource _stopping = new();
     private int _connecting;
 
@@ -63,12 +64,42 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
     {
         var remote = connection.RemoteEndPoint;
         bool refuse;
-        lock (swarm.Sync) refuse = !swarm.IsActive || swarm.Book.IsBanned(remote) || swarm.Peers.Count >= swarm.MaxConnections;
-        if (refuse || !IsAcceptableAddress(remote))
+        lock (swarm.Sync)
+        {
+            refuse = !swarm.IsActive || swarm.Book.IsBanned(remote) || !IsAcceptableAddress(remote) ||
+                (swarm.Peers.Count + _accepting.Total >= swarm.MaxConnections && Evictable() is null) ||
+                AddressFull(remote.Address);
+            if (!refuse) _accepting.Add(remote.Address);
+        }
+        if (refuse)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
             return;
         }
+        PeerConnection? peer = null;
+        try
+        {
+            peer = await AnswerAsync(connection, asked, reserved, handshakeTimeout).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (peer is null) lock (swarm.Sync) _accepting.Remove(remote.Address);
+        }
+        if (peer is null) return;
+        Task run;
+        lock (swarm.Sync)
+        {
+            // Counted as being answered until it is registered, in the same lock: no window for another to slip in.
+            _accepting.Remove(remote.Address);
+            run = RunAsync(peer, entry: null);
+            Track(run);
+        }
+        await run.ConfigureAwait(false);
+    }
+
+    /// <summary>Completes the handshake; the peer, or null (and the connection closed) if it failed or was ourselves.</summary>
+    private async Task<PeerConnection?> AnswerAsync(TransportConnection connection, InfoHash asked, ReservedBits reserved, CancellationToken handshakeTimeout)
+    {
         byte[] peerId;
         try
         {
@@ -77,21 +108,14 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            return;
+            return null;
         }
         if (peerId.AsSpan().SequenceEqual(Engine.PeerId))
         {
             await connection.DisposeAsync().ConfigureAwait(false);
-            return;
+            return null;
         }
-        var peer = new PeerConnection(connection, peerId, reserved, events, swarm.Limits);
-        Task run;
-        lock (swarm.Sync)
-        {
-            run = RunAsync(peer, entry: null);
-            Track(run);
-        }
-        await run.ConfigureAwait(false);
+        return new PeerConnection(connection, peerId, reserved, events, swarm.Limits);
     }
 
     /// <summary>Closes every connection (pause or stop); with <paramref name="stop"/>, also cancels dials and waits for everything to end.</summary>
@@ -113,10 +137,39 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         !endPoint.Address.Equals(IPAddress.Any) && !endPoint.Address.Equals(IPAddress.IPv6Any) &&
         (Settings.AllowLoopbackPeers || !IPAddress.IsLoopback(endPoint.Address));
 
+    /// <summary>
+    /// Loopback addresses heard from the network are dialled only when we listen on loopback (tests, the demo) or the
+    /// one who told us is on this machine; otherwise a remote tracker or peer could make us probe our own local ports.
+    /// </summary>
+    public bool MayDial(IPEndPoint endPoint, PeerSource source, IPAddress? reportedBy) =>
+        !IPAddress.IsLoopback(endPoint.Address) || source is PeerSource.Manual or PeerSource.Incoming ||
+        IPAddress.IsLoopback(Settings.ListenAddress) || (reportedBy is not null && IPAddress.IsLoopback(Unmapped(reportedBy)));
+
+    private static IPAddress Unmapped(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
     private void Track(Task task)
     {
         _tasks.Add(task);
         _ = task.ContinueWith(t => { lock (swarm.Sync) _tasks.Remove(t); }, TaskScheduler.Default);
+    }
+
+    /// <summary>One address holds its share of the torrent (connected or being answered); loopback is exempt (local swarms).</summary>
+    private bool AddressFull(IPAddress address)
+    {
+        if (IPAddress.IsLoopback(address)) return false;
+        int count = _accepting.Of(address);
+        foreach (var peer in swarm.Peers)
+            if (peer.RemoteEndPoint.Address.Equals(address)) count++;
+        return count >= Settings.MaxConnectionsPerAddress;
+    }
+
+    /// <summary>The peer that has been useless longest: neither side interested, no block for <see cref="EngineSettings.UselessPeerTimeout"/>.</summary>
+    private PeerConnection? Evictable()
+    {
+        long now = swarm.Time.GetTimestamp();
+        return swarm.Peers
+            .Where(p => !p.IsClosed && !p.AmInterested && !p.PeerInterested && swarm.Elapsed(p.LastBlockReceived, now) > Settings.UselessPeerTimeout)
+            .MinBy(p => p.LastBlockReceived);
     }
 
     private bool IsConnectedTo(IPEndPoint endPoint)
@@ -194,10 +247,20 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         ConnectMore();
     }
 
-    /// <summary>Adds a connected peer unless it duplicates one (same peer id) or the torrent is full (lock held).</summary>
+    /// <summary>
+    /// Adds a connected peer unless it duplicates one (same peer id), its address holds its share of the torrent already,
+    /// or the torrent is full and nobody has been useless long enough to make room (lock held).
+    /// </summary>
     private bool Register(PeerConnection peer)
     {
-        if (!swarm.IsActive || swarm.Peers.Count >= swarm.MaxConnections) return false;
+        if (!swarm.IsActive || AddressFull(peer.RemoteEndPoint.Address)) return false;
+        if (swarm.Peers.Count >= swarm.MaxConnections)
+        {
+            if (Evictable() is not { } idle) return false;
+            idle.Close("dropped for a newcomer: neither side interested for a while");
+            swarm.Peers.Remove(idle);
+            lifecycle.OnLeft(idle);
+        }
         var existing = swarm.Peers.FirstOrDefault(p => p.PeerId.AsSpan().SequenceEqual(peer.PeerId));
         if (existing is not null)
         {
@@ -210,5 +273,30 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         }
         swarm.Peers.Add(peer);
         return true;
+    }
+}
+
+/// <summary>Counts per address, for bounds that one address must not exhaust (lock held by the caller).</summary>
+internal sealed class AddressCounts
+{
+    private readonly Dictionary<IPAddress, int> _counts = [];
+
+    public int Total { get; private set; }
+
+    public int Of(IPAddress address) => _counts.GetValueOrDefault(address);
+
+    public void Add(IPAddress address)
+    {
+        _counts[address] = Of(address) + 1;
+        Total++;
+    }
+
+    /// <summary>Removes one count of the address, if it has any.</summary>
+    public void Remove(IPAddress address)
+    {
+        if (!_counts.TryGetValue(address, out int count)) return;
+        Total--;
+        if (count == 1) _counts.Remove(address);
+        else _counts[address] = count - 1;
     }
 }

@@ -19,6 +19,18 @@ public sealed record EngineSettings
     /// <summary>Upper bound on connected peers per torrent.</summary>
     public int MaxConnectionsPerTorrent { get; init; } = 80;
 
+    /// <summary>Incoming connections still handshaking, over every torrent.</summary>
+    public int MaxHandshakingConnections { get; init; } = 64;
+
+    /// <summary>Incoming connections still handshaking from one address (loopback exempt).</summary>
+    public int MaxHandshakingPerAddress { get; init; } = 4;
+
+    /// <summary>Connections to one torrent from one address (loopback exempt: local swarms share 127.0.0.1).</summary>
+    public int MaxConnectionsPerAddress { get; init; } = 4;
+
+    /// <summary>A full torrent drops a peer neither side has been interested in, with no block for this long, for a newcomer.</summary>
+    public TimeSpan UselessPeerTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Outgoing connection attempts in progress at once per torrent.</summary>
     public int MaxHalfOpen { get; init; } = 16;
 
@@ -66,7 +78,11 @@ public sealed record EngineSettings
     /// <summary>Pieces that fail verification with a peer's data before it is banned.</summary>
     public int HashFailuresBeforeBan { get; init; } = 2;
 
-    /// <summary>Accept peers on loopback addresses (tests and demos run whole swarms on 127.0.0.1).</summary>
+    /// <summary>
+    /// Accept peers on loopback addresses at all (tests and demos run whole swarms on 127.0.0.1). Even so, a loopback
+    /// address heard from the network (tracker, PEX, LSD) is dialled only when we listen on loopback ourselves or the
+    /// one who told us is on this machine: a remote peer must not make us probe our own loopback ports.
+    /// </summary>
     public bool AllowLoopbackPeers { get; init; } = true;
 
     /// <summary>Hashing workers (SHA-1 runs beside the network loops).</summary>

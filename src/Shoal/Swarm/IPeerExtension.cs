@@ -60,8 +60,8 @@ internal interface IExtensionHost
     /// <summary>The metadata, once known (a magnet's arrives later).</summary>
     TorrentInfo? Info { get; }
 
-    /// <summary>Addresses learned from peers (PEX).</summary>
-    void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source);
+    /// <summary>Addresses learned from peers (PEX), told by <paramref name="reportedBy"/>.</summary>
+    void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy);
 
     /// <summary>The connected peers, captured under the torrent's lock.</summary>
     IReadOnlyList<PeerContact> ConnectedPeers();

@@ -26,6 +26,7 @@ internal sealed class MessageDispatch(SwarmContext swarm, RequestScheduler sched
 
     public void OnMessage(PeerConnection peer, in PeerMessage message)
     {
+        if (message.Id is MessageId.Have or MessageId.Bitfield or MessageId.HaveAll or MessageId.HaveNone) peer.Availability.CheckOrder(message.Id);
         switch (message.Id)
         {
             case MessageId.Choke:
@@ -126,6 +127,7 @@ internal sealed class MessageDispatch(SwarmContext swarm, RequestScheduler sched
         int suggestion;
         lock (swarm.Sync) decision = choking.Decide(peer, piece, out suggestion);
         if (decision == UploadDecision.Serve && peer.QueueUpload(new BlockRequest(piece, begin, length))) return;
+        peer.CountRefusedRequest();
         Reject(peer, piece, begin, length);
         if (suggestion >= 0) peer.Send(new Outgoing(MessageId.SuggestPiece, suggestion));
     }
@@ -136,7 +138,7 @@ internal sealed class MessageDispatch(SwarmContext swarm, RequestScheduler sched
     }
 
     // BEP 3 wants the bitfield first, but aria2 sends have-none and later a full bitfield instead of haves:
-    // a late bitfield simply replaces what we knew.
+    // that one late bitfield replaces what we knew (PeerAvailability.CheckOrder allows no other).
     private void OnBitfield(PeerConnection peer, ReadOnlySequence<byte> payload)
     {
         var info = swarm.Info;

@@ -60,16 +60,20 @@ internal sealed partial class MetadataExchange : IPeerExtension
 
     public void OnHandshake(IExtensionPeer peer)
     {
-        bool ban = false;
+        string? ban = null;
         int? size = peer.RemoteExtensions?.MetadataSize;
         lock (_sync)
         {
-            if (_server is not null) return;
-            if (peer.RemoteExtensions?.Extensions.GetValueOrDefault(Name) is not > 0 || size is null) return;
-            if (size > _settings.MaxMetadataSize) ban = true;
+            if (_server is not null)
+            {
+                // Once the metadata is verified, announcing another size is a lie.
+                if (size is not null && size != _server.Size) ban = $"metadata_size {size}, but the verified metadata has {_server.Size} bytes";
+            }
+            else if (peer.RemoteExtensions?.Extensions.GetValueOrDefault(Name) is not > 0 || size is null) return;
+            else if (size > _settings.MaxMetadataSize) ban = $"metadata_size {size} exceeds the {_settings.MaxMetadataSize}-byte limit";
             else OfferedBy(peer, size.Value);
         }
-        if (ban) _host.Ban(peer, $"metadata_size {size} exceeds the {_settings.MaxMetadataSize}-byte limit");
+        if (ban is not null) _host.Ban(peer, ban);
         else _host.OnMetadataProgress();
     }
 
@@ -137,12 +141,16 @@ internal sealed partial class MetadataExchange : IPeerExtension
             _host.OnMetadataInvalid(new InvalidTorrentException($"the metadata matching info-hash {_host.InfoHash} is not a valid info dictionary: {ex.Message}", ex));
             return;
         }
+        List<IExtensionPeer> wrongSize;
         lock (_sync)
         {
             if (_server is not null) return;
             _server = new MetadataServer(info.RawInfo);
+            // The size is proven now: whoever announced another one lied (and may have stalled us while we believed it).
+            wrongSize = [.. _peers.Where(p => p.Value.MetadataSize is int size && size != _server.Size).Select(p => p.Key)];
             EndFetch();
         }
+        foreach (var liar in wrongSize) _host.Ban(liar, "announced a metadata_size other than the verified metadata's");
         _host.OnMetadata(info);
     }
 }

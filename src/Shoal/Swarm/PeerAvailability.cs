@@ -14,8 +14,29 @@ internal sealed class PeerAvailability
     public const int MaxPieces = MetadataMessage.MaxMetadataSize / 20;
 
     private Bitfield? _bits;
+    private Said _said; // receive loop only
     private byte[]? _pending;   // bitfield bytes, or the haves so far as bits
     private bool _pendingAll;
+
+    private enum Said : byte { Nothing, HaveNoneOnly, Everything }
+
+    /// <summary>
+    /// What a peer has is said once, first (BEP 3, BEP 6): a bitfield, have-all or have-none after anything else that
+    /// states it, or after a have, breaks the protocol; so a whole-torrent recount happens once per connection. The one
+    /// exception is aria2's: have-none first, then its bitfield once it has checked its files. Called by the receive loop.
+    /// </summary>
+    public void CheckOrder(MessageId id)
+    {
+        _said = (id, _said) switch
+        {
+            (MessageId.Have, Said.Nothing) => Said.Everything,
+            (MessageId.Have, var said) => said,
+            (MessageId.Bitfield, Said.Nothing or Said.HaveNoneOnly) => Said.Everything,
+            (MessageId.HaveNone, Said.Nothing) => Said.HaveNoneOnly,
+            (MessageId.HaveAll, Said.Nothing) => Said.Everything,
+            _ => throw new WireProtocolException($"{id} after the peer already said what it has"),
+        };
+    }
 
     /// <summary>Null until the piece count is known.</summary>
     public Bitfield? Bits => _bits;

@@ -20,7 +20,10 @@ public enum PeerSource
 internal sealed class PeerBook(TimeProvider time, int capacity = 2000)
 {
     private readonly Dictionary<IPEndPoint, Entry> _entries = [];
+    private const int MaxBannedAddresses = 10_000;
+
     private readonly HashSet<IPAddress> _bannedAddresses = [];
+    private readonly Queue<IPAddress> _banOrder = new();
 
     public int Count => _entries.Count;
 
@@ -41,7 +44,7 @@ internal sealed class PeerBook(TimeProvider time, int capacity = 2000)
 
     public bool Add(IPEndPoint endPoint, PeerSource source)
     {
-        if (_entries.ContainsKey(endPoint)) return false;
+        if (_entries.ContainsKey(endPoint) || _bannedAddresses.Contains(endPoint.Address)) return false;
         if (_entries.Count >= capacity && !EvictOne()) return false;
         _entries[endPoint] = new Entry(endPoint, source);
         return true;
@@ -95,16 +98,24 @@ internal sealed class PeerBook(TimeProvider time, int capacity = 2000)
         foreach (var entry in _entries.Values) entry.RetryAt = 0;
     }
 
-    public void Ban(IPEndPoint endPoint)
+    /// <summary>
+    /// Bans the address, every port of it: a hostile peer that reconnects from another port, or advertises another
+    /// listen port, is still refused. The oldest bans go first past <see cref="MaxBannedAddresses"/>.
+    /// </summary>
+    public void Ban(IPAddress address)
     {
-        GetOrAdd(endPoint, PeerSource.Manual).Banned = true;
+        if (!_bannedAddresses.Add(address)) return;
+        _banOrder.Enqueue(address);
+        if (_banOrder.Count > MaxBannedAddresses) _bannedAddresses.Remove(_banOrder.Dequeue());
+        foreach (var entry in _entries.Values)
+            if (entry.EndPoint.Address.Equals(address)) entry.Banned = true;
     }
 
-    /// <summary>Bans every port of an address (used for hostile, non-loopback peers).</summary>
-    public void BanAddress(IPAddress address) => _bannedAddresses.Add(address);
+    public IReadOnlyCollection<IPAddress> BannedAddresses => [.. _bannedAddresses];
 
-    public bool IsBanned(IPEndPoint endPoint) =>
-        _bannedAddresses.Contains(endPoint.Address) || (_entries.TryGetValue(endPoint, out var e) && e.Banned);
+    public bool IsBanned(IPEndPoint endPoint) => IsBanned(endPoint.Address);
+
+    public bool IsBanned(IPAddress address) => _bannedAddresses.Contains(address);
 
     private bool EvictOne()
     {

@@ -9,7 +9,7 @@ internal sealed partial class PeerConnection
     private readonly Queue<BlockRequest> _uploadQueue = new();
     private readonly HashSet<long> _theirRequests = [];
     private readonly Lock _theirRequestsSync = new();
-    private int _overflowingRequests;
+    private int _unservedRequests;
 
     /// <summary>Requests from the peer we have queued and not served yet.</summary>
     public int QueuedUploads
@@ -17,28 +17,42 @@ internal sealed partial class PeerConnection
         get { lock (_theirRequestsSync) return _theirRequests.Count; }
     }
 
-    /// <summary>
-    /// Queues a block the torrent decided to serve; false when the queue is full (the caller rejects it). A peer that
-    /// keeps ignoring the reqq we advertised, by as much again, is flooding us: <see cref="WireProtocolException"/>.
-    /// </summary>
+    /// <summary>Queues a block the torrent decided to serve; false when the queue is full (the caller refuses it).</summary>
     public bool QueueUpload(BlockRequest request)
     {
         int max = _limits.MaxQueuedRequests;
         lock (_theirRequestsSync)
         {
-            if (_theirRequests.Count >= max)
+            if (_theirRequests.Count >= max) return false;
+            if (!_theirRequests.Add(Key(request.Piece, request.Begin)))
             {
-                if (++_overflowingRequests > max) throw new WireProtocolException("request flood");
-                return false;
+                // Asking again for a block still queued costs us nothing to serve, but it is not a new request either.
+                CountUnserved();
+                return true;
             }
-            _overflowingRequests = 0;
-            if (!_theirRequests.Add(Key(request.Piece, request.Begin))) return true;
+            _unservedRequests = 0;
             // Cancelled requests stay in the queue until their turn: compact it before it outgrows the set by much.
             if (_uploadQueue.Count >= 2 * max) Compact();
             _uploadQueue.Enqueue(request);
         }
         _outbox.Wake();
         return true;
+    }
+
+    /// <summary>
+    /// A request we refused (choked, queue full, piece elsewhere). An honest peer has at most the reqq we advertised in
+    /// flight when we choke it; one that keeps asking past that many refusals or duplicates in a row is flooding us
+    /// (it may not even read our rejects): <see cref="WireProtocolException"/> closes it.
+    /// </summary>
+    public void CountRefusedRequest()
+    {
+        lock (_theirRequestsSync) CountUnserved();
+    }
+
+    private void CountUnserved()
+    {
+        if (++_unservedRequests > _limits.MaxQueuedRequests)
+            throw new WireProtocolException($"request flood: {_unservedRequests} requests in a row neither new nor allowed");
     }
 
     /// <summary>The peer cancelled a request: true if it was still queued (BEP 6 then wants a reject).</summary>

@@ -96,6 +96,9 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate, IEx
 
     public long LastBlockReceived { get; private set; }
 
+    /// <summary>When the peer last choked us (its unchokes within a second of it wait for the next tick).</summary>
+    public long? LastChokedUs { get; set; }
+
     /// <summary>Unchoked us, but sent nothing we asked for in a long time; not trusted with requests.</summary>
     public bool IsSnubbed { get; private set; }
 
@@ -147,14 +150,17 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate, IEx
         _listenPort ??= handshake.ListenPort;
     }
 
+    /// <summary>Bytes of control messages waiting to be sent.</summary>
+    public long QueuedBytes => _outbox.Bytes;
+
     /// <summary>Queues a control message; a peer whose queue overflows does not read, and is disconnected.</summary>
     public void Send(in Outgoing message)
     {
         if (!_outbox.TryEnqueue(message) && !IsClosed) Close($"send queue over {_limits.MaxOutboxBytes} bytes: the peer does not read");
     }
 
-    /// <summary>Queues a message whatever the bound (see <see cref="Outbox.ForceEnqueue"/>).</summary>
-    public void ForceSend(in Outgoing message) => _outbox.ForceEnqueue(message);
+    /// <summary>Announces a piece; HAVEs wait in a bitfield, so they never overflow the send queue (see <see cref="Outbox"/>).</summary>
+    public void SendHave(int piece, int pieceCount) => _outbox.EnqueueHave(piece, pieceCount);
 
     public bool SendExtended(string name, byte[] payload)
     {
@@ -198,6 +204,16 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate, IEx
             }
             catch (Exception) { /* the transport is gone either way */ }
         }
+    }
+
+    /// <summary>Closed for an attack (not a mere protocol slip): its address is banned for the torrent as it leaves.</summary>
+    public bool ClosedAsHostile { get; private set; }
+
+    /// <summary>Ends the connection of a peer caught attacking; the torrent bans its address.</summary>
+    public void CloseAsHostile(string reason)
+    {
+        if (!IsClosed) ClosedAsHostile = true;
+        Close(reason);
     }
 
     /// <summary>Ends the connection (idempotent): both loops stop, the transport is closed.</summary>

@@ -41,7 +41,7 @@ internal sealed class PeerExchange(IExtensionHost host, TimeSpan? interval = nul
             }
             learned = payload.IsSingleSegment ? state.Receive(payload.FirstSpan) : state.Receive(payload.ToArray());
         }
-        if (learned.Count > 0) host.AddPeers(learned, PeerSource.PeerExchange);
+        if (learned.Count > 0) host.AddPeers(learned, PeerSource.PeerExchange, peer.RemoteEndPoint.Address);
     }
 
     public void OnDisconnected(IExtensionPeer peer)

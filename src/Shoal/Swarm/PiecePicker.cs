@@ -54,7 +54,8 @@ internal sealed class PiecePicker
         _info = info;
         _have = have.Clone();
         _random = random;
-        _maxInFlightBytes = Math.Max(maxInFlightBytes, info.PieceLength);
+        // At least two pieces, even when one piece is larger than the budget (16 MiB pieces): with one, the link idles while it is hashed and written.
+        _maxInFlightBytes = Math.Max(maxInFlightBytes, 2L * info.PieceLength);
         _free = new AvailabilityOrder(info.PieceCount);
         _active = new PieceDownload?[info.PieceCount];
         _pool = ArrayPool<byte>.Create(info.PieceLength, (int)Math.Min(1024, _maxInFlightBytes / info.PieceLength + 4));

@@ -48,10 +48,21 @@ internal sealed class PieceVerifier
     {
         await foreach (var download in _toHash.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            if (PieceHasher.Verify(_info, download.Index, download.Buffer.AsSpan(0, download.Size)))
-                _toWrite.Writer.TryWrite(download);
-            else
-                _sink.OnPieceFailed(download);
+            try
+            {
+                if (PieceHasher.Verify(_info, download.Index, download.Buffer.AsSpan(0, download.Size)))
+                {
+                    _sink.OnPieceHashed(download);
+                    _toWrite.Writer.TryWrite(download);
+                }
+                else
+                    _sink.OnPieceFailed(download);
+            }
+            catch (Exception ex)
+            {
+                // A bug must fail the torrent with its message, never end this worker and leave the download hanging.
+                _sink.OnStorageError(download, ex);
+            }
         }
     }
 
@@ -65,8 +76,9 @@ internal sealed class PieceVerifier
                 await _storage.MarkVerifiedAsync(download.Index, CancellationToken.None).ConfigureAwait(false);
                 _sink.OnPieceVerified(download.Index);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            catch (Exception ex)
             {
+                // Disk full, permissions, or a bug in the storage: the torrent fails with the message; the writer lives on.
                 _sink.OnStorageError(download, ex);
             }
         }
@@ -76,6 +88,9 @@ internal sealed class PieceVerifier
 /// <summary>Where the verifier reports each piece's outcome (the torrent, through this narrow face).</summary>
 internal interface IVerificationSink
 {
+    /// <summary>The piece hashed right (its buffer still attached), before it is written.</summary>
+    void OnPieceHashed(PieceDownload download);
+
     /// <summary>The piece hashed right and is on disk.</summary>
     void OnPieceVerified(int piece);
 

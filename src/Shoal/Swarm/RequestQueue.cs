@@ -11,7 +11,32 @@ internal sealed class RequestQueue
     private int _head;
     private int _count;
 
+    // Blocks the peer may still send though we no longer wait for them (we cancelled or dropped the request).
+    private const int MaxLateAllowance = 4096;
+    private int _lateAllowance;
+
     public int Count => _count;
+
+    /// <summary>
+    /// A block arrived that is not outstanding: true if it may be a late answer to a request we gave up on (each such
+    /// request excuses one block). A peer sending more is sending blocks nobody asked it for.
+    /// </summary>
+    public bool TryExcuseLateBlock()
+    {
+        if (_lateAllowance == 0) return false;
+        _lateAllowance--;
+        return true;
+    }
+
+    /// <summary>We cancelled the request (another peer delivered the block): its block may still come.</summary>
+    public bool Cancel(int piece, int begin)
+    {
+        if (!Remove(piece, begin)) return false;
+        Excuse(1);
+        return true;
+    }
+
+    private void Excuse(int blocks) => _lateAllowance = Math.Min(MaxLateAllowance, _lateAllowance + blocks);
 
     public void Add(BlockRequest request, long timestamp)
     {
@@ -53,6 +78,7 @@ internal sealed class RequestQueue
     public void Clear(Action<BlockRequest> release)
     {
         for (int i = 0; i < _count; i++) release(_items[(_head + i) % _items.Length]);
+        Excuse(_count);
         _head = 0;
         _count = 0;
     }
@@ -67,6 +93,7 @@ internal sealed class RequestQueue
             if (predicate(_items[index])) release(_items[index]);
             else kept.Add((_items[index], _sentAt[index]));
         }
+        Excuse(_count - kept.Count);
         _head = 0;
         _count = 0;
         foreach (var (item, at) in kept) Add(item, at);

@@ -61,13 +61,19 @@ internal sealed class RequestScheduler(SwarmContext swarm)
     public void OnChoked(PeerConnection peer)
     {
         peer.SetPeerChoking(true);
+        peer.LastChokedUs = swarm.Time.GetTimestamp();
         peer.Requests.RemoveWhere(r => !peer.AllowedFastForUs.Contains(r.Piece), Release);
         FillAll();
     }
 
+    /// <summary>
+    /// Unchoked: the pipeline is refilled at once, unless the peer choked us within the last second; then the next
+    /// tick refills it, so a peer flapping choke/unchoke costs one refill a second, not one per message pair.
+    /// </summary>
     public void OnUnchoked(PeerConnection peer)
     {
         peer.SetPeerChoking(false);
+        if (peer.LastChokedUs is long choked && swarm.Elapsed(choked, swarm.Time.GetTimestamp()) < TimeSpan.FromSeconds(1)) return;
         Fill(peer);
     }
 
@@ -91,7 +97,12 @@ internal sealed class RequestScheduler(SwarmContext swarm)
     /// </summary>
     public PieceDownload? Claim(PeerConnection peer, int piece, int begin, int length)
     {
-        if (!peer.Requests.Remove(piece, begin)) return null;
+        if (!peer.Requests.Remove(piece, begin))
+        {
+            // Blocks are taken only from a peer we asked (BEP 3), so a peer cannot spray a piece with garbage.
+            if (!peer.Requests.TryExcuseLateBlock()) peer.CloseAsHostile($"sent block ({piece},{begin}) that was never requested from it");
+            return null;
+        }
         peer.Unsnub();
         if (Picker is not { } picker) return null;
         var download = picker.Claim(peer, piece, begin, length);
@@ -216,7 +227,7 @@ internal sealed class RequestScheduler(SwarmContext swarm)
     {
         foreach (var other in swarm.Peers)
         {
-            if (ReferenceEquals(other, receivedFrom) || !other.Requests.Remove(piece, begin)) continue;
+            if (ReferenceEquals(other, receivedFrom) || !other.Requests.Cancel(piece, begin)) continue;
             other.Send(new Outgoing(MessageId.Cancel, piece, begin, length));
         }
     }

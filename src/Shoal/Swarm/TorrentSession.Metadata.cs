@@ -15,7 +15,7 @@ public sealed partial class TorrentSession
 
         public TorrentInfo? Info => session._swarm.Info;
 
-        public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source) => session.AddPeers(endPoints, source);
+        public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy) => session.AddPeers(endPoints, source, reportedBy);
 
         public IReadOnlyList<PeerContact> ConnectedPeers()
         {
@@ -53,6 +53,15 @@ public sealed partial class TorrentSession
                 int known = _swarm.Book.Entries.Count(e => !e.Banned && !e.IsSelf);
                 return new MetadataProgress(known, _swarm.Peers.Count, withMetadata, received, total, failed);
             }
+        }
+    }
+
+    /// <summary>Addresses banned for this torrent (every port of each).</summary>
+    public IReadOnlyCollection<IPAddress> BannedAddresses
+    {
+        get
+        {
+            lock (_swarm.Sync) return _swarm.Book.BannedAddresses;
         }
     }
 

@@ -15,8 +15,8 @@ public sealed partial class TorrentSession
             var swarm = session._swarm;
             session._scheduler.Forget(peer);
             session._choking.Forget(peer);
-            // A peer that breaks the protocol while we fetch the metadata is not trusted again for this torrent.
-            if (peer.ClosedForViolation && swarm.Info is null) session._outcomes.Ban(peer, peer.CloseReason ?? "protocol violation");
+            // A peer caught attacking, or breaking the protocol while we fetch the metadata, is not trusted again for this torrent.
+            if (peer.ClosedAsHostile || (peer.ClosedForViolation && swarm.Info is null)) session._outcomes.Ban(peer, peer.CloseReason ?? "protocol violation");
             session._scheduler.FillAll();
         }
 
@@ -49,8 +49,8 @@ public sealed partial class TorrentSession
     private void StartTransfer(PeerConnection peer, Bitfield have)
     {
         if (peer.IsClosed) return;
-        // It was told we have nothing; resumed pieces go out as haves (bounded by the piece count, once per connection).
-        for (int piece = have.FirstSet(); piece >= 0; piece = have.FirstSet(piece + 1)) peer.ForceSend(new Outgoing(MessageId.Have, piece));
+        // It was told we have nothing; resumed pieces go out as haves (a bit each until sent, once per connection).
+        for (int piece = have.FirstSet(); piece >= 0; piece = have.FirstSet(piece + 1)) peer.SendHave(piece, have.Count);
         _scheduler.AddAvailability(peer);
         if (peer.IsSeed && have.IsComplete) peer.Close("both seeding");
         else _scheduler.Fill(peer);

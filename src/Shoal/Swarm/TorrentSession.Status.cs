@@ -5,12 +5,20 @@ public sealed partial class TorrentSession
     /// <summary>How verification outcomes reach the torrent's events and completion.</summary>
     private sealed class ProgressEvents(TorrentSession session) : ITorrentProgress
     {
-        public void PieceVerified(int piece) => session.PieceVerified?.Invoke(piece);
+        public void PieceVerified(int piece) => Raise(() => session.PieceVerified?.Invoke(piece), nameof(PieceVerified));
 
         public void Completed()
         {
             session._completed.TrySetResult();
-            session.Completed?.Invoke();
+            Raise(() => session.Completed?.Invoke(), nameof(Completed));
+        }
+
+        // Subscribers run on the writer task: one that throws fails the torrent with its message (what it did is
+        // unknown), but never ends the writer and leaves the download hanging. Verified pieces stay verified.
+        private void Raise(Action handlers, string name)
+        {
+            try { handlers(); }
+            catch (Exception ex) { session._outcomes.Fail(new InvalidOperationException($"a {name} handler failed: {ex.Message}", ex)); }
         }
 
         public void Failed(Exception error) => session._completed.TrySetException(error);
@@ -24,7 +32,7 @@ public sealed partial class TorrentSession
             var peers = _swarm.Peers.Select(p => new PeerStatus(p.ListenEndPoint ?? p.RemoteEndPoint, p.ClientName, p.IsIncoming, p.IsSeed,
                 p.Availability.Bits is { Count: > 0 } have ? (double)have.SetCount / have.Count : 0, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
                 p.AmChoking, p.AmInterested, p.PeerChoking, p.PeerInterested, p.IsSnubbed, SourceOf(p), p.Requests.Count, p.QueuedUploads,
-                p.Transport, p.IsEncrypted)).ToList();
+                p.Transport, p.IsEncrypted, p.QueuedBytes)).ToList();
             var info = _swarm.Info;
             return new TorrentStatus(State, info?.TotalLength ?? 0, VerifiedBytes(), _swarm.Picker?.Have.SetCount ?? 0, info?.PieceCount ?? 0,
                 peers.Sum(p => p.DownloadRate), peers.Sum(p => p.UploadRate), Downloaded, Uploaded, Interlocked.Read(ref _swarm.Wasted),

@@ -112,15 +112,18 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _timer = _swarm.Time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
     }
 
-    /// <summary>Adds addresses to try (from a tracker, the command line, PEX, LSD or the DHT).</summary>
-    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source)
+    /// <summary>
+    /// Adds addresses to try (from a tracker, the command line, PEX, LSD or the DHT). <paramref name="reportedBy"/> is
+    /// who told us (a tracker's or peer's address), when known: only one on this machine may send us to loopback.
+    /// </summary>
+    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy = null)
     {
         lock (_swarm.Sync)
         {
             foreach (var endPoint in endPoints)
             {
                 var normalized = Normalize(endPoint);
-                if (_connections.IsAcceptableAddress(normalized)) _swarm.Book.Add(normalized, source);
+                if (_connections.IsAcceptableAddress(normalized) && _connections.MayDial(normalized, source, reportedBy)) _swarm.Book.Add(normalized, source);
             }
         }
         _connections.ConnectMore();

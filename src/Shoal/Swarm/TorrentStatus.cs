@@ -62,4 +62,5 @@ public sealed record PeerStatus(
     int RequestsOut = 0,
     int RequestsIn = 0,
     TransportKind Transport = TransportKind.Tcp,
-    bool IsEncrypted = false);
+    bool IsEncrypted = false,
+    long QueuedBytes = 0);

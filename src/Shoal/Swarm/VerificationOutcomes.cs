@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Shoal.Wire;
 
@@ -15,11 +16,14 @@ internal interface ITorrentProgress
 
 /// <summary>
 /// What follows a piece's verification: a verified piece is recorded and announced (HAVE) to every peer that lacks
-/// it; a failed one is dropped and its senders blamed (each block's sender is known), repeat offenders banned; a
+/// it; a failed one is dropped, and blame goes only where it is proven: a piece from one address alone counts against it
+/// (repeat offenders are banned), a mixed one is settled by <see cref="SmartBan"/> once it passes; a
 /// storage error stops downloading and keeps what verified.
 /// </summary>
 internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler scheduler, ITorrentProgress progress) : IVerificationSink
 {
+    private readonly SmartBan _smartBan = new();
+
     public void OnPieceVerified(int piece)
     {
         bool nowComplete;
@@ -30,7 +34,7 @@ internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler 
             scheduler.OnVerified(piece);
             picker.Verified(piece);
             foreach (var peer in swarm.Peers)
-                if (peer.Availability.Bits?[piece] != true) peer.Send(new Outgoing(MessageId.Have, piece));
+                if (peer.Availability.Bits?[piece] != true) peer.SendHave(piece, picker.Have.Count);
             nowComplete = picker.IsFinished && !wasFinished;
             if (nowComplete)
             {
@@ -62,20 +66,42 @@ internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler 
 
     public void OnPieceFailed(PieceDownload download)
     {
+        _smartBan.OnFailed(download, download.Buffer.AsSpan(0, download.Size));
         lock (swarm.Sync)
         {
             swarm.HashFailures++;
             Interlocked.Add(ref swarm.Wasted, download.Size);
-            foreach (var contributor in download.Contributors)
+            var senders = download.Contributors.OfType<PeerConnection>().ToList();
+            // Only a piece that came from one address alone proves that address wrong; a mixed piece waits for the
+            // smart-ban verdict when it passes (OnPieceHashed), so an innocent peer that shared it is never blamed.
+            if (senders.Select(p => p.RemoteEndPoint.Address).Distinct().Count() == 1)
             {
-                if (contributor is not PeerConnection peer) continue;
-                int failures = peer.CountHashFailure();
-                if (failures < swarm.Settings.HashFailuresBeforeBan) continue;
-                swarm.Log.LogWarning("banned {Peer} ({Client}): {Count} pieces with its data failed verification", peer.RemoteEndPoint, peer.ClientName, failures);
-                Ban(peer, "sent data that failed verification");
+                foreach (var peer in senders)
+                {
+                    int failures = peer.CountHashFailure();
+                    if (failures < swarm.Settings.HashFailuresBeforeBan) continue;
+                    swarm.Log.LogWarning("banned {Peer} ({Client}): {Count} pieces of its data alone failed verification", peer.RemoteEndPoint, peer.ClientName, failures);
+                    Ban(peer, "sent data that failed verification");
+                }
             }
             swarm.Picker!.Failed(download.Index);
             scheduler.FillAll();
+        }
+    }
+
+    /// <summary>A piece hashed right (on a hashing worker, before it is written): settles any earlier failure of it.</summary>
+    public void OnPieceHashed(PieceDownload download)
+    {
+        if (!_smartBan.IsSuspect(download.Index)) return;
+        var liars = _smartBan.OnPassed(download.Index, download.Size, download.Buffer.AsSpan(0, download.Size));
+        if (liars.Count == 0) return;
+        lock (swarm.Sync)
+        {
+            foreach (var address in liars)
+            {
+                swarm.Log.LogWarning("banned {Address}: its block of piece {Piece} differed from the data that verified", address, download.Index);
+                BanAddress(address, $"sent a wrong block of piece {download.Index}");
+            }
         }
     }
 
@@ -83,19 +109,35 @@ internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler 
     {
         lock (swarm.Sync)
         {
-            swarm.Error ??= error;
             swarm.Log.LogError("writing piece {Piece} failed: {Error}", download.Index, error.Message);
             swarm.Picker!.Failed(download.Index);
+        }
+        Fail(error);
+    }
+
+    /// <summary>Something that must not fail did (storage, a worker, an event subscriber): the torrent stops downloading with the error.</summary>
+    public void Fail(Exception error)
+    {
+        lock (swarm.Sync)
+        {
+            swarm.Error ??= error;
             foreach (var peer in swarm.Peers) scheduler.UpdateInterest(peer);
         }
         progress.Failed(error);
     }
 
-    /// <summary>Bans the peer's addresses for this torrent and drops it (lock held).</summary>
+    /// <summary>Bans the peer's address (every port of it) for this torrent and drops it (lock held).</summary>
     public void Ban(PeerConnection peer, string reason)
     {
-        swarm.Book.Ban(peer.ListenEndPoint ?? peer.RemoteEndPoint);
-        swarm.Book.Ban(peer.RemoteEndPoint);
         peer.Close(reason);
+        BanAddress(peer.RemoteEndPoint.Address, reason);
+    }
+
+    /// <summary>Bans an address for this torrent and drops every connection from it (lock held).</summary>
+    private void BanAddress(IPAddress address, string reason)
+    {
+        swarm.Book.Ban(address);
+        foreach (var peer in swarm.Peers)
+            if (peer.RemoteEndPoint.Address.Equals(address)) peer.Close(reason);
     }
 }

@@ -88,7 +88,7 @@ public sealed partial class AnnounceScheduler
             }
 
             RecordSuccess(tier, entry, ev, request, response);
-            if (response.Peers.Count > 0) RaisePeers(response);
+            if (response.Peers.Count > 0) RaisePeers(response, entry.Uri!);
             return;
         }
 
@@ -176,11 +176,12 @@ public sealed partial class AnnounceScheduler
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) => value < min ? min : value > max ? max : value;
 
-    private void RaisePeers(AnnounceResponse response)
+    private void RaisePeers(AnnounceResponse response, Uri tracker)
     {
         try
         {
             PeersDiscovered?.Invoke(response.Peers);
+            PeersDiscoveredFrom?.Invoke(response.Peers, tracker);
         }
         catch (Exception e)
         {

@@ -54,6 +54,9 @@ public sealed partial class AnnounceScheduler : IAsyncDisposable
     /// <summary>Raised (from a background task) with the peers of each successful announce; handlers must be quick.</summary>
     public event Action<IReadOnlyList<IPEndPoint>>? PeersDiscovered;
 
+    /// <summary>As <see cref="PeersDiscovered"/>, with the tracker that gave them (whether it is on this machine matters).</summary>
+    public event Action<IReadOnlyList<IPEndPoint>, Uri>? PeersDiscoveredFrom;
+
     /// <summary>Every tracker, tier by tier, in the order they are currently tried.</summary>
     public IReadOnlyList<TrackerStatus> Status
     {

@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Time.Testing;
-using Shoal.Storage;
 using Shoal.Swarm;
 using Shoal.Wire;
 
@@ -16,54 +14,22 @@ public sealed class DeterministicSwarmTests
     private static readonly Shoal.Metainfo.TorrentInfo Info = SwarmTestData.SingleFile(Content, pieceLength: 16 * 1024);
     private static readonly ReservedBits Plain = new(ReservedBits.Shoal.Value & ~0x04UL); // extension protocol, no fast extension
 
-    private sealed class Rig : IAsyncDisposable
+    private sealed class Rig(EngineSettings settings, bool seed) : IAsyncDisposable
     {
-        public Rig(EngineSettings settings, bool seed)
-        {
-            Engine = ClientEngine.Start(settings, Network.NewHost(), Time, Logs);
-            Storage = seed ? MemoryStorage.CreateSeeded(Info, Content) : new MemoryStorage(Info);
-            Session = Engine.AddTorrent(Info, Storage);
-        }
+        private readonly SwarmRig _rig = new(settings, Info, Content, seed);
 
-        public InMemoryNetwork Network { get; } = new();
-        public FakeTimeProvider Time { get; } = new();
-        public TestLoggers Logs { get; } = new();
-        public ClientEngine Engine { get; }
-        public MemoryStorage Storage { get; }
-        public TorrentSession Session { get; }
+        public InMemoryNetwork Network => _rig.Network;
+        public TestLoggers Logs => _rig.Logs;
+        public ClientEngine Engine => _rig.Engine;
+        public TorrentSession Session => _rig.Session;
 
-        /// <summary>A scripted peer that dialled the engine and completed the handshake.</summary>
-        public async Task<ScriptedPeer> IncomingAsync(ReservedBits reserved, CancellationToken ct)
-        {
-            var peer = new ScriptedPeer(Network.Connect(Engine.ListenEndPoint));
-            await peer.SendHandshakeAsync(Info.InfoHash, reserved);
-            await peer.ReceiveHandshakeAsync(ct);
-            return peer;
-        }
+        public Task<ScriptedPeer> IncomingAsync(ReservedBits reserved, CancellationToken ct) => _rig.IncomingAsync(reserved, ct);
 
-        /// <summary>A scripted peer the engine dialled (it is given the address), after both handshakes.</summary>
-        public async Task<ScriptedPeer> OutgoingAsync(ReservedBits reserved, CancellationToken ct)
-        {
-            var accepted = new TaskCompletionSource<ScriptedPeer>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var address = Network.Listen(stream =>
-            {
-                accepted.TrySetResult(new ScriptedPeer(stream));
-                return Task.CompletedTask;
-            });
-            Session.AddPeers([address], PeerSource.Manual);
-            var peer = await accepted.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
-            await peer.ReceiveHandshakeAsync(ct);
-            await peer.SendHandshakeAsync(Info.InfoHash, reserved);
-            return peer;
-        }
+        public Task<ScriptedPeer> OutgoingAsync(ReservedBits reserved, CancellationToken ct) => _rig.OutgoingAsync(reserved, ct);
 
-        /// <summary>Advances fake time one second at a time (each second runs the engine's tick).</summary>
-        public void Advance(int seconds)
-        {
-            for (int i = 0; i < seconds; i++) Time.Advance(TimeSpan.FromSeconds(1));
-        }
+        public void Advance(int seconds) => _rig.Advance(seconds);
 
-        public ValueTask DisposeAsync() => Engine.DisposeAsync();
+        public ValueTask DisposeAsync() => _rig.DisposeAsync();
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct, Func<string>? describe = null)

@@ -6,6 +6,7 @@ using Shoal.Wire;
 namespace Shoal.Tests.Swarm;
 
 /// <summary>Peers that break the protocol are disconnected and cannot hurt the torrent.</summary>
+[Trait("Category", "Hostile")]
 public class HostilePeerTests
 {
     private static readonly byte[] Content = SwarmTestData.RandomBytes(512 * 1024, seed: 11);
@@ -99,7 +100,8 @@ public class HostilePeerTests
         var storage = new MemoryStorage(Info);
         var leecher = leecherEngine.AddTorrent(Info, storage);
 
-        using var listener = new ScriptedPeer.Listener();
+        // The liar has a loopback address of its own: its ban covers its address, and the honest seeder is on 127.0.0.1.
+        using var listener = new ScriptedPeer.Listener(IPAddress.Parse("127.0.0.66"));
         leecher.AddPeers([listener.EndPoint], PeerSource.Manual);
         await using var liar = await listener.AcceptAsync(ct);
         await liar.ReceiveHandshakeAsync(ct);
@@ -128,8 +130,10 @@ public class HostilePeerTests
         leecher.AddPeers([honestEngine.ListenEndPoint], PeerSource.Manual);
         await leecher.Completion.WaitAsync(TimeSpan.FromSeconds(30), ct);
         Assert.Equal(Content, SwarmTestData.ReadAll(storage));
-        // The liar's address stays banned: it is never dialled again.
-        leecher.AddPeers([listener.EndPoint], PeerSource.Manual);
-        Assert.DoesNotContain(leecher.GetStatus().Peers, p => p.EndPoint.Equals(listener.EndPoint));
+        // The liar's address stays banned (every port of it): it is never dialled again.
+        leecher.AddPeers([listener.EndPoint, new IPEndPoint(listener.EndPoint.Address, listener.EndPoint.Port + 1)], PeerSource.Manual);
+        Assert.DoesNotContain(leecher.GetStatus().Peers, p => p.EndPoint.Address.Equals(listener.EndPoint.Address));
+        Assert.DoesNotContain(leecher.KnownPeers, p => p.EndPoint.Address.Equals(listener.EndPoint.Address));
+        Assert.Contains(listener.EndPoint.Address, leecher.BannedAddresses);
     }
 }

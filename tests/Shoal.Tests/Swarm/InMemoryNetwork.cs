@@ -7,9 +7,11 @@ namespace Shoal.Tests.Swarm;
 /// <summary>
 /// A network made of pipes, plugged into engines as just another transport: each host gets a made-up address with a
 /// listener and a dialer, and dialling a host hands it the other end of a fresh duplex pipe. Whole swarms then run
-/// without sockets; a link can be cut at any time to simulate a peer vanishing.
+/// without sockets; a link can be cut at any time to simulate a peer vanishing. Every host has its own address (or the
+/// one a test chooses, so several hostile connections can come from one address); a pipe buffers 64 KiB each way, so a
+/// peer that never reads pushes back on its sender as a TCP socket does.
 /// </summary>
-internal sealed class InMemoryNetwork
+internal sealed class InMemoryNetwork(int bufferBytes = 64 * 1024)
 {
     private readonly Dictionary<IPEndPoint, Action<TransportConnection>> _hosts = [];
     private readonly Dictionary<IPEndPoint, int> _accepted = [];
@@ -17,22 +19,22 @@ internal sealed class InMemoryNetwork
     private int _next;
 
     /// <summary>Transports for an engine at a fresh 10.0.0.x address (its listener's endpoint).</summary>
-    public PeerTransports NewHost(IConnectionUpgrade? upgrade = null)
+    public PeerTransports NewHost(IConnectionUpgrade? upgrade = null, IPAddress? address = null)
     {
-        var address = NextAddress();
-        return new PeerTransports(new Dialer(this, address), [new Listener(this, address)], upgrade);
+        var endPoint = NextAddress(address);
+        return new PeerTransports(new Dialer(this, endPoint), [new Listener(this, endPoint)], upgrade);
     }
 
     /// <summary>A raw host (a scripted or fake peer): <paramref name="serve"/> runs for each connection made to it.</summary>
-    public IPEndPoint Listen(Func<Stream, Task> serve)
+    public IPEndPoint Listen(Func<Stream, Task> serve, IPAddress? address = null)
     {
-        var address = NextAddress();
-        lock (_hosts) _hosts[address] = connection => _ = serve(connection.Stream);
-        return address;
+        var endPoint = NextAddress(address);
+        lock (_hosts) _hosts[endPoint] = connection => _ = serve(connection.Stream);
+        return endPoint;
     }
 
-    /// <summary>Dials <paramref name="target"/> from a fresh address (a scripted peer); returns its end of the link.</summary>
-    public Stream Connect(IPEndPoint target) => Connect(NextAddress(), target).Stream;
+    /// <summary>Dials <paramref name="target"/> from a fresh address, or from a new port of <paramref name="from"/>; returns the dialler's end of the link.</summary>
+    public Stream Connect(IPEndPoint target, IPAddress? from = null) => Connect(NextAddress(from), target).Stream;
 
     /// <summary>Connections made to <paramref name="address"/> so far.</summary>
     public int AcceptedBy(IPEndPoint address)
@@ -50,10 +52,10 @@ internal sealed class InMemoryNetwork
         }
     }
 
-    private IPEndPoint NextAddress()
+    private IPEndPoint NextAddress(IPAddress? address = null)
     {
         int n = Interlocked.Increment(ref _next);
-        return new IPEndPoint(IPAddress.Parse($"10.0.{n / 250}.{n % 250 + 1}"), 50000 + n);
+        return new IPEndPoint(address ?? IPAddress.Parse($"10.0.{n / 250}.{n % 250 + 1}"), 20000 + n);
     }
 
     private TransportConnection Connect(IPEndPoint from, IPEndPoint target)
@@ -65,8 +67,10 @@ internal sealed class InMemoryNetwork
             if (host is not null) _accepted[target] = _accepted.GetValueOrDefault(target) + 1;
         }
         if (host is null) throw new IOException($"connection refused: nothing listens on {target}");
-        var aToB = new Pipe();
-        var bToA = new Pipe();
+        // A writer waits once this much is unread: the link's buffer, as a socket's.
+        var options = new PipeOptions(pauseWriterThreshold: bufferBytes, resumeWriterThreshold: bufferBytes / 2, useSynchronizationContext: false);
+        var aToB = new Pipe(options);
+        var bToA = new Pipe(options);
         var local = new DuplexStream(bToA.Reader, aToB.Writer);
         var remote = new DuplexStream(aToB.Reader, bToA.Writer);
         lock (_links) _links.AddRange([local, remote]);

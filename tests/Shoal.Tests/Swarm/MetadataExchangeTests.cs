@@ -377,6 +377,29 @@ public class MetadataExchangeTests
     }
 
     [Fact]
+    [Trait("Category", "Hostile")]
+    public async Task A_peer_that_lied_about_the_metadata_size_is_dropped_once_the_metadata_verifies()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var rig = MagnetRig.Start(new EngineSettings { MetadataRequestTimeout = TimeSpan.FromSeconds(5) });
+        await using var liar = FakeMetadataPeer.Scripted(rig.Network, Torrent.Info.InfoHash, Metadata.Length * 3, _ => (byte[]?)null);
+        await using var honest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        await using var alsoHonest = FakeMetadataPeer.Honest(rig.Network, Torrent.Info.InfoHash, Metadata);
+        rig.AddPeers(liar.EndPoint);
+        await WaitUntilAsync(() => liar.Requests > 0, ct);
+        rig.AddPeers(honest.EndPoint, alsoHonest.EndPoint);
+        await WaitUntilAsync(() => rig.Session.MetadataProgress.PeersWithMetadata == 3, ct);
+        rig.Time.Advance(TimeSpan.FromSeconds(6));
+        var info = await rig.Fetch.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        Assert.Equal(Metadata, info.RawInfo.ToArray());
+        // The size is proven now: whoever announced another one lied, and goes; the honest peers stay.
+        await WaitUntilAsync(() => liar.ClosedByRemote > 0, ct);
+        Assert.DoesNotContain(rig.Session.KnownPeers, p => p.EndPoint.Equals(liar.EndPoint));
+        Assert.Equal(0, honest.ClosedByRemote + alsoHonest.ClosedByRemote);
+        Assert.Equal(2, rig.Session.GetStatus().Peers.Count);
+    }
+
+    [Fact]
     public async Task A_peer_that_rejects_is_not_asked_again_and_others_serve()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -54,6 +54,18 @@ public class PiecePickerTests
     }
 
     [Fact]
+    public void Pieces_larger_than_the_in_flight_budget_still_download_two_at_a_time()
+    {
+        // 16 MiB pieces under a 16 MiB budget: one piece at a time would leave the link idle while each is hashed and written.
+        const int sixteenMiB = 16 << 20;
+        var picker = NewPicker(4, pieceLength: sixteenMiB, maxInFlight: sixteenMiB);
+        var picks = new BlockRequest[3 * sixteenMiB / BlockRequest.BlockSize];
+        int n = picker.Pick(new FakePeer(All(4)), picks);
+        Assert.Equal(2, picks[..n].Select(r => r.Piece).Distinct().Count());
+        Assert.InRange(picker.InFlightBytes, sixteenMiB + 1L, 2L * sixteenMiB);
+    }
+
+    [Fact]
     public void A_seed_is_asked_only_for_pieces_no_other_peer_has_while_there_are_some()
     {
         var picker = NewPicker(10, have: Pieces(10, 0, 1, 2, 3));

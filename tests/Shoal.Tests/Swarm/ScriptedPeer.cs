@@ -26,19 +26,37 @@ internal sealed class ScriptedPeer : IAsyncDisposable
     /// <summary>Keep-alives received so far (<see cref="ReceiveAsync"/> skips them).</summary>
     public int KeepAlives { get; private set; }
 
-    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint engine, CancellationToken ct)
+    /// <summary>Dials the engine, from <paramref name="from"/> (a loopback address of its own, e.g. 127.0.0.66) when given.</summary>
+    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint engine, CancellationToken ct, IPAddress? from = null)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(engine, ct);
+        var socket = new Socket(engine.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (from is not null) socket.Bind(new IPEndPoint(from, 0));
+            await socket.ConnectAsync(engine, ct);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
         return new ScriptedPeer(socket);
     }
 
-    /// <summary>Listens on 127.0.0.1:0; <see cref="AcceptAsync"/> takes the engine's connection.</summary>
-    public sealed class Listener : IDisposable
+    /// <summary>
+    /// Listens on <paramref name="address"/>:0 (default 127.0.0.1); <see cref="AcceptAsync"/> takes the engine's connection.
+    /// A hostile peer listens on a loopback address of its own (all of 127.0.0.0/8 is this machine), so banning its
+    /// address does not ban honest peers on 127.0.0.1.
+    /// </summary>
+    public sealed class Listener(IPAddress? address = null) : IDisposable
     {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly TcpListener _listener = Started(new TcpListener(address ?? IPAddress.Loopback, 0));
 
-        public Listener() => _listener.Start();
+        private static TcpListener Started(TcpListener listener)
+        {
+            listener.Start();
+            return listener;
+        }
 
         public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
 

@@ -105,7 +105,8 @@ public sealed class V2SwarmTests
         var storage = new MemoryStorage(info);
         var leecher = leecherEngine.AddTorrent(info, storage);
 
-        using var listener = new ScriptedPeer.Listener();
+        // The liar has a loopback address of its own: a ban covers the address, and the honest seeder is on 127.0.0.1.
+        using var listener = new ScriptedPeer.Listener(System.Net.IPAddress.Parse("127.0.0.66"));
         leecher.AddPeers([listener.EndPoint], PeerSource.Manual);
         await using var liar = await listener.AcceptAsync(Ct);
         Assert.Equal(info.InfoHashes.V2Truncated, (await liar.ReceiveHandshakeAsync(Ct)).InfoHash);

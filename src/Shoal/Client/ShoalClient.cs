@@ -54,7 +54,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
                     datagrams = options.Datagrams(settings);
                     settings = settings with { ListenPort = datagrams.LocalEndPoint.Port };
                 }
-                var transports = (options.Transports ?? ClientTransports.Default)(new TransportSetup(settings, datagrams));
+                var transports = (options.Transports ?? ClientTransports.Default)(options.TransportSetupFor(settings, datagrams));
                 var engine = ClientEngine.Start(settings, transports, options.Time, options.Loggers);
                 var lsd = await StartLsdAsync(options, engine).ConfigureAwait(false);
                 return new ShoalClient(options with { Engine = settings }, engine, lsd) { Datagrams = datagrams };

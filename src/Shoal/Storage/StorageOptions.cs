@@ -58,4 +58,10 @@ public sealed record StorageOptions
 
     /// <summary>Ignore any resume record: hash every piece found on disk when opening (<c>--recheck</c>). A fresh record is written after.</summary>
     public bool ForceRecheck { get; init; }
+
+    /// <summary>
+    /// Per torrent (set with <c>with</c>): one flag per file, true for files the user skipped. Those not on disk yet are
+    /// never created (see <see cref="FileStorage.SetSkippedFilesAsync"/>); null for none skipped.
+    /// </summary>
+    public IReadOnlyList<bool>? SkippedFiles { get; init; }
 }

@@ -51,7 +51,8 @@ internal sealed class TestDaemon : IAsyncDisposable
 
     public string Downloads => Dir.Combine("downloads");
 
-    public static async Task<TestDaemon> StartAsync(TempDirectory? dir = null, FakeTimeProvider? time = null)
+    /// <param name="udp">Opens the shared UDP port (so uTP can run).</param>
+    public static async Task<TestDaemon> StartAsync(TempDirectory? dir = null, FakeTimeProvider? time = null, bool udp = false)
     {
         bool owns = dir is null;
         dir ??= new TempDirectory("daemon");
@@ -60,7 +61,12 @@ internal sealed class TestDaemon : IAsyncDisposable
         {
             StateDirectory = dir.Combine("state"),
             DownloadDirectory = dir.Combine("downloads"),
-            Client = new ClientOptions { Engine = new EngineSettings { ListenAddress = IPAddress.Loopback, ListenPort = 0 }, EnableLsd = false },
+            Client = new ClientOptions
+            {
+                Engine = new EngineSettings { ListenAddress = IPAddress.Loopback, ListenPort = 0 },
+                EnableLsd = false,
+                Datagrams = udp ? ClientTransports.Udp : null,
+            },
             Time = time,
         };
         var store = SessionStore.Open(options.StateDirectory);

@@ -16,18 +16,15 @@ internal static class TorrentSources
     }
 
     /// <summary>
-    /// The peer engine downloads v1, hybrid and v2-only torrents, but a v2-only one only with every piece's hash at hand:
-    /// a v2-only magnet link (whose piece layers would come from peers' hash requests) or a v2 .torrent without its
-    /// 'piece layers' cannot be verified yet, so is refused (shoal info reads them).
+    /// The peer engine downloads v1, hybrid and v2-only torrents and magnet links (a v2 link's piece layers come from
+    /// peers' answers to hash requests), but a v2-only .torrent without its 'piece layers' cannot be verified yet, so is
+    /// refused (shoal info reads it).
     /// </summary>
     public static void EnsureSharable(InfoHashes hashes, TorrentInfo? info, string name)
     {
-        if (hashes.HasV1) return;
-        if (info is null)
-            throw new UserErrorException($"'{TerminalText.Safe(name)}' is a v2-only magnet link: Shoal cannot fetch piece layers from peers yet; " +
-                "its .torrent file, or a v1 or hybrid magnet link of the same content, works");
+        if (hashes.HasV1 || info is null) return;
         if (!info.HasAllPieceHashes)
-            throw new UserErrorException($"'{TerminalText.Safe(name)}' is a v2-only torrent without its piece layers: Shoal cannot fetch them from peers yet");
+            throw new UserErrorException($"'{TerminalText.Safe(name)}' is a v2-only torrent without its piece layers: Shoal cannot fetch them from peers for a .torrent yet");
     }
 
     /// <summary>The torrent's own tiers followed by extra ones, without repeating a URL.</summary>

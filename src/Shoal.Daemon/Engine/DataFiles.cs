@@ -50,6 +50,7 @@ public static class DataFiles
         {
             File.Delete(partFile);
             deleted++;
+            RemoveIfEmpty(Path.GetDirectoryName(partFile)!);
         }
         RemoveEmptyFolders(info, directory);
         return deleted;
@@ -87,6 +88,7 @@ public static class DataFiles
             File.Move(source, target);
         }
         RemoveEmptyFolders(info, from);
+        RemoveIfEmpty(Path.GetDirectoryName(partFile)!);
         return moves.Count;
     }
 
@@ -101,10 +103,12 @@ public static class DataFiles
             for (var folder = Path.GetDirectoryName(path); folder is not null && folder.Length >= top.Length; folder = Path.GetDirectoryName(folder))
                 folders.Add(folder);
         }
-        foreach (var folder in folders.OrderByDescending(f => f.Length))
-        {
-            var entry = new DirectoryInfo(folder);
-            if (entry.Exists && entry.LinkTarget is null && !entry.EnumerateFileSystemInfos().Any()) entry.Delete();
-        }
+        foreach (var folder in folders.OrderByDescending(f => f.Length)) RemoveIfEmpty(folder);
+    }
+
+    private static void RemoveIfEmpty(string folder)
+    {
+        var entry = new DirectoryInfo(folder);
+        if (entry.Exists && entry.LinkTarget is null && !entry.EnumerateFileSystemInfos().Any()) entry.Delete();
     }
 }

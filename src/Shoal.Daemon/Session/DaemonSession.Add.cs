@@ -20,9 +20,7 @@ public sealed partial class DaemonSession
         var magnet = request.Magnet;
         if (metainfo is null && magnet is null) throw new RpcException("no filename or metainfo specified");
         // A hybrid is known by its v1 hash (and answers in both swarms). A v2-only torrent needs its piece layers to verify
-        // pieces: a magnet link's would come from peers' hash requests, which the engine does not send yet.
-        if (metainfo is null && !magnet!.InfoHashes.HasV1)
-            throw new RpcException("a v2-only magnet link cannot be downloaded yet (its .torrent file, or a v1 or hybrid magnet link, can)");
+        // pieces: a magnet link's come from peers' answers to hash requests, a .torrent's must be in the file.
         if (metainfo is { Info.HasAllPieceHashes: false })
             throw new RpcException("this v2-only torrent has no piece layers, which Shoal cannot fetch from peers yet");
         var infoHash = metainfo?.InfoHash ?? magnet!.InfoHash;

@@ -76,7 +76,7 @@ public sealed class ManagedTorrent
     public bool IsPaused => Session.IsPaused;
 
     /// <summary>A .torrent for what is shared (its info dictionary byte for byte, and its trackers), e.g. to save a magnet's metadata.</summary>
-    public Torrent ToTorrent() => new(Info, AnnounceTiers);
+    public Torrent ToTorrent() => new(Info, AnnounceTiers, pieceLayers: Info.PieceLayers); // a v2 magnet's layers, fetched from peers
 
     /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);

@@ -129,7 +129,8 @@ public sealed partial class FileStorage
         {
             foreach (var slice in Layout.MapPiece(piece, 0, Layout.PieceSize(piece)))
             {
-                if (_files[slice.FileIndex] is not null) needed += slice.Length;
+                // A parked (skipped, never created) file needs no room: its share of shared pieces is a few bytes of the part file.
+                if (_files[slice.FileIndex] is not null && !IsParked(slice.FileIndex)) needed += slice.Length;
             }
         }
         if (needed == 0) return;

@@ -19,6 +19,7 @@ public sealed partial class FileStorage : IPieceStorage
     private readonly StorageOptions _options;
     private readonly OpenFileLimiter _limiter;
     private readonly ReadCache? _cache;
+    private readonly WrittenPageDropper? _dropper;
     private ResumeRecordStore? _resume;
     private int _written;
     private int _disposed;
@@ -37,6 +38,7 @@ public sealed partial class FileStorage : IPieceStorage
         _parkedPieces = new Bitfield(info.PieceCount);
         _partFile = new PartFile(folder, info.InfoHash, info.PieceLength);
         if (options.ReadCacheBytes > 0) _cache = new ReadCache(options.ReadCacheBytes, options.ReadAheadBytes);
+        if (options.DropWrittenPages && WrittenPageDropper.IsSupported) _dropper = new WrittenPageDropper();
         long byBudget = Math.Max(1, options.RecheckMemoryBudget / info.PieceLength);
         _vouchSlots = new SemaphoreSlim((int)Math.Clamp(Math.Min(options.RecheckWorkers, byBudget), 1, 64));
     }
@@ -176,6 +178,7 @@ public sealed partial class FileStorage : IPieceStorage
             try
             {
                 await RandomAccess.WriteAsync(lease.Handle!, data.Slice(slice.BufferOffset, slice.Length), slice.FileOffset, ct);
+                _dropper?.Written(lease.Handle!, slice.FileOffset, slice.Length);
             }
             catch (IOException ex) when (DiskFullException.FromWriteFailure(ex, file.Shown) is { } full)
             {

@@ -105,18 +105,20 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
     /// metadata from them (<see cref="TorrentSession.MetadataReceived"/>), then waits for storage
     /// (<see cref="TorrentSession.AttachStorage"/>) to download over the same connections.
     /// </summary>
-    public TorrentSession AddMagnet(InfoHash infoHash)
+    /// <param name="v2Only">The link names only a v2 hash (urn:btmh): our handshakes say we speak v2, and once the metadata
+    /// arrives the piece layers are fetched with hash requests before <see cref="TorrentSession.MetadataReceived"/> completes.</param>
+    public TorrentSession AddMagnet(InfoHash infoHash, bool v2Only = false)
     {
-        var session = Register(infoHash, info: null);
+        var session = Register(infoHash, info: null, v2Only);
         session.Start();
         return session;
     }
 
-    private TorrentSession Register(InfoHash infoHash, TorrentInfo? info)
+    private TorrentSession Register(InfoHash infoHash, TorrentInfo? info, bool v2Only = false)
     {
         Random random;
         lock (_random) random = new Random(_random.Next());
-        var session = new TorrentSession(this, infoHash, info, random);
+        var session = new TorrentSession(this, infoHash, info, random, v2Only);
         // A hybrid answers in both swarms: peers handshake with its v1 hash or its truncated v2 hash.
         var forms = info?.InfoHashes.WireForms ?? [infoHash];
         lock (_torrents)

@@ -72,7 +72,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         byte[] peerId;
         try
         {
-            peerId = await HandshakeExchange.RespondAsync(connection.Stream, asked, Engine.PeerId, Engine.Reserved, handshakeTimeout).ConfigureAwait(false);
+            peerId = await HandshakeExchange.RespondAsync(connection.Stream, asked, Engine.PeerId, swarm.Reserved, handshakeTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
         {
@@ -137,7 +137,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
                 connection = await Engine.DialAsync(entry.EndPoint, swarm.InfoHash, linked.Token).ConfigureAwait(false);
             using var handshakeTimeout = new CancellationTokenSource(Settings.HandshakeTimeout, swarm.Time);
             using var linkedHandshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, handshakeTimeout.Token);
-            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, Engine.Reserved, linkedHandshake.Token)
+            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, swarm.Reserved, linkedHandshake.Token)
                 .ConfigureAwait(false);
             if (handshake.PeerId.Span.SequenceEqual(Engine.PeerId))
             {

@@ -55,6 +55,15 @@ internal sealed class SwarmContext(ClientEngine engine, InfoHash infoHash, Rando
     /// <summary>Every address heard of, with its history and bans.</summary>
     public PeerBook Book { get; } = new(engine.Time);
 
+    /// <summary>BEP 52 hash requests and answers; null for a v1 torrent (and before a magnet's metadata).</summary>
+    public V2.HashExchange? Hashes { get; set; }
+
+    /// <summary>The v2 handshake bit is ours for this torrent: a v2-only one, whose peers we may ask for hashes.</summary>
+    public bool SpeaksV2 { get; set; }
+
+    /// <summary>Our handshake's feature bits for this torrent.</summary>
+    public Wire.ReservedBits Reserved => SpeaksV2 ? Engine.Reserved.WithV2() : Engine.Reserved;
+
     public Exception? Error { get; set; }
 
     public bool Stopped { get; set; }

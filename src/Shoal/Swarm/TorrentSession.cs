@@ -35,7 +35,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private ITimer? _timer;
     private int _ticking;
 
-    internal TorrentSession(ClientEngine engine, InfoHash infoHash, TorrentInfo? info, Random random)
+    internal TorrentSession(ClientEngine engine, InfoHash infoHash, TorrentInfo? info, Random random, bool v2Only = false)
     {
         Engine = engine;
         _swarm = new SwarmContext(engine, infoHash, random, engine.Loggers.CreateLogger($"Shoal.Swarm.{infoHash.ToHex()[..8]}"));
@@ -48,6 +48,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _metadata = new MetadataExchange(new Host(this), engine.Settings, info?.RawInfo);
         _extensions.Register(_metadata);
         if (engine.Settings.EnablePeerExchange && info?.IsPrivate != true) _extensions.Register(new PeerExchange(new Host(this)));
+        _swarm.SpeaksV2 = v2Only;
         if (info is not null) SetInfo(info);
     }
 
@@ -272,6 +273,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 foreach (var peer in _swarm.Peers) _timeouts.Check(peer, now);
                 if (_swarm.IsActive) _choking.Tick(now);
                 _scheduler.FillAll();
+                _swarm.Hashes?.OnTick(_swarm.Peers);
             }
             _extensions.OnTick();
             if (!HasMetadata) ReportMetadataProgress();

@@ -71,4 +71,33 @@ public sealed class V2TransferInteropTests
         var differences = ContentComparison.Differences(dir.Combine("seed", "album"), dir.Combine("leech", "album"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}\n{seeder.Describe()}");
     }
+
+    /// <summary>A urn:btmh magnet both ways: metadata over ut_metadata, then piece layers over BEP 52 hash requests.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_v2_magnet_link_downloads_between_shoal_and_libtorrent(bool shoalLeeches)
+    {
+        ReferencePrograms.RequireLibtorrent();
+        using var dir = new TempDirectory("shoal-v2-interop");
+        WriteAlbum(dir);
+        var created = await LibtorrentPeer.CreateTorrentAsync(dir.Combine("seed", "album"), dir.Combine("album.torrent"),
+            pieceLength: 32 * 1024, cancellationToken: Ct, v2: true);
+        var torrent = Torrent.Load(created.TorrentPath);
+        string magnet = $"magnet:?xt=urn:btmh:1220{torrent.InfoHashes.V2!.Value.ToHex()}&dn=album";
+
+        IReferencePeer seeder = shoalLeeches
+            ? await LibtorrentPeer.SeedAsync(created.TorrentPath, dir.Combine("seed"), cancellationToken: Ct)
+            : await ShoalPeer.SeedAsync(created.TorrentPath, dir.Combine("seed"), ct: Ct);
+        await using var _ = seeder;
+        await seeder.WaitForCompletionAsync(Step, Ct);
+        var seedAddress = new IPEndPoint(IPAddress.Loopback, seeder.ListenPort);
+        IReferencePeer leecher = shoalLeeches
+            ? await ShoalPeer.DownloadMagnetAsync(magnet, dir.Combine("leech"), new ShoalOptions { ConnectTo = [seedAddress] }, Ct)
+            : await LibtorrentPeer.DownloadMagnetAsync(magnet, dir.Combine("leech"), new LibtorrentOptions { ConnectTo = [seedAddress] }, Ct);
+        await using (leecher) await leecher.WaitForCompletionAsync(Step, Ct);
+
+        var differences = ContentComparison.Differences(dir.Combine("seed", "album"), dir.Combine("leech", "album"));
+        Assert.True(differences is null, $"{differences}\n{leecher.Describe()}\n{seeder.Describe()}");
+    }
 }

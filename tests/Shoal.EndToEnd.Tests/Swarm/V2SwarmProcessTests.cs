@@ -38,4 +38,31 @@ public sealed class V2SwarmProcessTests
             Assert.True(differences is null, $"{folder}: {differences}\n{leecher.Describe()}");
         }
     }
+
+    /// <summary>`shoal get magnet:?xt=urn:btmh:…`: metadata, then piece layers by hash requests, then data, from a `shoal seed`.</summary>
+    [Fact]
+    public async Task A_v2_magnet_link_goes_from_a_shoal_seeder_to_a_shoal_leecher()
+    {
+        using var dir = new TempDirectory("shoal-v2-swarm");
+        dir.WriteRandomFile("seed/album/a.bin", 300_001, seed: 4);
+        dir.WriteRandomFile("seed/album/b.bin", 7, seed: 5);
+        string torrentPath = dir.Combine("album.torrent");
+        var create = ProcessRunner.Run("dotnet", [ShoalPeer.CliPath, "create", dir.Combine("seed", "album"), "--v2", "--piece-size", "16K", "-o", torrentPath]);
+        Assert.True(create.ExitCode == 0, create.StdErr + create.StdOut);
+        var torrent = Torrent.Load(torrentPath);
+
+        await using var seeder = await ShoalPeer.SeedAsync(torrentPath, dir.Combine("seed"), ct: Ct);
+        await seeder.WaitForCompletionAsync(TimeSpan.FromSeconds(30), Ct);
+        string magnet = $"magnet:?xt=urn:btmh:1220{torrent.InfoHashes.V2!.Value.ToHex()}&dn=album";
+        await using var leecher = await ShoalPeer.DownloadMagnetAsync(magnet, dir.Combine("leech"),
+            new ShoalOptions { ConnectTo = [new IPEndPoint(IPAddress.Loopback, seeder.ListenPort)], ExtraArguments = ["--save-torrent", dir.Combine("saved.torrent")] }, Ct);
+        await leecher.WaitForCompletionAsync(TimeSpan.FromSeconds(60), Ct);
+
+        var differences = ContentComparison.Differences(dir.Combine("seed", "album"), dir.Combine("leech", "album"));
+        Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
+        // The saved .torrent carries the piece layers fetched from the seeder, so it can be used without a magnet's fetch.
+        var saved = Torrent.Load(dir.Combine("saved.torrent"));
+        Assert.Equal(torrent.InfoHashes, saved.InfoHashes);
+        Assert.True(saved.PieceLayers is { IsComplete: true });
+    }
 }

@@ -45,13 +45,14 @@ public sealed class FallbackPeerDialer : IPeerDialer
         using var fallbackCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var fallback = _fallback.DialAsync(endPoint, fallbackCancel.Token);
         var first = await Task.WhenAny(preferred, fallback).ConfigureAwait(false);
-        if (first == preferred && preferred.IsCompletedSuccessfully)
+        if (first == preferred ? preferred.IsCompletedSuccessfully : !fallback.IsCompletedSuccessfully)
         {
+            // uTP connected first, or TCP failed (no TCP listener there): uTP decides.
             await fallbackCancel.CancelAsync().ConfigureAwait(false);
             DisposeWhenDone(fallback);
-            return preferred.Result;
+            return await preferred.ConfigureAwait(false);
         }
-        // The fallback answered first, or the preferred dial failed: the fallback's result decides.
+        // TCP connected first, or uTP failed: TCP decides.
         Remember(endPoint);
         await preferredCancel.CancelAsync().ConfigureAwait(false);
         DisposeWhenDone(preferred);

@@ -87,6 +87,20 @@ public class FallbackPeerDialerTests
         Assert.True(tcp.Dials[0].Token.IsCancellationRequested);
     }
 
+    [Fact]
+    public async Task A_refused_TCP_dial_leaves_the_slow_uTP_dial_to_decide()
+    {
+        var (dialer, utp, tcp, time) = Create();
+        var dial = dialer.DialAsync(Peer, TestContext.Current.CancellationToken);
+        time.Advance(HeadStart);
+        await WaitForAsync(() => tcp.Dials.Count == 1);
+        tcp.Fail(0);
+        await Task.Delay(50, TestContext.Current.CancellationToken);
+        Assert.False(dial.IsCompleted);
+        utp.Answer(0);
+        Assert.Equal(TransportKind.Utp, (await dial).Kind);
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         for (int i = 0; i < 500 && !condition(); i++) await Task.Delay(10, TestContext.Current.CancellationToken);

@@ -35,6 +35,8 @@ internal static class GetCommand
         var noLsd = new Option<bool>("--no-lsd") { Description = "Do not look for peers on the local network (BEP 14 multicast)" };
         command.Options.Add(saveTorrent);
         command.Options.Add(noLsd);
+        var dht = new DhtFlags();
+        dht.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -62,7 +64,7 @@ internal static class GetCommand
             }
             Directory.CreateDirectory(directory);
 
-            await using var client = await peers.StartClientAsync(parse, o => o with { EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o) });
+            await using var client = await peers.StartClientAsync(parse, o => dht.Apply(parse, o with { EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o) }));
             ManagedTorrent managed;
             if (magnet is not null)
             {

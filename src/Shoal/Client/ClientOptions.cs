@@ -9,7 +9,7 @@ using Shoal.Transport;
 namespace Shoal.Client;
 
 /// <summary>Everything a <see cref="ShoalClient"/> needs besides the torrents themselves.</summary>
-public sealed record ClientOptions
+public sealed partial record ClientOptions
 {
     public EngineSettings Engine { get; init; } = new();
 

@@ -35,6 +35,7 @@ internal static class ProgressJson
             json.WriteNumber("uploaded", status.Uploaded);
             json.WriteNumber("peers", status.Peers.Count);
             json.WriteNumber("seeds", status.Seeds);
+            PeerSources.Write(json, status);
             json.WriteNumber("hash_failures", status.HashFailures);
             if (status.Eta is { } eta) json.WriteNumber("eta_seconds", Math.Round(eta.TotalSeconds, 1));
             else json.WriteNull("eta_seconds");

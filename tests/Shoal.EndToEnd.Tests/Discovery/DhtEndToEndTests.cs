@@ -26,6 +26,9 @@ public sealed class DhtEndToEndTests
             "--json", "--no-lsd", "--dht-bootstrap", $"127.0.0.1:{seedPort}", "--idle-timeout", "60"]);
         await leecher.WaitForCompleteAsync(TimeSpan.FromSeconds(90));
         Assert.Equal(await File.ReadAllBytesAsync(data, Ct), await File.ReadAllBytesAsync(dir.Combine("leech", "film.bin"), Ct));
+        // One of them dialled a peer the DHT gave it, and the progress lines say so.
+        Assert.Contains(leecher.JsonLines.Concat(seeder.JsonLines),
+            j => j.TryGetProperty("peers_from", out var from) && from.GetProperty("dht").GetInt32() > 0);
     }
 
     [Fact]

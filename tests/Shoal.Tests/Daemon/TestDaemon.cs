@@ -51,7 +51,8 @@ internal sealed class TestDaemon : IAsyncDisposable
 
     public string Downloads => Dir.Combine("downloads");
 
-    public static async Task<TestDaemon> StartAsync(TempDirectory? dir = null, FakeTimeProvider? time = null)
+    public static async Task<TestDaemon> StartAsync(TempDirectory? dir = null, FakeTimeProvider? time = null,
+        Func<ClientOptions, ClientOptions>? client = null)
     {
         bool owns = dir is null;
         dir ??= new TempDirectory("daemon");
@@ -60,7 +61,7 @@ internal sealed class TestDaemon : IAsyncDisposable
         {
             StateDirectory = dir.Combine("state"),
             DownloadDirectory = dir.Combine("downloads"),
-            Client = new ClientOptions { Engine = new EngineSettings { ListenAddress = IPAddress.Loopback, ListenPort = 0 }, EnableLsd = false },
+            Client = (client ?? (c => c))(new ClientOptions { Engine = new EngineSettings { ListenAddress = IPAddress.Loopback, ListenPort = 0 }, EnableLsd = false }),
             Time = time,
         };
         var store = SessionStore.Open(options.StateDirectory);

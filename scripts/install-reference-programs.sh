@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) the reference programs the interop tests and benchmarks compare against (nginx as a web
-# seed), afl++ for the fuzz smoke test, strace for the durability test, and Chromium with a font (readable screenshots)
-# for the web interface's browser tests.
+# seed), afl++ for the fuzz smoke test, strace for the durability test, Chromium with a font (readable screenshots)
+# for the web interface's browser tests, and nftables + iperf3 for the bottleneck-link tests (random loss, a competing
+# TCP flow).
 # Idempotent and quick when everything is already present. Needs root (or sudo).
 # Extra Debian packages may be named as arguments (scripts/install-bench-programs.sh adds the daemons it compares).
 set -euo pipefail
 
-packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ strace chromium fonts-dejavu-core nginx "$@")
+packages=(python3-libtorrent transmission-cli aria2 opentracker mktorrent iproute2 hyperfine afl++ strace chromium fonts-dejavu-core nginx nftables iperf3 "$@")
 
 missing=()
 for p in "${packages[@]}"; do

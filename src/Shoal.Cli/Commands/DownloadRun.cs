@@ -45,7 +45,10 @@ internal static class DownloadRun
         double seconds = Math.Max(clock.Elapsed.TotalSeconds, 0.001);
         Report(mode, managed, "complete",
             $"done: {TerminalText.Safe(info.Name)} — {PieceSummary.Done(PieceSummary.Of(managed))}, {ByteSize.Format(final.TotalBytes)} " +
-            $"in {Rates.Duration(clock.Elapsed)} ({Rates.Format((final.VerifiedBytes - startStatus.VerifiedBytes) / seconds)}) → {Path.Combine(directory, info.Name)}");
+            $"in {Rates.Duration(clock.Elapsed)} ({Rates.Format((final.VerifiedBytes - startStatus.VerifiedBytes) / seconds)}) → {Path.Combine(directory, info.Name)}" +
+            (managed.Session.PiecePolicy is Swarm.FileSelection { WantsEveryFile: false } selection
+                ? $" (the {Enumerable.Range(0, info.Files.Count).Count(selection.WantsFile)} wanted files of {info.Files.Count(f => !f.IsPadding)})"
+                : ""));
         if (keepSeeding)
         {
             if (mode == DisplayMode.Live) Console.Out.WriteLine("seeding; press Ctrl+C to stop");

@@ -3,6 +3,7 @@ using Shoal.Cli.Output;
 using Shoal.Client;
 using Shoal.Metainfo;
 using Shoal.Storage;
+using Shoal.Swarm;
 
 namespace Shoal.Cli.Commands;
 
@@ -33,8 +34,16 @@ internal static class GetCommand
 
         var saveTorrent = new Option<string?>("--save-torrent") { Description = "Also save the .torrent (e.g. of a magnet link, once its metadata arrived)", HelpName = "file" };
         var noLsd = new Option<bool>("--no-lsd") { Description = "Do not look for peers on the local network (BEP 14 multicast)" };
+        var only = new Option<string[]>("--only")
+        {
+            Description = "Get only the files whose path matches this pattern ('*' and '?'; repeatable); the others are never written",
+            HelpName = "pattern",
+        };
+        var sequential = new Option<bool>("--sequential") { Description = "Download pieces in order (to watch or play while it downloads)" };
         command.Options.Add(saveTorrent);
         command.Options.Add(noLsd);
+        command.Options.Add(only);
+        command.Options.Add(sequential);
         var dht = new DhtFlags();
         dht.AddTo(command);
 
@@ -47,12 +56,16 @@ internal static class GetCommand
             string directory = Path.GetFullPath(parse.GetValue(output) ?? ".");
             var extraTiers = peers.TrackerTiers(parse);
             var manualPeers = peers.PeerEndPoints(parse);
+            var patterns = parse.GetValue(only) ?? [];
+            bool inOrder = parse.GetValue(sequential);
             MagnetLink? magnet = null;
             Torrent? torrent = null;
             if (what is not null && TorrentSources.IsMagnet(what))
             {
+                if (patterns.Length > 0)
+                    throw new UserErrorException("--only needs the file list, which a magnet link does not carry: get the .torrent first (shoal get LINK --save-torrent FILE), or use shoal add and shoal files");
                 magnet = MagnetLink.Parse(what);
-                TorrentSources.EnsureSharable(magnet.InfoHashes, magnet.DisplayName ?? magnet.InfoHash.ToHex());
+                TorrentSources.EnsureSharable(magnet.InfoHashes, null, magnet.DisplayName ?? magnet.InfoHash.ToHex());
             }
             else
             {
@@ -60,11 +73,16 @@ internal static class GetCommand
                     ? await CatalogueGet.ListOrFetchAsync(what, extraTiers, mode, ct)
                     : TorrentSources.LoadTorrentFile(what!);
                 if (torrent is null) return ExitCodes.Success; // the catalogue was listed
-                TorrentSources.EnsureSharable(torrent.InfoHashes, torrent.Info.Name);
+                TorrentSources.EnsureSharable(torrent.InfoHashes, torrent.Info, torrent.Info.Name);
             }
             Directory.CreateDirectory(directory);
 
-            await using var client = await peers.StartClientAsync(parse, o => dht.Apply(parse, o with { EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o) }));
+            await using var client = await peers.StartClientAsync(parse, o => dht.Apply(parse, o with
+            {
+                EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o),
+                // Not seeding afterwards: nothing will read the pieces back soon, so the kernel may drop them once written.
+                Storage = o.Storage with { DropWrittenPages = !parse.GetValue(seed) },
+            }));
             ManagedTorrent managed;
             if (magnet is not null)
             {
@@ -75,10 +93,21 @@ internal static class GetCommand
                     return why.Code;
                 }
                 managed = fetched.Torrent!;
+                if (inOrder) managed.Session.SetPiecePolicy(FileSelection.All(managed.Info, sequential: true));
             }
             else
             {
-                managed = await client.AddAsync(torrent!.Info, TorrentSources.MergeTiers(torrent.AnnounceTiers, extraTiers), directory, Recheck(mode), ct);
+                var info = torrent!.Info;
+                bool[]? wanted = patterns.Length > 0 ? FilePatterns.Wanted(info, patterns) : null;
+                // Storage learns the skipped files before anything is written, so they are never created.
+                var storage = await FileStorage.OpenAsync(info, directory, client.Options.Storage with { SkippedFiles = wanted?.Select(w => !w).ToArray() },
+                    Recheck(mode), ct);
+                managed = client.Add(info, TorrentSources.MergeTiers(torrent.AnnounceTiers, extraTiers), storage);
+                if (wanted is not null || inOrder)
+                {
+                    FilePriority[] priorities = [.. (wanted ?? [.. info.Files.Select(_ => true)]).Select(w => w ? FilePriority.Normal : FilePriority.Skip)];
+                    managed.Session.SetPiecePolicy(new FileSelection(info, priorities, inOrder));
+                }
                 managed.AddPeers(manualPeers);
             }
             if (parse.GetValue(saveTorrent) is { } savePath) managed.ToTorrent().Save(Path.GetFullPath(savePath));

@@ -69,7 +69,10 @@ internal sealed class PeerOptions
         Description = "Hash every piece already on disk now, instead of taking the last run's resume record's word for it",
     };
 
-    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json, Verbose, Recheck];
+    /// <summary>--encryption and --transport.</summary>
+    public TransportFlags TransportFlags { get; } = new();
+
+    public IEnumerable<Option> All => [Port, Bind, AnnounceIp, Trackers, Peers, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Quiet, Json, Verbose, Recheck, .. TransportFlags.All];
 
     public DisplayMode Display(ParseResult parse) =>
         parse.GetValue(Json) ? DisplayMode.Json : parse.GetValue(Quiet) ? DisplayMode.Quiet : DisplayMode.Live;
@@ -86,7 +89,7 @@ internal sealed class PeerOptions
         (parse.GetValue(Peers) ?? []).Select(ParseEndPoint).ToArray();
 
     /// <summary>The options the engine's listening, limits and trackers take from the command line.</summary>
-    public IEnumerable<Option> EngineOnly => [Port, Bind, AnnounceIp, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Verbose];
+    public IEnumerable<Option> EngineOnly => [Port, Bind, AnnounceIp, Reannounce, UploadLimit, DownloadLimit, MaxPeers, Verbose, .. TransportFlags.All];
 
     /// <summary>Starts the engine with these options, turning a taken port into a clear error naming it.</summary>
     public Task<ShoalClient> StartClientAsync(ParseResult parse, Func<ClientOptions, ClientOptions>? adjust = null) =>
@@ -116,6 +119,7 @@ internal sealed class PeerOptions
             Loggers = parse.GetValue(Verbose) ? StderrLoggers() : null,
         };
         options = options with { Storage = options.Storage with { ForceRecheck = parse.GetValue(Recheck) } };
+        options = TransportFlags.Apply(parse, options);
         if (parse.GetValue(Reannounce) is int every)
         {
             if (every is < 1 or > 86400) throw new UserErrorException("--reannounce must be between 1 and 86400 seconds");

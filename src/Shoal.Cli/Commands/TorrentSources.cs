@@ -16,14 +16,15 @@ internal static class TorrentSources
     }
 
     /// <summary>
-    /// The peer engine speaks BitTorrent v1 so far: a hybrid torrent is shared through its v1 swarm, a v2-only torrent or
-    /// magnet link not at all yet (shoal info reads them).
+    /// The peer engine downloads v1, hybrid and v2-only torrents and magnet links (a v2 link's piece layers come from
+    /// peers' answers to hash requests), but a v2-only .torrent without its 'piece layers' cannot be verified yet, so is
+    /// refused (shoal info reads it).
     /// </summary>
-    public static void EnsureSharable(InfoHashes hashes, string name)
+    public static void EnsureSharable(InfoHashes hashes, TorrentInfo? info, string name)
     {
-        if (!hashes.HasV1)
-            throw new UserErrorException($"'{TerminalText.Safe(name)}' is a v2-only torrent: Shoal can show it (shoal info) but not download or seed it yet; " +
-                "a v1 or hybrid torrent of the same content works");
+        if (hashes.HasV1 || info is null) return;
+        if (!info.HasAllPieceHashes)
+            throw new UserErrorException($"'{TerminalText.Safe(name)}' is a v2-only torrent without its piece layers: Shoal cannot fetch them from peers for a .torrent yet");
     }
 
     /// <summary>The torrent's own tiers followed by extra ones, without repeating a URL.</summary>

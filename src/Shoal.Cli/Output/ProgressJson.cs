@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Shoal.Client;
 using Shoal.Swarm;
+using Shoal.Transport;
 
 namespace Shoal.Cli.Output;
 
@@ -35,6 +36,8 @@ internal static class ProgressJson
             json.WriteNumber("uploaded", status.Uploaded);
             json.WriteNumber("peers", status.Peers.Count);
             json.WriteNumber("seeds", status.Seeds);
+            json.WriteNumber("peers_utp", status.Peers.Count(p => p.Transport == TransportKind.Utp));
+            json.WriteNumber("peers_encrypted", status.Peers.Count(p => p.IsEncrypted));
             PeerSources.Write(json, status);
             json.WriteNumber("hash_failures", status.HashFailures);
             if (status.Eta is { } eta) json.WriteNumber("eta_seconds", Math.Round(eta.TotalSeconds, 1));

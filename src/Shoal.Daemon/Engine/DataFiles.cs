@@ -1,10 +1,12 @@
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.Daemon.Engine;
 
 /// <summary>
 /// A stopped torrent's files on disk, for "remove with data" and "move data". The layout is storage's: a single-file
 /// torrent is <c>DIR/NAME</c>, a multi-file one <c>DIR/NAME/PATH…</c>; an incomplete file carries <c>.part</c>.
+/// Skipped files' shares of pieces they share with wanted files are in the torrent's part file (<c>DIR/.shoal/HASH.parts</c>).
 /// Only the torrent's own files (and folders they leave empty) are touched, never anything else in the folder.
 /// </summary>
 public static class DataFiles
@@ -43,6 +45,13 @@ public static class DataFiles
                 deleted++;
             }
         }
+        string partFile = FileStorage.PartFileLocation(info.InfoHash, directory);
+        if (File.Exists(partFile))
+        {
+            File.Delete(partFile);
+            deleted++;
+            RemoveIfEmpty(Path.GetDirectoryName(partFile)!);
+        }
         RemoveEmptyFolders(info, directory);
         return deleted;
     }
@@ -66,12 +75,20 @@ public static class DataFiles
                 moves.Add((sources[i] + suffix, targets[i] + suffix));
             }
         }
+        string partFile = FileStorage.PartFileLocation(info.InfoHash, from);
+        if (File.Exists(partFile))
+        {
+            string target = FileStorage.PartFileLocation(info.InfoHash, to);
+            if (File.Exists(target)) throw new IOException($"cannot move {info.Name}: {target} already exists");
+            moves.Add((partFile, target));
+        }
         foreach (var (source, target) in moves)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             File.Move(source, target);
         }
         RemoveEmptyFolders(info, from);
+        RemoveIfEmpty(Path.GetDirectoryName(partFile)!);
         return moves.Count;
     }
 
@@ -86,10 +103,12 @@ public static class DataFiles
             for (var folder = Path.GetDirectoryName(path); folder is not null && folder.Length >= top.Length; folder = Path.GetDirectoryName(folder))
                 folders.Add(folder);
         }
-        foreach (var folder in folders.OrderByDescending(f => f.Length))
-        {
-            var entry = new DirectoryInfo(folder);
-            if (entry.Exists && entry.LinkTarget is null && !entry.EnumerateFileSystemInfos().Any()) entry.Delete();
-        }
+        foreach (var folder in folders.OrderByDescending(f => f.Length)) RemoveIfEmpty(folder);
+    }
+
+    private static void RemoveIfEmpty(string folder)
+    {
+        var entry = new DirectoryInfo(folder);
+        if (entry.Exists && entry.LinkTarget is null && !entry.EnumerateFileSystemInfos().Any()) entry.Delete();
     }
 }

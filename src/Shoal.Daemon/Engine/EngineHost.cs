@@ -3,6 +3,7 @@ using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Swarm;
 using Shoal.Trackers;
+using Shoal.Transport;
 
 namespace Shoal.Daemon.Engine;
 
@@ -12,9 +13,9 @@ namespace Shoal.Daemon.Engine;
 /// library's engine types, so reshaping the engine touches this file only.
 /// </summary>
 /// <remarks>
-/// The <c>Apply…</c> methods are the seams for what the engine cannot do yet. Each returns whether the engine honours the
-/// setting; the daemon stores and reports the setting either way. Today they all return false: file selection and
-/// priorities, sequential download, per-torrent speed limits and per-torrent peer limits are recorded, not enforced.
+/// The <c>Apply…</c> methods hand a running torrent the settings the daemon stores (file selection and priorities,
+/// sequential download, per-torrent speed and peer limits). Each returns whether the engine honours the setting; the
+/// daemon stores and reports it either way. <see cref="CanRenamePaths"/> is the one seam still unfilled.
 /// </remarks>
 public sealed class EngineHost : IAsyncDisposable
 {
@@ -25,7 +26,14 @@ public sealed class EngineHost : IAsyncDisposable
     {
         _client = client;
         _resumeDirectory = resumeDirectory;
+        Transports = client.Options.Switches!;
     }
+
+    /// <summary>Encryption and uTP, switchable while running (session-set `encryption`, `utp-enabled`).</summary>
+    public TransportSwitches Transports { get; }
+
+    /// <summary>Whether the engine has a UDP port, so uTP can be switched on.</summary>
+    public bool UtpAvailable => _client.Datagrams is not null;
 
     /// <summary>The TCP port peers reach us on.</summary>
     public int ListenPort => _client.ListenPort;
@@ -35,7 +43,8 @@ public sealed class EngineHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Directory.CreateDirectory(resumeDirectory);
-        var client = await ShoalClient.StartAsync(options with { Storage = options.Storage with { ResumeDirectory = resumeDirectory } })
+        var switches = options.Switches ?? new TransportSwitches(options.Encryption, options.TransportMode.UsesUtp() && options.Datagrams is not null);
+        var client = await ShoalClient.StartAsync(options with { Storage = options.Storage with { ResumeDirectory = resumeDirectory }, Switches = switches })
             .ConfigureAwait(false);
         return new EngineHost(client, resumeDirectory);
     }
@@ -49,9 +58,11 @@ public sealed class EngineHost : IAsyncDisposable
 
     /// <summary>
     /// Opens the torrent's data under <paramref name="downloadDirectory"/> (an unchanged resume record skips the recheck;
-    /// <paramref name="recheck"/> reports the fraction hashed otherwise) and starts sharing it.
+    /// <paramref name="recheck"/> reports the fraction hashed otherwise) and starts sharing it. Files
+    /// <paramref name="wantedFiles"/> says no to (null: every file wanted) are kept off the disk from the first byte.
     /// </summary>
-    public async Task<EngineTorrent> StartAsync(Torrent torrent, string downloadDirectory, Action<double>? recheck, CancellationToken ct)
+    public async Task<EngineTorrent> StartAsync(Torrent torrent, string downloadDirectory, IReadOnlyList<bool>? wantedFiles, Action<double>? recheck,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(torrent);
         int hashed = 0;
@@ -60,7 +71,10 @@ public sealed class EngineHost : IAsyncDisposable
             hashed = p.Checked;
             recheck?.Invoke(p.ToCheck == 0 ? 1 : (double)p.Checked / p.ToCheck);
         });
-        var managed = await _client.AddAsync(torrent.Info, torrent.AnnounceTiers, downloadDirectory, reporter, ct).ConfigureAwait(false);
+        var info = torrent.Info;
+        var storage = await FileStorage.OpenAsync(info, downloadDirectory, _client.Options.Storage with { SkippedFiles = Skipped(info, wantedFiles) }, reporter, ct)
+            .ConfigureAwait(false);
+        var managed = _client.Add(info, torrent.AnnounceTiers, storage);
         return new EngineTorrent(managed, torrent) { PiecesHashedAtStart = hashed };
     }
 
@@ -81,10 +95,11 @@ public sealed class EngineHost : IAsyncDisposable
     /// Checks the data of a torrent that is not running and returns what verified: every piece when <paramref name="fullCheck"/>,
     /// else what an unchanged resume record does not vouch for. The resume record is rewritten.
     /// </summary>
-    public async Task<Bitfield> CheckAsync(TorrentInfo info, string downloadDirectory, Action<double>? recheck, bool fullCheck, CancellationToken ct)
+    public async Task<Bitfield> CheckAsync(TorrentInfo info, string downloadDirectory, Action<double>? recheck, bool fullCheck, CancellationToken ct,
+        IReadOnlyList<bool>? wantedFiles = null)
     {
         if (fullCheck) ForgetResumeRecord(info.InfoHash);
-        var options = _client.Options.Storage with { ResumeDirectory = _resumeDirectory, CheckFreeSpace = false };
+        var options = _client.Options.Storage with { ResumeDirectory = _resumeDirectory, CheckFreeSpace = false, SkippedFiles = Skipped(info, wantedFiles) };
         await using var storage = await FileStorage.OpenAsync(info, downloadDirectory, options, RecheckReporter(Fraction(recheck)), ct).ConfigureAwait(false);
         return storage.Verified.Clone();
     }
@@ -99,27 +114,57 @@ public sealed class EngineHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Seam for the engine's file selection (issue 12, item 4): wanted files and low(-1)/normal(0)/high(1) priorities.
-    /// Not honoured yet: the picker fetches every piece.
+    /// The torrent's file selection (issue 12, item 4): wanted files and low(-1)/normal(0)/high(1) priorities. The picker
+    /// then fetches only pieces of wanted files, higher priority first, and the torrent is done when those verified.
+    /// Returns whether the engine honours it (always, once the metadata is known).
     /// </summary>
-#pragma warning disable CA1822, IDE0060 // instance seams with unused parameters until the engine work fills them in
-    public bool ApplyFileSelection(EngineTorrent torrent, IReadOnlyList<bool> wanted, IReadOnlyList<int> priorities) => false;
+    public bool ApplyFileSelection(EngineTorrent torrent, IReadOnlyList<bool> wanted, IReadOnlyList<int> priorities)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        return torrent.SetFiles(wanted, priorities);
+    }
 
-    /// <summary>Seam for sequential download (pieces in order, first and last first). Not honoured yet.</summary>
-    public bool ApplySequential(EngineTorrent torrent, bool sequential) => false;
+    /// <summary>Sequential download: new pieces are started in index order (within a priority), not rarest first.</summary>
+    public bool ApplySequential(EngineTorrent torrent, bool sequential)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        return torrent.SetSequential(sequential);
+    }
 
-    /// <summary>Seam for per-torrent speed limits in bytes per second (null = none). Not honoured yet: only the global limits apply.</summary>
-    public bool ApplyTorrentSpeedLimits(EngineTorrent torrent, long? uploadBytesPerSecond, long? downloadBytesPerSecond) => false;
+    /// <summary>
+    /// Per-torrent speed limits in bytes per second (null = none), under the global ones unless
+    /// <paramref name="honorsSessionLimits"/> is false (Transmission's honorsSessionLimits).
+    /// </summary>
+    public bool ApplyTorrentSpeedLimits(EngineTorrent torrent, long? uploadBytesPerSecond, long? downloadBytesPerSecond, bool honorsSessionLimits = true)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        var session = torrent.Session;
+        session.UploadLimiter.BytesPerSecond = Math.Max(0, uploadBytesPerSecond ?? 0);
+        session.DownloadLimiter.BytesPerSecond = Math.Max(0, downloadBytesPerSecond ?? 0);
+        session.HonorsEngineLimits = honorsSessionLimits;
+        return true;
+    }
 
-    /// <summary>Seam for a per-torrent peer limit. Not honoured yet: the engine's per-torrent limit is fixed at start (--max-peers).</summary>
-    public bool ApplyPeerLimit(EngineTorrent torrent, int maxPeers) => false;
+    /// <summary>Most peers connected to this torrent at once; lowering it closes the slowest connections over the limit.</summary>
+    public bool ApplyPeerLimit(EngineTorrent torrent, int maxPeers)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        if (maxPeers <= 0) return false;
+        torrent.Session.MaxConnections = maxPeers;
+        return true;
+    }
 
+#pragma warning disable CA1822 // an instance seam, like the others
     /// <summary>Seam for renaming a torrent's file or folder on disk (storage maps files by their names in the torrent). Not supported yet.</summary>
     public bool CanRenamePaths => false;
-#pragma warning restore CA1822, IDE0060
+#pragma warning restore CA1822
 
     /// <summary>Stops every torrent (stop announces with a deadline, resume records written) and closes the peer port.</summary>
     public ValueTask DisposeAsync() => _client.DisposeAsync();
+
+    /// <summary>Storage's flags (true = skipped) from the daemon's (true = wanted); null when every file is wanted or the counts differ.</summary>
+    private static bool[]? Skipped(TorrentInfo info, IReadOnlyList<bool>? wanted) =>
+        wanted is not null && wanted.Count == info.Files.Count && wanted.Contains(false) ? [.. wanted.Select(w => !w)] : null;
 
     private static IProgress<RecheckProgress>? RecheckReporter(Action<RecheckProgress>? report) =>
         report is null ? null : new Reporter<RecheckProgress>(report);
@@ -156,6 +201,84 @@ public sealed class EngineTorrent
     /// <summary>A copy of the verified pieces.</summary>
     public Bitfield Have() => _managed.Session.SnapshotHave();
 
+    internal TorrentSession Session => _managed.Session;
+
+    /// <summary>Pieces being downloaded or verified now.</summary>
+    public Bitfield InFlight() => _managed.Session.SnapshotInFlight();
+
+    /// <summary>Per piece: -1 when we have it, else how many connected peers have it.</summary>
+    public int[] Availability() => _managed.Session.GetAvailability();
+
+    /// <summary>Files to fetch and their priorities (the sequential flag kept); false when the counts do not match the torrent.</summary>
+    internal bool SetFiles(IReadOnlyList<bool> wanted, IReadOnlyList<int> priorities)
+    {
+        var info = Info;
+        if (wanted.Count != info.Files.Count || priorities.Count != info.Files.Count) return false;
+        var files = new Swarm.FilePriority[wanted.Count];
+        for (int i = 0; i < files.Length; i++)
+        {
+            files[i] = !wanted[i] ? Swarm.FilePriority.Skip : priorities[i] switch
+            {
+                < 0 => Swarm.FilePriority.Low,
+                > 0 => Swarm.FilePriority.High,
+                _ => Swarm.FilePriority.Normal,
+            };
+        }
+        lock (_policyLock)
+        {
+            Use(Selection().With(files));
+            // Storage follows in order (a file wanted again gets its bytes back from the part file: disk I/O).
+            bool[] skipped = [.. wanted.Select(w => !w)];
+            var previous = _skipping;
+            _skipping = KeepOffDiskAsync(previous, skipped);
+        }
+        return true;
+    }
+
+    private Task _skipping = Task.CompletedTask;
+    private string? _storageError;
+
+    private async Task KeepOffDiskAsync(Task previous, bool[] skipped)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (_managed.Storage is not FileStorage storage) return;
+        try
+        {
+            await storage.SetSkippedFilesAsync(skipped, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped meanwhile: the next start opens storage with the stored selection.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _storageError = $"cannot move a wanted file's data out of the part file: {ex.Message}";
+        }
+    }
+
+    /// <summary>Completes when the storage has followed every file selection made so far (for tests).</summary>
+    internal Task FileSelectionSettled
+    {
+        get { lock (_policyLock) return _skipping; }
+    }
+
+    internal bool SetSequential(bool sequential)
+    {
+        lock (_policyLock) Use(Selection().With(sequential, firstAndLastFirst: false));
+        return true;
+    }
+
+    private readonly Lock _policyLock = new();
+
+    private FileSelection Selection() => Session.PiecePolicy as FileSelection ?? FileSelection.All(Info);
+
+    /// <summary>The default selection (every file, normal, rarest first) is no policy at all: the picker's fast path.</summary>
+    private void Use(FileSelection next)
+    {
+        bool plain = next.WantsEveryFile && !next.Sequential && next.Priorities.All(p => p == Swarm.FilePriority.Normal);
+        Session.SetPiecePolicy(plain ? null : next);
+    }
+
     public EngineProgress Progress()
     {
         var status = _managed.Status;
@@ -174,14 +297,15 @@ public sealed class EngineTorrent
             if (!peer.PeerChoking && peer.AmInterested) sending++;
             if (!peer.AmChoking && peer.PeerInterested) getting++;
         }
-        return new EngineProgress(status.State == TorrentState.Seeding, status.State == TorrentState.Error ? status.Error ?? "storage error" : null,
+        string? error = status.State == TorrentState.Error ? status.Error ?? "storage error" : Volatile.Read(ref _storageError);
+        return new EngineProgress(status.State == TorrentState.Seeding, error,
             status.VerifiedBytes, status.PiecesVerified, (long)status.DownloadRate, (long)status.UploadRate, status.Downloaded, status.Uploaded,
             status.Wasted, status.Peers.Count, sending, getting, status.KnownPeers, new PeerOriginCounts(tracker, incoming, pex, lsd, dht, other));
     }
 
     public IReadOnlyList<PeerView> Peers() =>
         [.. _managed.Status.Peers.Select(p => new PeerView(p.EndPoint.Address.ToString(), p.EndPoint.Port, p.Client, p.PeerChoking, p.AmInterested,
-            p.AmChoking, p.PeerInterested, p.Incoming, IsEncrypted: false, IsUtp: false, p.IsSeed, p.Progress, (long)p.DownloadRate, (long)p.UploadRate,
+            p.AmChoking, p.PeerInterested, p.Incoming, p.IsEncrypted, p.Transport == TransportKind.Utp, p.IsSeed, p.Progress, (long)p.DownloadRate, (long)p.UploadRate,
             Origin(p)))];
 
     public IReadOnlyList<TrackerView> Trackers() =>

@@ -59,6 +59,9 @@ public interface ITorrentHost
 
     SessionFacts Facts { get; }
 
+    /// <summary>Encryption and uTP as in force now (session-get `encryption`, `utp-enabled`).</summary>
+    Shoal.Transport.TransportSwitches Transports { get; }
+
     (TransferStats Current, TransferStats Cumulative) Stats();
 
     /// <summary>Shuts the daemon down (session-close), after the answer has been sent.</summary>
@@ -85,6 +88,12 @@ public interface IHostedTorrent
 
     /// <summary>The verified-pieces bitfield (BitTorrent wire order), or null without metadata.</summary>
     byte[]? Pieces();
+
+    /// <summary>Pieces being downloaded or verified now, as a bitfield like <see cref="Pieces"/>; null when not running.</summary>
+    byte[]? PiecesInFlight();
+
+    /// <summary>Per piece: -1 when we have it, else how many connected peers have it (Transmission's <c>availability</c>); empty when not running.</summary>
+    IReadOnlyList<int> Availability();
 }
 
 public enum QueueMove
@@ -125,6 +134,9 @@ public sealed record AddRequest
     public IReadOnlyList<int>? PriorityLow { get; init; }
 
     public IReadOnlyList<int>? PriorityNormal { get; init; }
+
+    /// <summary>Download pieces in order (Transmission 4.1's sequential_download); null: off.</summary>
+    public bool? Sequential { get; init; }
 }
 
 public sealed record AddResult(IHostedTorrent Torrent, bool Duplicate);

@@ -19,9 +19,10 @@ public sealed partial class DaemonSession
         }
         var magnet = request.Magnet;
         if (metainfo is null && magnet is null) throw new RpcException("no filename or metainfo specified");
-        // The engine speaks v1 so far: a hybrid joins its v1 swarm, a v2-only torrent cannot be downloaded yet.
-        if (!(metainfo?.InfoHashes ?? magnet!.InfoHashes).HasV1)
-            throw new RpcException("a v2-only torrent cannot be downloaded yet (a v1 or hybrid torrent of the same content can)");
+        // A hybrid is known by its v1 hash (and answers in both swarms). A v2-only torrent needs its piece layers to verify
+        // pieces: a magnet link's come from peers' answers to hash requests, a .torrent's must be in the file.
+        if (metainfo is { Info.HasAllPieceHashes: false })
+            throw new RpcException("this v2-only torrent has no piece layers, which Shoal cannot fetch from peers yet");
         var infoHash = metainfo?.InfoHash ?? magnet!.InfoHash;
         var now = Time.GetUtcNow();
         Hosted hosted;
@@ -66,6 +67,7 @@ public sealed partial class DaemonSession
             PeerLimit = request.PeerLimit ?? session.PeerLimitPerTorrent,
             BandwidthPriority = request.BandwidthPriority ?? 0,
             Labels = request.Labels ?? [],
+            Sequential = request.Sequential ?? false,
         };
         // A magnet link's file list is unknown until its metadata arrives: its selection starts as "every file".
         if (fileCount == 0) return settings;
@@ -98,8 +100,10 @@ public sealed partial class DaemonSession
         var info = t.Info;
         long total = info?.TotalLength ?? 0;
         long have = live?.VerifiedBytes ?? t.VerifiedBytes;
-        // Sizes count every file while the engine fetches every piece (file selection is not enforced yet).
-        long left = Math.Max(0, total - have);
+        long sizeWhenDone = total, left = Math.Max(0, total - have);
+        var settingsNow = t.Settings;
+        if (info is not null && settingsNow.Wanted.Count > 0)
+            (sizeWhenDone, left) = FileProgress.WhenDone(info, settingsNow.IsWanted, engine?.Have() ?? t.Have);
         var activity = t.Activity;
         bool downloading = activity == TorrentActivity.Downloading;
         long rateDown = live?.DownloadRate ?? 0;
@@ -125,7 +129,7 @@ public sealed partial class DaemonSession
             EditDate = t.EditDate?.ToUnixTimeSeconds() ?? 0,
             TotalSize = total,
             HaveValid = have,
-            SizeWhenDone = total,
+            SizeWhenDone = sizeWhenDone,
             LeftUntilDone = left,
             // Bytes we lack that connected peers have: exact when a seed is connected, otherwise unknown to the engine (0).
             DesiredAvailable = engine is not null && engine.Peers().Any(p => p.IsSeed) ? left : 0,
@@ -135,6 +139,7 @@ public sealed partial class DaemonSession
             RateDownload = rateDown,
             RateUpload = live?.UploadRate ?? 0,
             PeersConnected = live?.PeersConnected ?? 0,
+            PeersKnown = live?.KnownPeers ?? 0,
             PeersSendingToUs = live?.PeersSendingToUs ?? 0,
             PeersGettingFromUs = live?.PeersGettingFromUs ?? 0,
             PeersFrom = live?.From ?? default,

@@ -79,7 +79,8 @@ public sealed partial class DaemonSession
             try
             {
                 SetPhase(t, TorrentPhase.Checking);
-                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: true, _closing.Token).ConfigureAwait(false);
+                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: true, _closing.Token, t.Settings.Wanted)
+                    .ConfigureAwait(false);
                 t.LocalError = null;
             }
             catch (Exception ex) when (IsLocalProblem(ex))
@@ -217,7 +218,7 @@ public sealed partial class DaemonSession
                     if (t.Have is null)
                     {
                         // First look at a new torrent's data: learn what is there, then let the queue decide (as a seed or a download).
-                        var have = await _engine.CheckAsync(t.Metainfo.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: false, cancel.Token)
+                        var have = await _engine.CheckAsync(t.Metainfo.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: false, cancel.Token, t.Settings.Wanted)
                             .ConfigureAwait(false);
                         lock (_sync)
                         {
@@ -228,7 +229,8 @@ public sealed partial class DaemonSession
                         return;
                     }
                     var torrent = t.EditedTrackers is null ? t.Metainfo : new Torrent(t.Metainfo.Info, t.EditedTrackers);
-                    engine = await _engine.StartAsync(torrent, t.DownloadDir, p => t.CheckProgress = p, cancel.Token).ConfigureAwait(false);
+                    var wanted = t.Settings.Wanted;
+                    engine = await _engine.StartAsync(torrent, t.DownloadDir, wanted, p => t.CheckProgress = p, cancel.Token).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -332,19 +334,16 @@ public sealed partial class DaemonSession
         t.EditedTrackers is null ? t.Magnet! : new MagnetLink(t.InfoHash, t.Magnet!.DisplayName, t.EditedTrackers.SelectMany(x => x), t.Magnet.Peers,
             t.Magnet.ExactLength);
 
-    /// <summary>Hands the engine the settings it can honour (see <see cref="EngineHost"/>'s seams).</summary>
+    /// <summary>Hands the running engine the torrent's settings (all of them: a change back to a default must reach it too).</summary>
     private void ApplyToEngine(DaemonTorrent t)
     {
         if (t.Engine is not { } engine) return;
         var s = t.Settings;
-        if (s.Wanted.Count > 0 || s.Priorities.Count > 0)
-        {
-            int files = engine.Info.Files.Count;
-            _engine.ApplyFileSelection(engine, [.. Enumerable.Range(0, files).Select(s.IsWanted)], [.. Enumerable.Range(0, files).Select(s.PriorityOf)]);
-        }
-        if (s.Sequential) _engine.ApplySequential(engine, true);
-        if (s.UploadLimited || s.DownloadLimited)
-            _engine.ApplyTorrentSpeedLimits(engine, s.UploadLimited ? s.UploadLimit * 1000 : null, s.DownloadLimited ? s.DownloadLimit * 1000 : null);
+        int files = engine.Info.Files.Count;
+        _engine.ApplyFileSelection(engine, [.. Enumerable.Range(0, files).Select(s.IsWanted)], [.. Enumerable.Range(0, files).Select(s.PriorityOf)]);
+        _engine.ApplySequential(engine, s.Sequential);
+        _engine.ApplyTorrentSpeedLimits(engine, s.UploadLimited ? s.UploadLimit * 1000 : null, s.DownloadLimited ? s.DownloadLimit * 1000 : null,
+            s.HonorsSessionLimits);
         _engine.ApplyPeerLimit(engine, s.PeerLimit);
     }
 

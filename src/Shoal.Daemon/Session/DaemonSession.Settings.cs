@@ -15,6 +15,7 @@ public sealed partial class DaemonSession
         lock (_sync) _settings = settings;
         _store.SetValue("settings", settings);
         ApplySpeedLimits();
+        ApplyTransportSettings(settings);
         PlanQueue();
     }
 

@@ -65,11 +65,18 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
         var session = new DaemonSession(options, engine, store, settings);
         session.Restore();
         session.ApplySpeedLimits();
+        session.ApplyTransportSettings(settings);
         session.StartClock();
         return session;
     }
 
     public IReadOnlyList<IHostedTorrent> Torrents { get { lock (_sync) return [.. _byId.Values]; } }
+
+    /// <summary>The running engine torrent behind RPC id <paramref name="id"/>, or null (for tests).</summary>
+    internal EngineTorrent? EngineOf(int id)
+    {
+        lock (_sync) return _byId.TryGetValue(id, out var hosted) ? hosted.Torrent.Engine : null;
+    }
 
     public IReadOnlyList<int> RemovedSince(DateTimeOffset cutoff)
     {
@@ -200,5 +207,9 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
             if (Torrent.Info is not { } info) return null;
             return (Torrent.Engine?.Have() ?? Torrent.Have ?? new Storage.Bitfield(info.PieceCount)).ToWire();
         }
+
+        public byte[]? PiecesInFlight() => Torrent.Engine?.InFlight().ToWire();
+
+        public IReadOnlyList<int> Availability() => Torrent.Engine?.Availability() ?? [];
     }
 }

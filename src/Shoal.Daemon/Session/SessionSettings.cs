@@ -59,6 +59,12 @@ public sealed record SessionSettings
     /// <summary>Peers per torrent for torrents added from now on (the engine's own limit is fixed at start: --max-peers).</summary>
     public int PeerLimitPerTorrent { get; init; } = 80;
 
+    /// <summary>Transmission's `encryption` (required, preferred, tolerated) as last set over RPC; null: the command line's --encryption.</summary>
+    public string? Encryption { get; init; }
+
+    /// <summary>`utp-enabled` as last set over RPC; null: the command line's --transport.</summary>
+    public bool? UtpEnabled { get; init; }
+
     /// <summary>Upload and download caps in force now, in bytes per second (0 = none): the alternative pair when it is on.</summary>
     public (long Up, long Down) EffectiveLimits() => AltSpeedEnabled
         ? (AltSpeedUp * 1000, AltSpeedDown * 1000)

@@ -120,8 +120,9 @@ public sealed class DaemonTorrent
     public IReadOnlyList<IReadOnlyList<string>> TrackerTiers =>
         EditedTrackers ?? Metainfo?.AnnounceTiers ?? (Magnet is null ? [] : [.. Magnet.Trackers.Select(t => (IReadOnlyList<string>)[t])]);
 
-    /// <summary>Every piece verified (as last seen).</summary>
-    public bool IsComplete => LastProgress?.IsComplete ?? (Info is not null && Have is { IsComplete: true });
+    /// <summary>Every wanted piece verified (as last seen): nothing left to download, so it runs as a seed.</summary>
+    public bool IsComplete => LastProgress?.IsComplete ?? (Info is { } info && Have is { } have &&
+        (have.IsComplete || Settings.Wanted.Count > 0 && FileProgress.WhenDone(info, Settings.IsWanted, have).LeftUntilDone == 0));
 
     public long Uploaded => UploadedBefore + (LastProgress?.Uploaded ?? 0);
 

@@ -43,6 +43,34 @@ public static class FileProgress
         return bytes;
     }
 
+    /// <summary>
+    /// Transmission's sizeWhenDone and leftUntilDone: the bytes of the pieces that hold wanted files (a piece shared with an
+    /// unwanted file counts whole: it is fetched whole), and those of them not verified yet.
+    /// </summary>
+    public static (long SizeWhenDone, long LeftUntilDone) WhenDone(TorrentInfo info, Func<int, bool> wantsFile, Bitfield? have)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(wantsFile);
+        var wanted = new bool[info.PieceCount];
+        long pieceLength = info.PieceLength;
+        for (int i = 0; i < info.Files.Count; i++)
+        {
+            var file = info.Files[i];
+            if (file.IsPadding || file.Length == 0 || !wantsFile(i)) continue;
+            int first = (int)(file.Offset / pieceLength), last = (int)((file.EndOffset - 1) / pieceLength);
+            Array.Fill(wanted, true, first, last - first + 1);
+        }
+        long size = 0, left = 0;
+        for (int piece = 0; piece < wanted.Length; piece++)
+        {
+            if (!wanted[piece]) continue;
+            int bytes = info.PieceSize(piece);
+            size += bytes;
+            if (have is null || !have[piece]) left += bytes;
+        }
+        return (size, left);
+    }
+
     /// <summary>The file's display name as Transmission gives it: the path inside the torrent, including its top folder.</summary>
     public static string DisplayName(TorrentInfo info, int file) =>
         info.IsMultiFile ? info.Name + "/" + info.Files[file].Path : info.Name;

@@ -64,6 +64,9 @@ public sealed class TorrentSnapshot
 
     public int PeersConnected { get; init; }
 
+    /// <summary>Peer addresses the running torrent knows of (connected or not); 0 when not running.</summary>
+    public int PeersKnown { get; init; }
+
     public int PeersSendingToUs { get; init; }
 
     public int PeersGettingFromUs { get; init; }

@@ -30,7 +30,11 @@ public sealed partial class ManagedTorrent
         Session = session;
         AnnounceTiers = trackers;
         _trackers = CreateTrackers();
-        Session.Completed += () => Announcer?.AnnounceNow(AnnounceEvent.Completed);
+        // 'completed' tells the tracker we have it all: not when only the wanted files of a selection are done.
+        Session.Completed += () =>
+        {
+            if (Session.IsSeed) Announcer?.AnnounceNow(AnnounceEvent.Completed);
+        };
         if (open is null) _ready.TrySetResult();
         else _ = OpenWhenMetadataArrivesAsync(open);
     }
@@ -72,7 +76,7 @@ public sealed partial class ManagedTorrent
     public bool IsPaused => Session.IsPaused;
 
     /// <summary>A .torrent for what is shared (its info dictionary byte for byte, and its trackers), e.g. to save a magnet's metadata.</summary>
-    public Torrent ToTorrent() => new(Info, AnnounceTiers);
+    public Torrent ToTorrent() => new(Info, AnnounceTiers, pieceLayers: Info.PieceLayers); // a v2 magnet's layers, fetched from peers
 
     /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);

@@ -17,12 +17,17 @@ public sealed partial class ShoalClient
     /// connections. Watch <see cref="ManagedTorrent.MetadataReceived"/> and <see cref="ManagedTorrent.Ready"/>.
     /// </summary>
     public ManagedTorrent AddMagnet(InfoHash infoHash, IReadOnlyList<IReadOnlyList<string>> trackers, IEnumerable<IPEndPoint> peers,
-        string downloadDirectory, IProgress<RecheckProgress>? recheck = null, string? displayName = null)
+        string downloadDirectory, IProgress<RecheckProgress>? recheck = null, string? displayName = null) =>
+        AddMagnet(infoHash, v2Only: false, trackers, peers, downloadDirectory, recheck, displayName);
+
+    /// <param name="v2Only">The link names only a v2 hash: the piece layers are fetched from peers after the metadata.</param>
+    private ManagedTorrent AddMagnet(InfoHash infoHash, bool v2Only, IReadOnlyList<IReadOnlyList<string>> trackers, IEnumerable<IPEndPoint> peers,
+        string downloadDirectory, IProgress<RecheckProgress>? recheck, string? displayName)
     {
         ArgumentNullException.ThrowIfNull(trackers);
         ArgumentNullException.ThrowIfNull(peers);
         ArgumentNullException.ThrowIfNull(downloadDirectory);
-        var session = Engine.AddMagnet(infoHash);
+        var session = Engine.AddMagnet(infoHash, v2Only);
         var managed = new ManagedTorrent(this, session, trackers, displayName,
             async (info, ct) => await FileStorage.OpenAsync(info, downloadDirectory, Options.Storage, recheck, ct).ConfigureAwait(false));
         // Private or not is unknown until the metadata arrives: LSD is dropped then if it is.
@@ -43,7 +48,7 @@ public sealed partial class ShoalClient
         var peers = new List<IPEndPoint>(extraPeers ?? []);
         peers.AddRange(link.Peers.OfType<IPEndPoint>());
         IReadOnlyList<IReadOnlyList<string>> tiers = [.. link.Trackers.Select(t => (IReadOnlyList<string>)[t])];
-        var managed = AddMagnet(link.InfoHash, tiers, peers, downloadDirectory, recheck, link.DisplayName);
+        var managed = AddMagnet(link.InfoHash, !link.InfoHashes.HasV1, tiers, peers, downloadDirectory, recheck, link.DisplayName);
         foreach (var named in link.Peers.OfType<DnsEndPoint>()) _ = ResolveIntoAsync(managed, named);
         return managed;
     }

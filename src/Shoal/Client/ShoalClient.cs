@@ -55,7 +55,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
                     settings = settings with { ListenPort = datagrams.LocalEndPoint.Port };
                 }
                 settings = WithDhtPort(options, settings, datagrams);
-                var transports = (options.Transports ?? ClientTransports.Default)(new TransportSetup(settings, datagrams));
+                var transports = (options.Transports ?? ClientTransports.Default)(options.TransportSetupFor(settings, datagrams));
                 var engine = ClientEngine.Start(settings, transports, options.Time, options.Loggers);
                 var lsd = await StartLsdAsync(options, engine).ConfigureAwait(false);
                 var client = new ShoalClient(options with { Engine = settings }, engine, lsd) { Datagrams = datagrams };

@@ -21,6 +21,9 @@ public sealed class PieceLayers
         MissingFiles = Enumerable.Range(0, layers.Length).Count(i => Needs(info, i) && layers[i].IsEmpty);
     }
 
+    /// <summary>The info dictionary these layers were checked against.</summary>
+    public TorrentInfo Info => _info;
+
     /// <summary>Files that need a piece layer (longer than a piece) but have none here.</summary>
     public int MissingFiles { get; }
 

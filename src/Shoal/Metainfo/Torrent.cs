@@ -33,6 +33,8 @@ public sealed partial class Torrent
         WebSeeds = webSeeds;
         _extraFields = extraFields;
         PieceLayers = pieceLayers;
+        // The info checks pieces against its layers from now on (storage's recheck, the verifier).
+        if (pieceLayers is not null) info.UsePieceLayers(pieceLayers);
     }
 
     public TorrentInfo Info { get; }

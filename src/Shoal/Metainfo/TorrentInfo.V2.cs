@@ -24,13 +24,13 @@ public sealed partial class TorrentInfo
 
     /// <summary>
     /// The v2 piece space: files in tree order, each non-empty one starting on a piece boundary. The gap after a file's
-    /// short last piece becomes a padding entry (zeros, never on disk), so storage maps it like a hybrid's v1 list.
+    /// short last piece becomes a padding entry (zeros, never on disk), so storage maps it like a hybrid's v1 list. The
+    /// last file is padded too, as libtorrent does: its last piece is whole on the wire (a peer asks for full blocks of it).
     /// </summary>
     private static List<FileEntry> LayoutV2(List<FileTreeReader.TreeFile> tree, int pieceLength)
     {
-        int lastData = tree.FindLastIndex(f => f.Length > 0);
-        if (lastData < 0) throw new InvalidTorrentException("the torrent contains no data (total length 0)");
-        var files = new List<FileEntry>(tree.Count + lastData);
+        if (tree.TrueForAll(f => f.Length == 0)) throw new InvalidTorrentException("the torrent contains no data (total length 0)");
+        var files = new List<FileEntry>(2 * tree.Count);
         long offset = 0, pieces = 0;
         for (int i = 0; i < tree.Count; i++)
         {
@@ -43,7 +43,7 @@ public sealed partial class TorrentInfo
             // Within MaxPieceCount pieces of at most MaxPieceLength bytes, no offset comes near overflowing.
             offset += file.Length;
             long gap = filePieces * pieceLength - file.Length;
-            if (gap > 0 && i < lastData)
+            if (gap > 0)
             {
                 files.Add(new FileEntry([".pad", gap.ToString(CultureInfo.InvariantCulture)], gap, offset, isPadding: true));
                 offset += gap;

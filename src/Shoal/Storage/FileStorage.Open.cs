@@ -40,6 +40,7 @@ public sealed partial class FileStorage
         var storage = new FileStorage(info, folder, files, limiter, verified, options);
         try
         {
+            storage.ParkMissingFiles(options.SkippedFiles);
             var toCheck = storage.PlanRecheck(record, stamps, verified);
             storage.ResumedAtOpen = verified.SetCount;
             await PieceRecheck.RunAsync(info, toCheck, storage.ReadWholePiece, verified, options, recheckProgress, ct);
@@ -49,6 +50,7 @@ public sealed partial class FileStorage
             }
             storage.RecheckedAtOpen = storage._hashed.SetCount;
             storage.CompleteFinishedFiles();
+            await storage.SettleParkingAsync(options.SkippedFiles, ct);
             if (options.CheckFreeSpace) storage.CheckFreeSpace(options.FreeSpaceProbe ?? ProbeFreeSpace);
             if (recordFolder is not null)
             {
@@ -90,7 +92,7 @@ public sealed partial class FileStorage
             foreach (var slice in Layout.MapPiece(piece, 0, Layout.PieceSize(piece)))
             {
                 if (_files[slice.FileIndex] is not { } file) continue;
-                present &= file.Exists;
+                present &= file.Exists || IsParked(slice.FileIndex);
                 allTrusted &= trusted[slice.FileIndex];
             }
             if (!present) continue;
@@ -103,7 +105,7 @@ public sealed partial class FileStorage
         return toCheck;
     }
 
-    /// <summary>Counts each file's missing pieces; gives complete files their final name (zero-length files are created).</summary>
+    /// <summary>Counts each file's missing pieces; gives complete files their final name (zero-length files are created, unless skipped).</summary>
     private void CompleteFinishedFiles()
     {
         foreach (var file in _files)
@@ -116,7 +118,7 @@ public sealed partial class FileStorage
                 if (!_verified[p]) missing++;
             }
             file.PiecesMissing = missing;
-            if (missing == 0) file.Complete(_options.FlushBeforeFinalRename);
+            if (missing == 0 && !IsParked(file.Index)) file.Complete(_options.FlushBeforeFinalRename);
         }
     }
 
@@ -127,7 +129,8 @@ public sealed partial class FileStorage
         {
             foreach (var slice in Layout.MapPiece(piece, 0, Layout.PieceSize(piece)))
             {
-                if (_files[slice.FileIndex] is not null) needed += slice.Length;
+                // A parked (skipped, never created) file needs no room: its share of shared pieces is a few bytes of the part file.
+                if (_files[slice.FileIndex] is not null && !IsParked(slice.FileIndex)) needed += slice.Length;
             }
         }
         if (needed == 0) return;

@@ -19,6 +19,7 @@ public sealed partial class FileStorage : IPieceStorage
     private readonly StorageOptions _options;
     private readonly OpenFileLimiter _limiter;
     private readonly ReadCache? _cache;
+    private readonly WrittenPageDropper? _dropper;
     private ResumeRecordStore? _resume;
     private int _written;
     private int _disposed;
@@ -33,7 +34,11 @@ public sealed partial class FileStorage : IPieceStorage
         _verified = verified;
         _hashed = new Bitfield(info.PieceCount);
         _options = options;
+        _parked = new bool[files.Length];
+        _parkedPieces = new Bitfield(info.PieceCount);
+        _partFile = new PartFile(folder, info.InfoHash, info.PieceLength);
         if (options.ReadCacheBytes > 0) _cache = new ReadCache(options.ReadCacheBytes, options.ReadAheadBytes);
+        if (options.DropWrittenPages && WrittenPageDropper.IsSupported) _dropper = new WrittenPageDropper();
         long byBudget = Math.Max(1, options.RecheckMemoryBudget / info.PieceLength);
         _vouchSlots = new SemaphoreSlim((int)Math.Clamp(Math.Min(options.RecheckWorkers, byBudget), 1, 64));
     }
@@ -124,7 +129,8 @@ public sealed partial class FileStorage : IPieceStorage
             _written++;
             foreach (var slice in Layout.MapPiece(piece, 0, size))
             {
-                if (_files[slice.FileIndex] is { } file && --file.PiecesMissing == 0) (completed ??= []).Add(file);
+                // A parked file is not created, even when complete: its bytes stay in the part file until it is wanted.
+                if (_files[slice.FileIndex] is { } file && --file.PiecesMissing == 0 && !IsParked(file.Index)) (completed ??= []).Add(file);
             }
             all = _verified.IsComplete;
         }
@@ -149,6 +155,7 @@ public sealed partial class FileStorage : IPieceStorage
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (_resume is not null) await _resume.DisposeAsync();
         foreach (var file in _files) file?.Close();
+        _partFile.Close(delete: !Array.Exists(_parked, p => p) && _partFile.Exists);
     }
 
     /// <summary>fsync of every file written since the last one: before a resume record may vouch for their pieces.</summary>
@@ -157,16 +164,21 @@ public sealed partial class FileStorage : IPieceStorage
         foreach (var file in _files) file?.Sync();
     }
 
+    private ValueTask WriteCoreAsync(int piece, ReadOnlyMemory<byte> data, CancellationToken ct) =>
+        TouchesUncreatedFile(piece, data.Length) ? WriteGatedAsync(piece, data, ct) : WriteFilesAsync(piece, data, ct);
+
+    /// <summary>The piece's bytes to its files, but for parked ones (written to the part file by the caller).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WriteCoreAsync(int piece, ReadOnlyMemory<byte> data, CancellationToken ct)
+    private async ValueTask WriteFilesAsync(int piece, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         foreach (var slice in Layout.MapPiece(piece, 0, data.Length))
         {
-            if (_files[slice.FileIndex] is not { } file) continue; // padding: never written
+            if (_files[slice.FileIndex] is not { } file || IsParked(slice.FileIndex)) continue; // padding: never written
             using var lease = file.Acquire(forWrite: true);
             try
             {
                 await RandomAccess.WriteAsync(lease.Handle!, data.Slice(slice.BufferOffset, slice.Length), slice.FileOffset, ct);
+                _dropper?.Written(lease.Handle!, slice.FileOffset, slice.Length);
             }
             catch (IOException ex) when (DiskFullException.FromWriteFailure(ex, file.Shown) is { } full)
             {
@@ -184,6 +196,11 @@ public sealed partial class FileStorage : IPieceStorage
             if (_files[slice.FileIndex] is not { } file)
             {
                 part.Span.Clear(); // padding reads as zeros
+                continue;
+            }
+            if (IsParked(slice.FileIndex))
+            {
+                await _partFile.ReadAsync(piece, slice.BufferOffset + offset, part, ct);
                 continue;
             }
             using var lease = file.Acquire(forWrite: false);
@@ -224,6 +241,11 @@ public sealed partial class FileStorage : IPieceStorage
             if (_files[slice.FileIndex] is not { } file)
             {
                 part.Clear();
+                continue;
+            }
+            if (IsParked(slice.FileIndex))
+            {
+                if (!_partFile.TryRead(piece, slice.BufferOffset, part)) return false;
                 continue;
             }
             using var lease = file.Acquire(forWrite: false);

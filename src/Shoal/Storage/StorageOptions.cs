@@ -49,6 +49,19 @@ public sealed record StorageOptions
     /// </summary>
     public bool FollowLinks { get; init; }
 
+    /// <summary>
+    /// Let the OS drop downloaded pieces from its page cache soon after they are written (Linux; elsewhere ignored):
+    /// less memory and kernel CPU for a download, at the price of reading those pieces from disk when uploading them
+    /// later. For a download that will not be seeded (<c>shoal get</c> without <c>--seed</c>).
+    /// </summary>
+    public bool DropWrittenPages { get; init; }
+
     /// <summary>Ignore any resume record: hash every piece found on disk when opening (<c>--recheck</c>). A fresh record is written after.</summary>
     public bool ForceRecheck { get; init; }
+
+    /// <summary>
+    /// Per torrent (set with <c>with</c>): one flag per file, true for files the user skipped. Those not on disk yet are
+    /// never created (see <see cref="FileStorage.SetSkippedFilesAsync"/>); null for none skipped.
+    /// </summary>
+    public IReadOnlyList<bool>? SkippedFiles { get; init; }
 }

@@ -66,4 +66,7 @@ internal static class StoragePaths
     public static string[] PartPath(string[] finalPath) => [.. finalPath[..^1], finalPath[^1] + PartSuffix];
 
     public static string ResumeRecordName(InfoHash infoHash) => infoHash.ToHex() + ".resume";
+
+    /// <summary>The part file (skipped files' shares of shared pieces), in the resume folder of the download directory.</summary>
+    public static string[] PartFilePath(InfoHash infoHash) => [ResumeFolderName, infoHash.ToHex() + ".parts"];
 }

@@ -30,10 +30,13 @@ internal sealed class AvailabilityOrder
 
     public bool IsFree(int piece) => _position[piece] >= 0;
 
+    /// <summary>Where the piece is in the order (lower = rarer; random among equally rare), or -1 when not free.</summary>
+    public int PositionOf(int piece) => _position[piece];
+
     /// <summary>Index in the order where pieces that some connected peer has begin (availability ≥ 1).</summary>
     public int FirstAvailableIndex => _bucketStart.Count > 2 ? _bucketStart[1] : Count;
 
-    /// <summary>Adds every piece in <paramref name="pieces"/> as free, in random order (call once at start).</summary>
+    /// <summary>Adds every piece in <paramref name="pieces"/> as free, in random order (at start, and as pieces become wanted).</summary>
     public void AddInitial(IEnumerable<int> pieces, Random random)
     {
         var list = pieces.ToArray();

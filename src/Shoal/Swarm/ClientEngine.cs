@@ -61,7 +61,7 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
 
     public TokenBucket DownloadLimiter { get; }
 
-    public IReadOnlyCollection<TorrentSession> Torrents => [.. _torrents.Values];
+    public IReadOnlyCollection<TorrentSession> Torrents => [.. _torrents.Values.Distinct()];
 
     IReadOnlyCollection<InfoHash> IInfoHashLookup.InfoHashes => [.. _torrents.Keys];
 
@@ -93,6 +93,7 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
     public TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage)
     {
         ArgumentNullException.ThrowIfNull(info);
+        if (!info.HasAllPieceHashes) throw new ArgumentException("a v2-only torrent needs its piece layers to verify pieces", nameof(info));
         var session = Register(info.InfoHash, info);
         session.AttachStorage(storage);
         session.Start();
@@ -104,23 +105,37 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
     /// metadata from them (<see cref="TorrentSession.MetadataReceived"/>), then waits for storage
     /// (<see cref="TorrentSession.AttachStorage"/>) to download over the same connections.
     /// </summary>
-    public TorrentSession AddMagnet(InfoHash infoHash)
+    /// <param name="v2Only">The link names only a v2 hash (urn:btmh): our handshakes say we speak v2, and once the metadata
+    /// arrives the piece layers are fetched with hash requests before <see cref="TorrentSession.MetadataReceived"/> completes.</param>
+    public TorrentSession AddMagnet(InfoHash infoHash, bool v2Only = false)
     {
-        var session = Register(infoHash, info: null);
+        var session = Register(infoHash, info: null, v2Only);
         session.Start();
         return session;
     }
 
-    private TorrentSession Register(InfoHash infoHash, TorrentInfo? info)
+    private TorrentSession Register(InfoHash infoHash, TorrentInfo? info, bool v2Only = false)
     {
         Random random;
         lock (_random) random = new Random(_random.Next());
-        var session = new TorrentSession(this, infoHash, info, random);
-        if (!_torrents.TryAdd(infoHash, session)) throw new InvalidOperationException($"torrent {infoHash} is already added");
+        var session = new TorrentSession(this, infoHash, info, random, v2Only);
+        // A hybrid answers in both swarms: peers handshake with its v1 hash or its truncated v2 hash.
+        var forms = info?.InfoHashes.WireForms ?? [infoHash];
+        lock (_torrents)
+        {
+            foreach (var form in forms)
+                if (_torrents.ContainsKey(form)) throw new InvalidOperationException($"torrent {form} is already added");
+            foreach (var form in forms) _torrents[form] = session;
+        }
         return session;
     }
 
-    internal void Unregister(TorrentSession session) => _torrents.TryRemove(new(session.InfoHash, session));
+    internal void Unregister(TorrentSession session)
+    {
+        lock (_torrents)
+            foreach (var (hash, owner) in _torrents)
+                if (owner == session) _torrents.TryRemove(new(hash, session));
+    }
 
     /// <summary>Opens a connection to a peer for a torrent: dial, then the upgrade stage (encryption, when configured).</summary>
     internal async Task<TransportConnection> DialAsync(IPEndPoint endPoint, InfoHash infoHash, CancellationToken ct)
@@ -166,7 +181,7 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
                 await connection.DisposeAsync().ConfigureAwait(false);
                 return;
             }
-            await session.AcceptAsync(connection, reserved, linked.Token).ConfigureAwait(false);
+            await session.AcceptAsync(connection, infoHash, reserved, linked.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException or SocketException)
         {
@@ -178,7 +193,7 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _transports.DisposeAsync().ConfigureAwait(false);
-        foreach (var session in _torrents.Values) await session.DisposeAsync().ConfigureAwait(false);
+        foreach (var session in _torrents.Values.Distinct()) await session.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_incoming.Keys).WaitAsync(TimeSpan.FromSeconds(10), Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

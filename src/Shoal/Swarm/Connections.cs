@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Shoal.Metainfo;
 using Shoal.Transport;
 using Shoal.Wire;
 
@@ -41,7 +42,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         lock (swarm.Sync)
         {
             if (!swarm.IsActive) return;
-            int room = Math.Min(Settings.MaxConnectionsPerTorrent - swarm.Peers.Count - _connecting, Settings.MaxHalfOpen - _connecting);
+            int room = Math.Min(swarm.MaxConnections - swarm.Peers.Count - _connecting, Settings.MaxHalfOpen - _connecting);
             if (room <= 0) return;
             List<PeerBook.Entry> toDial = [];
             foreach (var entry in swarm.Book.Candidates())
@@ -56,12 +57,13 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         }
     }
 
-    /// <summary>An incoming connection whose handshake header named this torrent: answer it and run it.</summary>
-    public async Task AcceptAsync(TransportConnection connection, ReservedBits reserved, CancellationToken handshakeTimeout)
+    /// <summary>An incoming connection whose handshake header named this torrent (by <paramref name="asked"/>, either
+    /// hash of a hybrid): answer it with the same hash and run it.</summary>
+    public async Task AcceptAsync(TransportConnection connection, InfoHash asked, ReservedBits reserved, CancellationToken handshakeTimeout)
     {
         var remote = connection.RemoteEndPoint;
         bool refuse;
-        lock (swarm.Sync) refuse = !swarm.IsActive || swarm.Book.IsBanned(remote) || swarm.Peers.Count >= Settings.MaxConnectionsPerTorrent;
+        lock (swarm.Sync) refuse = !swarm.IsActive || swarm.Book.IsBanned(remote) || swarm.Peers.Count >= swarm.MaxConnections;
         if (refuse || !IsAcceptableAddress(remote))
         {
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -70,7 +72,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         byte[] peerId;
         try
         {
-            peerId = await HandshakeExchange.RespondAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, Engine.Reserved, handshakeTimeout).ConfigureAwait(false);
+            peerId = await HandshakeExchange.RespondAsync(connection.Stream, asked, Engine.PeerId, swarm.Reserved, handshakeTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
         {
@@ -82,7 +84,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
             await connection.DisposeAsync().ConfigureAwait(false);
             return;
         }
-        var peer = new PeerConnection(connection, peerId, reserved, events, Engine.Limits);
+        var peer = new PeerConnection(connection, peerId, reserved, events, swarm.Limits);
         Task run;
         lock (swarm.Sync)
         {
@@ -135,14 +137,14 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
                 connection = await Engine.DialAsync(entry.EndPoint, swarm.InfoHash, linked.Token).ConfigureAwait(false);
             using var handshakeTimeout = new CancellationTokenSource(Settings.HandshakeTimeout, swarm.Time);
             using var linkedHandshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, handshakeTimeout.Token);
-            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, Engine.Reserved, linkedHandshake.Token)
+            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, swarm.Reserved, linkedHandshake.Token)
                 .ConfigureAwait(false);
             if (handshake.PeerId.Span.SequenceEqual(Engine.PeerId))
             {
                 lock (swarm.Sync) entry.IsSelf = true;
                 throw new WireProtocolException("connected to ourselves");
             }
-            peer = new PeerConnection(connection, handshake.PeerId.ToArray(), handshake.Reserved, events, Engine.Limits);
+            peer = new PeerConnection(connection, handshake.PeerId.ToArray(), handshake.Reserved, events, swarm.Limits);
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
         {
@@ -176,8 +178,8 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
                 lifecycle.OnJoined(peer);
             }
         }
-        swarm.Log.LogDebug("connected to {Peer} ({Client}, {Direction}, {Transport})", peer.RemoteEndPoint, peer.ClientName,
-            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport);
+        swarm.Log.LogDebug("connected to {Peer} ({Client}, {Direction}, {Transport}, {Encryption})", peer.RemoteEndPoint, peer.ClientName,
+            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport, peer.IsEncrypted ? "encrypted" : "plaintext");
         await peer.RunAsync().ConfigureAwait(false);
         swarm.Log.LogDebug("disconnected from {Peer} ({Client}): {Reason}", peer.RemoteEndPoint, peer.ClientName, peer.CloseReason);
         lock (swarm.Sync)
@@ -195,7 +197,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
     /// <summary>Adds a connected peer unless it duplicates one (same peer id) or the torrent is full (lock held).</summary>
     private bool Register(PeerConnection peer)
     {
-        if (!swarm.IsActive || swarm.Peers.Count >= Settings.MaxConnectionsPerTorrent) return false;
+        if (!swarm.IsActive || swarm.Peers.Count >= swarm.MaxConnections) return false;
         var existing = swarm.Peers.FirstOrDefault(p => p.PeerId.AsSpan().SequenceEqual(peer.PeerId));
         if (existing is not null)
         {

@@ -2,8 +2,10 @@ namespace Shoal.Swarm;
 
 /// <summary>
 /// What to start downloading first, beyond rarity: file priorities and skipped files, sequential download, a file's
-/// first and last pieces first (for previews). The picker asks it only when choosing a new piece among those a peer
-/// can give; partly downloaded pieces are always finished first. Set with <see cref="TorrentSession.SetPiecePolicy"/>.
+/// first and last pieces first (for previews). The picker asks it once, when it is set: unwanted pieces leave the set of
+/// pieces to fetch, and the wanted ones are ranked (so <see cref="Compare"/> must be a consistent order). Partly
+/// downloaded pieces are always finished first, and pieces of equal rank go rarest first. Set with <see cref="TorrentSession.SetPiecePolicy"/>;
+/// <see cref="FileSelection"/> is the one the clients use.
 /// </summary>
 public interface IPiecePolicy
 {
@@ -12,12 +14,4 @@ public interface IPiecePolicy
 
     /// <summary>Negative when piece <paramref name="a"/> should start before piece <paramref name="b"/>; 0 leaves it to rarity.</summary>
     int Compare(int a, int b);
-}
-
-/// <summary>Pieces in index order (a sequential download), only those <paramref name="wanted"/> says yes to.</summary>
-public sealed class SequentialPolicy(Func<int, bool>? wanted = null) : IPiecePolicy
-{
-    public bool IsWanted(int piece) => wanted?.Invoke(piece) ?? true;
-
-    public int Compare(int a, int b) => a.CompareTo(b);
 }

@@ -22,7 +22,7 @@ internal sealed class MessageDispatch(SwarmContext swarm, RequestScheduler sched
     public int MaxMessageLength => Volatile.Read(ref _maxMessageLength);
 
     /// <summary>The piece count is known: messages are bounded by this torrent's own bitfield from now on.</summary>
-    public void SetPieceCount(int pieceCount) => Volatile.Write(ref _maxMessageLength, MessageReader.MaxMessageLength(pieceCount));
+    public void SetPieceCount(int pieceCount, bool v2 = false) => Volatile.Write(ref _maxMessageLength, MessageReader.MaxMessageLength(pieceCount, v2));
 
     public void OnMessage(PeerConnection peer, in PeerMessage message)
     {
@@ -79,6 +79,9 @@ internal sealed class MessageDispatch(SwarmContext swarm, RequestScheduler sched
                 break;
             case MessageId.Extended:
                 OnExtended(peer, message.ExtendedId, message.Payload);
+                break;
+            case var id when V2.HashMessages.Handles(id):
+                V2.HashMessages.Dispatch(swarm, peer, message);
                 break;
             default:
                 throw new WireProtocolException($"unexpected message {message.Id}");

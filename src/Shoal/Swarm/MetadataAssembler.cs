@@ -134,11 +134,14 @@ internal sealed class MetadataAssembler<TPeer> where TPeer : class
         return late;
     }
 
-    /// <summary>True when the assembled bytes hash to <paramref name="expected"/>.</summary>
+    /// <summary>True when the assembled bytes hash to <paramref name="expected"/>: their SHA-1 (v1), or their SHA-256
+    /// truncated to 20 bytes (a v2 magnet link's wire hash).</summary>
     public bool Matches(InfoHash expected)
     {
-        Span<byte> hash = stackalloc byte[InfoHash.Length];
+        Span<byte> hash = stackalloc byte[32];
         SHA1.HashData(_buffer, hash);
-        return hash.SequenceEqual(expected.Span);
+        if (hash[..InfoHash.Length].SequenceEqual(expected.Span)) return true;
+        SHA256.HashData(_buffer, hash);
+        return hash[..InfoHash.Length].SequenceEqual(expected.Span);
     }
 }

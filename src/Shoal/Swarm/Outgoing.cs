@@ -18,6 +18,7 @@ internal readonly record struct Outgoing(MessageId Id, int Index = 0, int Begin 
         MessageId.Bitfield => 5 + Payload!.Length,
         MessageId.Extended => 6 + Payload!.Length,
         MessageId.Port => 7,
+        MessageId.HashRequest or MessageId.Hashes or MessageId.HashReject => Payload!.Length, // encoded whole by Swarm/V2
         _ => MessageWriter.SimpleLength,
     };
 
@@ -30,7 +31,14 @@ internal readonly record struct Outgoing(MessageId Id, int Index = 0, int Begin 
         MessageId.Bitfield => MessageWriter.WriteBitfield(destination, Payload),
         MessageId.Extended => MessageWriter.WriteExtended(destination, (byte)Index, Payload),
         MessageId.Port => MessageWriter.WritePort(destination, (ushort)Index),
+        MessageId.HashRequest or MessageId.Hashes or MessageId.HashReject => CopyEncoded(destination),
         MessageId.Piece => throw new InvalidOperationException("piece messages are written by the send loop"),
         _ => MessageWriter.WriteSimple(destination, Id),
     };
+
+    private int CopyEncoded(Span<byte> destination)
+    {
+        Payload.CopyTo(destination);
+        return Payload!.Length;
+    }
 }

@@ -22,8 +22,9 @@ internal interface IPickerPeer
 
 /// <summary>
 /// Decides which blocks to request from whom: finish partly downloaded pieces first, then start new pieces
-/// rarest-first (random for the first few, so a new peer soon has something to trade), and at the very end
-/// (endgame) request the last outstanding blocks from every peer that has them.
+/// rarest-first (random for the first few, so a new peer soon has something to trade), or in the order a policy ranks
+/// them (file priorities, sequential), and at the very end (endgame) request the last outstanding blocks from every
+/// peer that has them. Only wanted pieces are started (<see cref="Policy"/>: pieces of skipped files are not).
 /// It also owns the piece buffers and bounds their total size, so memory stays flat whatever the torrent size.
 /// Not thread-safe: the torrent session calls it under its lock.
 /// </summary>
@@ -44,6 +45,9 @@ internal sealed class PiecePicker
     private long _inFlightBytes;
     private int _seeds;
     private IPiecePolicy? _policy;
+    private Bitfield? _wanted;      // null: every piece
+    private PolicyOrder? _order;    // null: rarest first
+    private int _missingWanted;
 
     public PiecePicker(TorrentInfo info, Bitfield have, long maxInFlightBytes, Random random)
     {
@@ -55,30 +59,58 @@ internal sealed class PiecePicker
         _active = new PieceDownload?[info.PieceCount];
         _pool = ArrayPool<byte>.Create(info.PieceLength, (int)Math.Min(1024, _maxInFlightBytes / info.PieceLength + 4));
         _free.AddInitial(Enumerable.Range(0, info.PieceCount).Where(p => !have[p]), random);
+        _missingWanted = info.PieceCount - _have.SetCount;
     }
 
     public Bitfield Have => _have;
 
-    /// <summary>What to start first beyond rarity (file priorities, sequential); null = rarest first, random at the start.</summary>
+    /// <summary>
+    /// Which pieces to fetch and what to start first beyond rarity (file priorities, sequential); null = every piece,
+    /// rarest first (random at the start). Takes effect at once: pieces no longer wanted are not started (those already
+    /// downloading finish), newly wanted ones become free to start.
+    /// </summary>
     public IPiecePolicy? Policy
     {
         get => _policy;
-        set => _policy = value;
+        set => Apply(value);
     }
 
+    /// <summary>Every piece verified.</summary>
     public bool IsComplete => _have.IsComplete;
+
+    /// <summary>Every wanted piece verified (the same as <see cref="IsComplete"/> without a policy).</summary>
+    public bool IsFinished => _missingWanted == 0;
+
+    /// <summary>Wanted pieces not verified yet.</summary>
+    public int MissingWanted => _missingWanted;
+
+    public bool IsWanted(int piece) => _wanted?[piece] ?? true;
+
+    /// <summary>Wanted and not verified.</summary>
+    public bool Needs(int piece) => !_have[piece] && IsWanted(piece);
 
     /// <summary>Pieces downloading or awaiting verification; their buffers are what the engine holds in memory.</summary>
     public long InFlightBytes => _inFlightBytes;
 
     /// <summary>Every remaining block has been requested at least once: duplicate requests are now allowed.</summary>
-    public bool InEndgame => _free.Count == 0 && _partial.Count == 0 && !_have.IsComplete;
+    public bool InEndgame => _free.Count == 0 && _partial.Count == 0 && !IsFinished;
 
     /// <summary>How many connected non-seed peers have the piece (seeds are counted apart, as libtorrent does).</summary>
     public int Availability(int piece) => _free.Availability(piece);
 
     /// <summary>Connected peers that have every piece.</summary>
     public int Seeds => _seeds;
+
+    /// <summary>Connected peers that have the piece, seeds included.</summary>
+    public int PeersWith(int piece) => _free.Availability(piece) + _seeds;
+
+    /// <summary>Pieces downloading or waiting for verification.</summary>
+    public Bitfield InFlight()
+    {
+        var bits = new Bitfield(_have.Count);
+        foreach (var download in _downloading) bits[download.Index] = true;
+        return bits;
+    }
 
     /// <summary>A peer's whole availability arrives (bitfield, have-all): a seed is only counted; others count per piece.</summary>
     public void AddPeer(Bitfield pieces)
@@ -104,12 +136,12 @@ internal sealed class PiecePicker
         _seeds++;
     }
 
-    /// <summary>True if the peer has a piece we still lack.</summary>
+    /// <summary>True if the peer has a wanted piece we still lack.</summary>
     public bool IsInteresting(Bitfield peer)
     {
-        if (peer.IsComplete) return !_have.IsComplete;
+        if (peer.IsComplete) return !IsFinished;
         for (int p = 0; p < peer.Count; p++)
-            if (peer[p] && !_have[p]) return true;
+            if (peer[p] && Needs(p)) return true;
         return false;
     }
 
@@ -118,8 +150,9 @@ internal sealed class PiecePicker
     /// pieces no other peer has, leaving its upload for the pieces only it can give.</param>
     public int Pick(IPickerPeer peer, Span<BlockRequest> destination, bool othersCanServe = false)
     {
-        // A seed's upload is what the whole swarm waits on: ask it only for what no other peer has, while there is such a piece.
-        bool fromSeed = peer.Have.IsComplete;
+        // A seed's upload is what the whole swarm waits on: ask it only for what no other peer has, while there is such a
+        // piece (unless a policy orders the pieces: its order wins).
+        bool fromSeed = peer.Have.IsComplete && _order is null;
         int n = fromSeed ? PickBlocks(peer, destination, seedOnly: true) : 0;
         if (n == 0 && !(fromSeed && othersCanServe)) n = PickBlocks(peer, destination, seedOnly: false);
         // Endgame only when nothing new was found: blocks picked just now are not yet in the peer's request queue.
@@ -131,11 +164,10 @@ internal sealed class PiecePicker
     private int PickBlocks(IPickerPeer peer, Span<BlockRequest> destination, bool seedOnly)
     {
         int n = TakeFromPartial(peer, destination, seedOnly);
-        foreach (int suggested in peer.Suggested)
+        foreach (int suggested in _order is null ? peer.Suggested : [])
         {
             if (n >= destination.Length || _inFlightBytes + _info.PieceLength > _maxInFlightBytes) break;
             if ((uint)suggested >= (uint)_active.Length || !_free.IsFree(suggested) || !peer.Have[suggested] || peer.Avoids(suggested)) continue;
-            if (_policy is not null && !_policy.IsWanted(suggested)) continue;
             var download = Start(suggested);
             n += TakeBlocks(download, destination[n..]);
             if (!download.HasUnrequested) _partial.Remove(download);
@@ -177,23 +209,60 @@ internal sealed class PiecePicker
     /// <summary>The piece verified and was written: we have it; its buffer goes back to the pool.</summary>
     public void Verified(int piece)
     {
+        if (!_have[piece] && IsWanted(piece)) _missingWanted--;
         _have[piece] = true;
         Finish(piece);
     }
 
-    /// <summary>A piece we had is gone (storage found it changed on disk): free to download again.</summary>
+    /// <summary>A piece we had is gone (storage found it changed on disk): free to download again (if wanted).</summary>
     public void Lost(int piece)
     {
         if (!_have[piece]) return;
         _have[piece] = false;
-        if (_active[piece] is null) _free.Add(piece);
+        if (IsWanted(piece)) _missingWanted++;
+        if (_active[piece] is null) MakeFree(piece);
     }
 
-    /// <summary>The piece failed verification: drop its data and make it free to download again.</summary>
+    /// <summary>The piece failed verification: drop its data and make it free to download again (if still wanted).</summary>
     public void Failed(int piece)
     {
         Finish(piece);
+        MakeFree(piece);
+    }
+
+    private void MakeFree(int piece)
+    {
+        if (!IsWanted(piece)) return;
         _free.Add(piece);
+        _order?.Reopened(piece);
+    }
+
+    /// <summary>Applies a policy: the wanted pieces, the free set that follows from them, and the policy's ranking.</summary>
+    private void Apply(IPiecePolicy? policy)
+    {
+        int count = _have.Count;
+        Bitfield? wanted = null;
+        if (policy is not null)
+        {
+            wanted = new Bitfield(count);
+            for (int p = 0; p < count; p++)
+                if (policy.IsWanted(p)) wanted[p] = true;
+        }
+        _policy = policy;
+        _wanted = wanted is { IsComplete: true } ? null : wanted;
+        _missingWanted = 0;
+        var newlyFree = new List<int>();
+        for (int p = 0; p < count; p++)
+        {
+            bool needed = Needs(p);
+            if (needed) _missingWanted++;
+            if (_active[p] is not null) continue;
+            if (!needed) _free.Remove(p);
+            else if (!_free.IsFree(p)) newlyFree.Add(p);
+        }
+        // Shuffled as at the start, so peers do not all start the newly wanted pieces in index order.
+        _free.AddInitial(newlyFree, _random);
+        _order = policy is null ? null : PolicyOrder.Build(policy, [.. Enumerable.Range(0, count).Where(IsWanted)], count);
     }
 
     private void Finish(int piece)
@@ -244,12 +313,12 @@ internal sealed class PiecePicker
 
     private int ChooseNewPiece(IPickerPeer peer, bool seedOnly)
     {
+        if (_order is not null) return seedOnly ? -1 : _order.Choose(peer, _free);
         // Bucket 0 holds pieces no non-seed peer has: the ones a seed is asked for. Other peers start past it.
         int start = seedOnly ? 0 : _free.FirstAvailableIndex;
         int count = seedOnly ? _free.FirstAvailableIndex : _free.Count;
         if (start >= count) return -1;
         var has = peer.Have;
-        if (_policy is { } policy) return ChooseByPolicy(peer, policy, start, count);
         if (_have.SetCount < RandomFirstPieces)
         {
             // A few random probes among available pieces; fall back to rarest-first.
@@ -265,19 +334,6 @@ internal sealed class PiecePicker
             if (has[piece] && !peer.Avoids(piece)) return piece;
         }
         return -1;
-    }
-
-    /// <summary>The policy's first choice among the pieces the peer can give; ties go to the rarest (then the random order).</summary>
-    private int ChooseByPolicy(IPickerPeer peer, IPiecePolicy policy, int start, int count)
-    {
-        int best = -1;
-        for (int i = start; i < count; i++)
-        {
-            int piece = _free[i];
-            if (!peer.Have[piece] || peer.Avoids(piece) || !policy.IsWanted(piece)) continue;
-            if (best < 0 || policy.Compare(piece, best) < 0) best = piece;
-        }
-        return best;
     }
 
     private int TakeEndgame(IPickerPeer peer, Span<BlockRequest> destination)

@@ -33,13 +33,13 @@ internal sealed class RequestScheduler(SwarmContext swarm)
         have[piece] = true;
         if (Picker is not { } picker) return;
         picker.PeerHas(piece, have);
-        if (!picker.Have[piece])
+        if (picker.Needs(piece))
         {
             peer.SetWantedPieces(peer.WantedPieces + 1);
             UpdateInterest(peer);
             Fill(peer);
         }
-        if (peer.IsSeed && picker.IsComplete) peer.Close("both seeding");
+        if (peer.IsSeed && picker.IsFinished) peer.Close("both seeding");
     }
 
     /// <summary>A bitfield, have-all or have-none: replaces what we knew of the peer.</summary>
@@ -48,7 +48,7 @@ internal sealed class RequestScheduler(SwarmContext swarm)
         if (Picker is { } picker && peer.Availability.Bits is { SetCount: > 0 } old) picker.RemovePeer(old);
         peer.Availability.Replace(bitfield);
         if (Picker is null) return;
-        if (peer.IsSeed && Picker.IsComplete)
+        if (peer.IsSeed && Picker.IsFinished)
         {
             peer.Close("both seeding");
             return;
@@ -132,9 +132,10 @@ internal sealed class RequestScheduler(SwarmContext swarm)
         if (!interested) ReleaseAll(peer);
     }
 
-    /// <summary>A piece verified: peers that have it want one piece less from us.</summary>
+    /// <summary>A piece verified: peers that have it have one piece less we want (call before the picker records it).</summary>
     public void OnVerified(int piece)
     {
+        if (Picker is not { } picker || !picker.Needs(piece)) return;
         foreach (var peer in swarm.Peers)
         {
             if (peer.Availability.Bits?[piece] == true)
@@ -145,9 +146,10 @@ internal sealed class RequestScheduler(SwarmContext swarm)
         }
     }
 
-    /// <summary>A piece we had is gone again (changed on disk): peers that have it want one piece more from us.</summary>
+    /// <summary>A piece we had is gone again (changed on disk): peers that have it have one more piece we want (call after the picker records it).</summary>
     public void OnLost(int piece)
     {
+        if (Picker is not { } picker || !picker.Needs(piece)) return;
         foreach (var peer in swarm.Peers)
         {
             if (peer.Availability.Bits?[piece] == true)
@@ -188,13 +190,24 @@ internal sealed class RequestScheduler(SwarmContext swarm)
         return Math.Clamp((int)rateBlocks, Math.Min(swarm.Settings.MinRequestsPerPeer, cap), cap);
     }
 
+    /// <summary>The wanted pieces have changed (a new file selection): every peer's count and our interest follow.</summary>
+    public void RecountWanted()
+    {
+        foreach (var peer in swarm.Peers)
+        {
+            if (peer.Availability.Bits is not { } have) continue;
+            peer.SetWantedPieces(CountWanted(have));
+            UpdateInterest(peer);
+        }
+    }
+
     private int CountWanted(Bitfield peerHave)
     {
-        var have = Picker!.Have;
-        if (peerHave.IsComplete) return have.Count - have.SetCount;
+        var picker = Picker!;
+        if (peerHave.IsComplete) return picker.MissingWanted;
         int wanted = 0;
         for (int p = 0; p < peerHave.Count; p++)
-            if (peerHave[p] && !have[p]) wanted++;
+            if (peerHave[p] && picker.Needs(p)) wanted++;
         return wanted;
     }
 

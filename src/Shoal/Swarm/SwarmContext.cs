@@ -25,6 +25,19 @@ internal sealed class SwarmContext(ClientEngine engine, InfoHash infoHash, Rando
 
     public ILogger Log { get; } = log;
 
+    /// <summary>This torrent's own rate limits (0 = none), layered under the engine's unless it ignores them.</summary>
+    public TokenBucket UploadLimiter { get; } = new(0, engine.Time) { Parent = engine.UploadLimiter };
+
+    public TokenBucket DownloadLimiter { get; } = new(0, engine.Time) { Parent = engine.DownloadLimiter };
+
+    /// <summary>What this torrent's connections share: its clock, its rate limits, the engine's bounds.</summary>
+    public PeerLimits Limits => _limits ??= new PeerLimits(Time, DownloadLimiter, UploadLimiter, Settings.MaxOutboxBytes, Settings.MaxQueuedRequestsFromPeer);
+
+    private PeerLimits? _limits;
+
+    /// <summary>Most peers connected at once (the engine's per-torrent default until set per torrent).</summary>
+    public int MaxConnections { get; set; } = engine.Settings.MaxConnectionsPerTorrent;
+
     public InfoHash InfoHash { get; } = infoHash;
 
     /// <summary>The metadata; null while a magnet link's is being fetched.</summary>
@@ -42,6 +55,15 @@ internal sealed class SwarmContext(ClientEngine engine, InfoHash infoHash, Rando
     /// <summary>Every address heard of, with its history and bans.</summary>
     public PeerBook Book { get; } = new(engine.Time);
 
+    /// <summary>BEP 52 hash requests and answers; null for a v1 torrent (and before a magnet's metadata).</summary>
+    public V2.HashExchange? Hashes { get; set; }
+
+    /// <summary>The v2 handshake bit is ours for this torrent: a v2-only one, whose peers we may ask for hashes.</summary>
+    public bool SpeaksV2 { get; set; }
+
+    /// <summary>Our handshake's feature bits for this torrent.</summary>
+    public Wire.ReservedBits Reserved => SpeaksV2 ? Engine.Reserved.WithV2() : Engine.Reserved;
+
     public Exception? Error { get; set; }
 
     public bool Stopped { get; set; }
@@ -51,7 +73,11 @@ internal sealed class SwarmContext(ClientEngine engine, InfoHash infoHash, Rando
     /// <summary>Downloading, uploading and dialling are on (not stopped, paused or failed).</summary>
     public bool IsActive => !Stopped && !Paused && Error is null;
 
-    public bool IsComplete => Picker?.IsComplete == true;
+    /// <summary>Every wanted piece verified (every piece, without a file selection): nothing more to download.</summary>
+    public bool IsComplete => Picker?.IsFinished == true;
+
+    /// <summary>What to fetch and in what order (file selection, sequential); kept here until the picker exists.</summary>
+    public IPiecePolicy? Policy { get; set; }
 
     // Counters read without the lock.
     public long Downloaded, Uploaded, Wasted;

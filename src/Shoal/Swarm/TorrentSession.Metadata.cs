@@ -73,8 +73,26 @@ public sealed partial class TorrentSession
     private void SetInfo(TorrentInfo info)
     {
         _swarm.Info = info;
-        _dispatch.SetPieceCount(info.PieceCount);
+        _dispatch.SetPieceCount(info.PieceCount, info.HasV2);
+        StartHashExchange(info);
         _metadataReceived.TrySetResult(info);
+    }
+
+    /// <summary>
+    /// A v2 or hybrid torrent answers peers' hash requests; a v2-only one speaks v2 in its handshakes, and when its piece
+    /// layers are missing (a magnet link's) fetches them from peers before the metadata counts as received (storage is
+    /// opened then, and nothing can be verified without them). Returns true when the layers are being fetched.
+    /// </summary>
+    private bool StartHashExchange(TorrentInfo info)
+    {
+        if (!info.HasV2) return false;
+        _swarm.SpeaksV2 |= !info.HasV1;
+        _swarm.Hashes = new V2.HashExchange(info, _swarm.Time, (peer, reason) => _outcomes.Ban(peer, reason), () =>
+        {
+            ReportMetadataProgress();
+            _metadataReceived.TrySetResult(info);
+        });
+        return !info.HasV1 && _swarm.Hashes.IsFetching;
     }
 
     /// <summary>
@@ -84,11 +102,13 @@ public sealed partial class TorrentSession
     /// </summary>
     private void OnMetadata(TorrentInfo info)
     {
+        bool fetchingLayers;
         lock (_swarm.Sync)
         {
             if (_swarm.Info is not null || _swarm.Stopped) return;
             _swarm.Info = info;
-            _dispatch.SetPieceCount(info.PieceCount);
+            _dispatch.SetPieceCount(info.PieceCount, info.HasV2);
+            fetchingLayers = StartHashExchange(info);
             foreach (var peer in _swarm.Peers)
             {
                 ResolveAvailability(peer, info.PieceCount);
@@ -96,8 +116,9 @@ public sealed partial class TorrentSession
                 if (peer.Reserved.SupportsExtensionProtocol) peer.Send(new Outgoing(MessageId.Extended, Index: 0, Payload: BuildExtensionHandshake(peer).Encode()));
                 if (peer.SupportsFast) SendAllowedFast(peer, info.PieceCount);
             }
+            if (fetchingLayers) _swarm.Hashes!.Fill(_swarm.Peers);
         }
         ReportMetadataProgress();
-        _metadataReceived.TrySetResult(info);
+        if (!fetchingLayers) _metadataReceived.TrySetResult(info);
     }
 }

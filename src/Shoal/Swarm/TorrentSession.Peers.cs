@@ -24,8 +24,8 @@ public sealed partial class TorrentSession
     }
 
     /// <summary>An incoming connection whose handshake header named this torrent (from the engine).</summary>
-    internal Task AcceptAsync(Shoal.Transport.TransportConnection connection, ReservedBits reserved, CancellationToken handshakeTimeout) =>
-        _connections.AcceptAsync(connection, reserved, handshakeTimeout);
+    internal Task AcceptAsync(Shoal.Transport.TransportConnection connection, Metainfo.InfoHash asked, ReservedBits reserved, CancellationToken handshakeTimeout) =>
+        _connections.AcceptAsync(connection, asked, reserved, handshakeTimeout);
 
     /// <summary>Our first messages: availability, the extension handshake, the allowed-fast set, the DHT port (lock held).</summary>
     private void Greet(PeerConnection peer)

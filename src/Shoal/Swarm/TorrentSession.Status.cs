@@ -9,7 +9,8 @@ public sealed partial class TorrentSession
 
         public void Completed()
         {
-            if (session._completed.TrySetResult()) session.Completed?.Invoke();
+            session._completed.TrySetResult();
+            session.Completed?.Invoke();
         }
 
         public void Failed(Exception error) => session._completed.TrySetException(error);
@@ -37,7 +38,7 @@ public sealed partial class TorrentSession
         _swarm.Paused ? TorrentState.Paused :
         _swarm.Info is null ? TorrentState.FetchingMetadata :
         _swarm.Picker is null ? TorrentState.Checking :
-        _swarm.Picker.IsComplete ? TorrentState.Seeding : TorrentState.Downloading;
+        _swarm.Picker.IsFinished ? TorrentState.Seeding : TorrentState.Downloading;
 
     /// <summary>Where the address of a connected peer came from (lock held).</summary>
     private PeerSource? SourceOf(PeerConnection peer)

@@ -35,7 +35,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private ITimer? _timer;
     private int _ticking;
 
-    internal TorrentSession(ClientEngine engine, InfoHash infoHash, TorrentInfo? info, Random random)
+    internal TorrentSession(ClientEngine engine, InfoHash infoHash, TorrentInfo? info, Random random, bool v2Only = false)
     {
         Engine = engine;
         _swarm = new SwarmContext(engine, infoHash, random, engine.Loggers.CreateLogger($"Shoal.Swarm.{infoHash.ToHex()[..8]}"));
@@ -48,6 +48,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _metadata = new MetadataExchange(new Host(this), engine.Settings, info?.RawInfo);
         _extensions.Register(_metadata);
         if (engine.Settings.EnablePeerExchange && info?.IsPrivate != true) _extensions.Register(new PeerExchange(new Host(this)));
+        _swarm.SpeaksV2 = v2Only;
         if (info is not null) SetInfo(info);
     }
 
@@ -70,10 +71,17 @@ public sealed partial class TorrentSession : IAsyncDisposable
 
     internal IPeerExtension[] Extensions => [.. _extensions.All];
 
-    /// <summary>Completes when every piece has verified (at once for a seed); faults if storage fails.</summary>
+    /// <summary>
+    /// Completes the first time every wanted piece has verified (every piece, without a file selection; at once for a
+    /// seed); faults if storage fails.
+    /// </summary>
     public Task Completion => _completed.Task;
 
+    /// <summary>Every wanted piece verified: nothing more to download (see <see cref="SetPiecePolicy"/>).</summary>
     public bool IsComplete { get { lock (_swarm.Sync) return _swarm.IsComplete; } }
+
+    /// <summary>Every piece of the torrent verified.</summary>
+    public bool IsSeed { get { lock (_swarm.Sync) return _swarm.Picker?.IsComplete == true; } }
 
     public bool IsPaused { get { lock (_swarm.Sync) return _swarm.Paused; } }
 
@@ -93,7 +101,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>Raised (on a worker thread) when a piece has verified and been written.</summary>
     public event Action<int>? PieceVerified;
 
-    /// <summary>Raised once when the last piece verified.</summary>
+    /// <summary>Raised when the last wanted piece verified (again if a new selection wanted more and that verified too).</summary>
     public event Action? Completed;
 
     /// <summary>Raised as a magnet link's metadata fetch progresses (outside the torrent's lock).</summary>
@@ -137,10 +145,11 @@ public sealed partial class TorrentSession : IAsyncDisposable
             _swarm.Storage = storage;
             storage.PieceInvalidated += OnPieceInvalidated;
             var picker = new PiecePicker(info, storage.Verified, _swarm.Settings.MaxInFlightPieceBytes, _swarm.Random);
+            if (_swarm.Policy is { } policy) picker.Policy = policy;
             _swarm.Picker = picker;
             _verifier = new PieceVerifier(_outcomes, info, storage, _swarm.Settings.VerifyWorkers);
             foreach (var peer in _swarm.Peers) StartTransfer(peer, picker.Have);
-            complete = picker.IsComplete;
+            complete = picker.IsFinished;
         }
         if (complete) _completed.TrySetResult();
         return true;
@@ -166,16 +175,39 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _metadataReceived.TrySetException(error);
     }
 
-    /// <summary>What to download first beyond rarity (file priorities, sequential); null for rarest first.</summary>
+    /// <summary>
+    /// Which pieces to fetch and what first (a <see cref="FileSelection"/>: skipped files, priorities, sequential); null for
+    /// every piece, rarest first. Takes effect at once, also before storage is attached (a magnet link's selection made
+    /// as soon as its metadata arrived). Wanting more after completion downloads again (reconnecting to seeds left
+    /// as "both seeding"); wanting less may complete the torrent now.
+    /// </summary>
     public void SetPiecePolicy(IPiecePolicy? policy)
     {
+        bool nowComplete = false, wantsMore = false;
         lock (_swarm.Sync)
         {
-            if (_swarm.Picker is null) throw new InvalidOperationException("storage is not attached yet");
-            _swarm.Picker.Policy = policy;
+            if (_swarm.Stopped) return;
+            _swarm.Policy = policy;
+            if (_swarm.Picker is not { } picker) return;
+            bool wasComplete = picker.IsFinished;
+            picker.Policy = policy;
+            _scheduler.RecountWanted();
+            nowComplete = !wasComplete && picker.IsFinished;
+            wantsMore = wasComplete && !picker.IsFinished;
+            if (wantsMore) _swarm.Book.RetryAllNow();
+            if (nowComplete)
+            {
+                foreach (var peer in _swarm.Peers)
+                    if (peer.IsSeed) peer.Close("both seeding");
+            }
             _scheduler.FillAll();
         }
+        if (nowComplete) new ProgressEvents(this).Completed();
+        if (wantsMore) _connections.ConnectMore();
     }
+
+    /// <summary>The policy in force (null: every piece, rarest first).</summary>
+    public IPiecePolicy? PiecePolicy { get { lock (_swarm.Sync) return _swarm.Policy; } }
 
     /// <summary>Closes every connection and stops dialling, uploading and downloading; storage stays open. Idempotent.</summary>
     public async Task PauseAsync()
@@ -241,6 +273,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
                 foreach (var peer in _swarm.Peers) _timeouts.Check(peer, now);
                 if (_swarm.IsActive) _choking.Tick(now);
                 _scheduler.FillAll();
+                _swarm.Hashes?.OnTick(_swarm.Peers);
             }
             _extensions.OnTick();
             if (!HasMetadata) ReportMetadataProgress();

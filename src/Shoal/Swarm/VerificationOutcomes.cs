@@ -26,11 +26,12 @@ internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler 
         lock (swarm.Sync)
         {
             var picker = swarm.Picker!;
-            picker.Verified(piece);
+            bool wasFinished = picker.IsFinished;
             scheduler.OnVerified(piece);
+            picker.Verified(piece);
             foreach (var peer in swarm.Peers)
                 if (peer.Availability.Bits?[piece] != true) peer.Send(new Outgoing(MessageId.Have, piece));
-            nowComplete = picker.IsComplete;
+            nowComplete = picker.IsFinished && !wasFinished;
             if (nowComplete)
             {
                 foreach (var peer in swarm.Peers)

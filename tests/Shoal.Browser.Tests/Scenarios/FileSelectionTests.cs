@@ -11,8 +11,7 @@ namespace Shoal.Browser.Tests.Scenarios;
 /// </summary>
 public sealed class FileSelectionTests(Chromium chromium)
 {
-    [Fact(Skip = "daemon lacks file selection in the engine: EngineHost.ApplyFileSelection is a seam returning false, so unwanted files are downloaded and written (issue 12 item 4)",
-        SkipUnless = nameof(PendingDaemonFeature.Run), SkipType = typeof(PendingDaemonFeature))]
+    [Fact]
     public async Task A_file_unticked_before_the_start_is_never_written()
     {
         var browser = chromium.Browser;

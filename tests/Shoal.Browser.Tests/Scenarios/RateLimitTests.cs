@@ -15,8 +15,7 @@ public sealed partial class RateLimitTests(Chromium chromium)
     [GeneratedRegex(@"^(\d+(?:\.\d+)?) ([kMG]?)B/s$")]
     private static partial Regex RateText();
 
-    [Fact(Skip = "daemon lacks per-torrent speed limits: EngineHost.ApplyTorrentSpeedLimits is a seam returning false, so torrent-set downloadLimit is stored but not applied (issue 12 item 3)",
-        SkipUnless = nameof(PendingDaemonFeature.Run), SkipType = typeof(PendingDaemonFeature))]
+    [Fact]
     public async Task The_download_rate_follows_a_limit_set_in_the_page()
     {
         var browser = chromium.Browser;

@@ -218,16 +218,18 @@ public class CreateAndInfoCommandTests
     }
 
     [Fact]
-    public void V2OnlyTorrentsAreShownButNotYetDownloaded()
+    public void V2OnlyTorrentsWithoutPieceLayersAreRefused()
     {
         using var dir = new TempDirectory("cli");
         dir.WriteRandomFile("data.bin", 100_000, 1);
         Assert.Equal(0, Shoal(dir.Path, "create", "data.bin", "--v2", "-o", "v2.torrent").ExitCode);
-        var hash = Torrent.Load(dir.Combine("v2.torrent")).InfoHashes.V2!.Value;
+        var torrent = Torrent.Load(dir.Combine("v2.torrent"));
+        var hash = torrent.InfoHashes.V2!.Value;
+        // The same torrent without its 'piece layers': nothing to verify the pieces against.
+        File.WriteAllBytes(dir.Combine("bare.torrent"), new Torrent(Torrent.Parse(torrent.Encode()).Info, torrent.AnnounceTiers).Encode());
 
-        AssertOneLineError(Shoal(dir.Path, "get", "v2.torrent", "-o", "out", "--no-lsd"), UsageError, "is a v2-only torrent");
-        AssertOneLineError(Shoal(dir.Path, "get", $"magnet:?xt=urn:btmh:1220{hash}", "-o", "out", "--no-lsd"), UsageError, "is a v2-only torrent");
-        AssertOneLineError(Shoal(dir.Path, "seed", "data.bin", "--torrent", "v2.torrent", "--no-lsd"), UsageError, "is a v2-only torrent");
+        AssertOneLineError(Shoal(dir.Path, "get", "bare.torrent", "-o", "out", "--no-lsd"), UsageError, "without its piece layers");
+        AssertOneLineError(Shoal(dir.Path, "seed", "data.bin", "--torrent", "bare.torrent", "--no-lsd"), UsageError, "without its piece layers");
         AssertOneLineError(Shoal(dir.Path, "info", hash.ToHex()), UsageError, "looks like a v2 info-hash");
     }
 }

@@ -99,7 +99,7 @@ public sealed partial class TransmissionRemoteTests
         Assert.True(File.Exists(Path.Combine(downloads, "b.bin")));
     }
 
-    [Fact(Skip = "needs file selection in the engine (issue 12, item 4): the daemon records the unticked file, the picker still fetches it")]
+    [Fact]
     public async Task An_unticked_file_is_not_written()
     {
         string remote = ReferencePrograms.Require("transmission-remote");

@@ -43,8 +43,8 @@ public sealed class LanTests
                 Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
                 // The leecher learned the seeder's LAN address from the tracker and dialled it there (on the seeder's
                 // default port); the seeder saw it come from the leecher's machine. No connection went over loopback.
-                Assert.Contains(leecher.StdErr, l => l.Contains($"connected to {seederHost}:8001 ", StringComparison.Ordinal));
-                Assert.Contains(seeder.StdErr, l => l.Contains($"connected to {leecherHost}:", StringComparison.Ordinal));
+                Assert.True(leecher.StdErr.Any(l => l.Contains($"connected to {seederHost}:8001 ", StringComparison.Ordinal)), ConnectLines(leecher));
+                Assert.True(seeder.StdErr.Any(l => l.Contains($"connected to {leecherHost}:", StringComparison.Ordinal)), ConnectLines(seeder));
                 Assert.DoesNotContain(leecher.StdErr.Concat(seeder.StdErr), l => l.Contains("connected to 127.", StringComparison.Ordinal));
             }
         }
@@ -80,9 +80,13 @@ public sealed class LanTests
 
                 var differences = ContentComparison.Differences(data, dir.Combine("leech", "movie.bin"));
                 Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
-                Assert.Contains(leecher.StdErr, l => l.Contains($"connected to {trackerHost}:8001 ", StringComparison.Ordinal));
-                Assert.Contains(seeder.StdErr, l => l.Contains($"connected to {leecherHost}:", StringComparison.Ordinal));
+                Assert.True(leecher.StdErr.Any(l => l.Contains($"connected to {trackerHost}:8001 ", StringComparison.Ordinal)), ConnectLines(leecher));
+                Assert.True(seeder.StdErr.Any(l => l.Contains($"connected to {leecherHost}:", StringComparison.Ordinal)), ConnectLines(seeder));
             }
         }
     }
+
+    /// <summary>What a process said about its connections, for a failure message.</summary>
+    private static string ConnectLines(ShoalProcess process) =>
+        string.Join('\n', process.StdErr.Where(l => l.Contains("connect", StringComparison.Ordinal)).TakeLast(20));
 }

@@ -94,4 +94,21 @@ public sealed class DaemonPartsTests
         Assert.Equal(2, DataFiles.Delete(info, dir.Combine("to")));
         Assert.False(Directory.Exists(dir.Combine("to", "top")));
     }
+
+    [Fact]
+    public void The_part_file_of_skipped_files_moves_and_goes_with_the_data()
+    {
+        using var dir = new TempDirectory("datafiles");
+        var info = TorrentInfo.Create("top", P, new byte[20], [(["x.bin"], 100, false), (["y.bin"], 100, false)], multiFile: true);
+        dir.WriteRandomFile("from/top/x.bin", 100);
+        string parts = FileStorage.PartFileLocation(info.InfoHash, dir.Combine("from"));
+        dir.WriteRandomFile(Path.GetRelativePath(dir.Path, parts), 30);
+        Assert.Equal(2, DataFiles.Move(info, dir.Combine("from"), dir.Combine("to")));
+        string moved = FileStorage.PartFileLocation(info.InfoHash, dir.Combine("to"));
+        Assert.True(File.Exists(moved));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(parts)), "the emptied .shoal folder stays behind");
+        Assert.Equal(2, DataFiles.Delete(info, dir.Combine("to")));
+        Assert.False(File.Exists(moved));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(moved)));
+    }
 }

@@ -49,19 +49,23 @@ public sealed class TorrentAddTests
     }
 
     [Fact]
-    public async Task V2_only_torrents_and_magnets_are_refused_until_the_engine_speaks_v2()
+    public async Task V2_only_torrents_and_magnets_are_added_by_their_truncated_v2_hash()
     {
         await using var daemon = await TestDaemon.StartAsync();
         var data = daemon.Dir.WriteRandomFile("v2.bin", 50_000, 4);
-        var v2 = await new Shoal.Metainfo.TorrentBuilder { Format = Shoal.Metainfo.TorrentFormat.V2 }.BuildAsync(data, cancellationToken: TestContext.Current.CancellationToken);
-        var error = await daemon.FailAsync("torrent-add", new { metainfo = Convert.ToBase64String(v2.Encode()) });
-        Assert.Contains("v2-only torrent cannot be downloaded yet", error);
-        error = await daemon.FailAsync("torrent-add", new { filename = $"magnet:?xt=urn:btmh:1220{v2.InfoHashes.V2}" });
-        Assert.Contains("v2-only torrent cannot be downloaded yet", error);
+        var v2 = await new Shoal.Metainfo.TorrentBuilder { Format = Shoal.Metainfo.TorrentFormat.V2, PieceLength = 16 * 1024 }.BuildAsync(data, cancellationToken: TestContext.Current.CancellationToken);
+        var added = (await daemon.OkAsync("torrent-add", new { metainfo = Convert.ToBase64String(v2.Encode()), paused = true })).GetProperty("torrent-added");
+        Assert.Equal(v2.InfoHashes.V2Truncated!.Value.ToHex(), added.GetProperty("hashString").GetString());
+        var magnet = (await daemon.OkAsync("torrent-add", new { filename = $"magnet:?xt=urn:btmh:1220{v2.InfoHashes.V2}", paused = true })).GetProperty("torrent-duplicate");
+        Assert.Equal(v2.InfoHashes.V2Truncated!.Value.ToHex(), magnet.GetProperty("hashString").GetString());
+        // Without 'piece layers' nothing could verify the pieces of its 50 KB file.
+        var bare = new Shoal.Metainfo.Torrent(Shoal.Metainfo.Torrent.Parse(v2.Encode()).Info, v2.AnnounceTiers).Encode();
+        var error = await daemon.FailAsync("torrent-add", new { metainfo = Convert.ToBase64String(bare) });
+        Assert.Contains("no piece layers", error);
 
         var hybrid = await new Shoal.Metainfo.TorrentBuilder { Format = Shoal.Metainfo.TorrentFormat.Hybrid }.BuildAsync(data, cancellationToken: TestContext.Current.CancellationToken);
-        var added = (await daemon.OkAsync("torrent-add", new { metainfo = Convert.ToBase64String(hybrid.Encode()), paused = true })).GetProperty("torrent-added");
-        Assert.Equal(hybrid.InfoHashes.V1!.Value.ToHex(), added.GetProperty("hashString").GetString()); // through its v1 swarm
+        added = (await daemon.OkAsync("torrent-add", new { metainfo = Convert.ToBase64String(hybrid.Encode()), paused = true })).GetProperty("torrent-added");
+        Assert.Equal(hybrid.InfoHashes.V1!.Value.ToHex(), added.GetProperty("hashString").GetString()); // its v1 hash first
     }
 
     [Fact]

@@ -11,16 +11,17 @@ public sealed class TorrentGetTests
     [
         "activityDate", "addedDate", "bandwidthPriority", "corruptEver", "dateCreated", "desiredAvailable", "doneDate", "downloadedEver",
         "downloadLimit", "editDate", "error", "eta", "etaIdle", "file-count", "haveUnchecked", "haveValid", "id", "leftUntilDone",
-        "manualAnnounceTime", "maxConnectedPeers", "peer-limit", "peersConnected", "peersGettingFromUs", "peersSendingToUs", "pieceCount",
+        "manualAnnounceTime", "maxConnectedPeers", "peer-limit", "peersConnected", "peersKnown", "peersGettingFromUs", "peersSendingToUs", "pieceCount",
         "pieceSize", "queuePosition", "rateDownload", "rateUpload", "secondsDownloading", "secondsSeeding", "seedIdleLimit", "seedIdleMode",
         "seedRatioMode", "sizeWhenDone", "startDate", "status", "totalSize", "uploadedEver", "uploadLimit", "webseedsSendingToUs",
     ];
 
     private static readonly string[] BooleanFields =
-        ["downloadLimited", "honorsSessionLimits", "isFinished", "isPrivate", "isStalled", "uploadLimited", "sequentialDownload"];
+        ["downloadLimited", "honorsSessionLimits", "isFinished", "isPrivate", "isStalled", "uploadLimited", "sequentialDownload",
+            "sequential_download"];
 
     private static readonly string[] StringFields =
-        ["comment", "creator", "downloadDir", "errorString", "group", "hashString", "magnetLink", "name", "pieces", "primary-mime-type", "torrentFile", "trackerList"];
+        ["comment", "creator", "downloadDir", "errorString", "group", "hashString", "magnetLink", "name", "pieces", "piecesInFlight", "primary-mime-type", "torrentFile", "trackerList"];
 
     [Fact]
     public async Task Every_field_has_Transmissions_json_type()
@@ -35,7 +36,7 @@ public sealed class TorrentGetTests
         foreach (var field in StringFields) Assert.Equal(JsonValueKind.String, t.GetProperty(field).ValueKind);
         foreach (var field in (string[])["percentDone", "percentComplete", "uploadRatio", "seedRatioLimit", "recheckProgress", "metadataPercentComplete"])
             Assert.Equal(JsonValueKind.Number, t.GetProperty(field).ValueKind);
-        foreach (var field in (string[])["files", "fileStats", "labels", "peers", "priorities", "trackers", "trackerStats", "wanted", "webseeds"])
+        foreach (var field in (string[])["availability", "files", "fileStats", "labels", "peers", "priorities", "trackers", "trackerStats", "wanted", "webseeds"])
             Assert.Equal(JsonValueKind.Array, t.GetProperty(field).ValueKind);
         Assert.Equal(JsonValueKind.Object, t.GetProperty("peersFrom").ValueKind);
         Assert.Equal(TorrentFields.Supported.Count, t.EnumerateObject().Count());

@@ -30,7 +30,9 @@ public class TorrentV2Tests
         Assert.Equal(info.InfoHashes.V2!.Value.Truncated, info.InfoHash); // the wire id of a v2-only torrent
         Assert.False(info.IsMultiFile);
         Assert.Equal(6, info.PieceCount);
-        Assert.Equal(data.Length, info.TotalLength);
+        Assert.Equal(6 * Piece, info.TotalLength); // the last piece padded whole, as libtorrent lays it out
+        Assert.Equal(data.Length, info.Files[0].Length);
+        Assert.True(info.Files[1].IsPadding);
         Assert.Equal(NaiveMerkle.Root(data), info.Files[0].PiecesRoot.ToArray());
         Assert.Equal(NaiveMerkle.PieceLayer(data, Piece), torrent.PieceLayers!.ForFile(0).ToArray());
         Assert.True(torrent.PieceLayers.IsComplete);
@@ -54,10 +56,10 @@ public class TorrentV2Tests
         var info = (await BuildAsync(dir.Combine("pack"), TorrentFormat.V2)).Info;
 
         // Component order ("a" < "a-b" < "a.txt"), not the joined paths' order ("a-b/x" < "a.txt" < "a/x").
-        Assert.Equal(["a/x", ".pad/12768", "a-b/x", ".pad/25536", "a.txt", "e", "z"], info.Files.Select(f => f.Path));
+        Assert.Equal(["a/x", ".pad/12768", "a-b/x", ".pad/25536", "a.txt", "e", "z", ".pad/28304"], info.Files.Select(f => f.Path));
         foreach (var file in info.Files.Where(f => !f.IsPadding && f.Length > 0)) Assert.Equal(0, file.Offset % Piece);
         Assert.Equal(1 + 2 + 1 + 3, info.PieceCount);
-        Assert.Equal(6 * Piece + 70_000 - 2 * Piece, info.TotalLength); // no padding after the last file
+        Assert.Equal(7 * Piece, info.TotalLength); // the last file is padded too, as libtorrent does
         Assert.True(info.IsMultiFile);
         Assert.Empty(info.Files.Single(f => f.Path == "e").PiecesRoot.ToArray());
     }

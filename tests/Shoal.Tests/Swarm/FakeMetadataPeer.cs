@@ -40,6 +40,12 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
 
     public IPEndPoint EndPoint { get; }
 
+    /// <summary>Answers other messages (id, payload) with the bytes returned (null: none); set before anyone connects.</summary>
+    public Func<MessageId, byte[], byte[]?>? AnswerOther { get; set; }
+
+    /// <summary>Sends 'have all' after the handshake (the fast extension), posing as a seeder.</summary>
+    public bool ClaimsEverything { get; set; }
+
     public int Connections => Volatile.Read(ref _connections);
 
     public int Requests => Volatile.Read(ref _requests);
@@ -83,6 +89,7 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
             var ours = new ExtensionHandshake { MetadataSize = _advertisedSize, ClientName = "fake" };
             ours.Extensions[MetadataMessage.ExtensionName] = OurMetadataId;
             await SendExtendedAsync(stream, 0, ours.Encode(), ct);
+            if (ClaimsEverything) await stream.WriteAsync(new byte[] { 0, 0, 0, 1, (byte)MessageId.HaveAll }, ct);
 
             byte theirId = 0;
             byte[] pending = [];
@@ -99,7 +106,11 @@ internal sealed class FakeMetadataPeer : IAsyncDisposable
                 var sequence = new ReadOnlySequence<byte>(pending);
                 while (MessageReader.TryRead(ref sequence, 1 << 20, out var message))
                 {
-                    if (message.Id != MessageId.Extended) continue;
+                    if (message.Id != MessageId.Extended)
+                    {
+                        if (AnswerOther?.Invoke(message.Id, message.Payload.ToArray()) is { } answer) await stream.WriteAsync(answer, ct);
+                        continue;
+                    }
                     if (message.ExtendedId == 0)
                     {
                         theirId = ExtensionHandshake.Parse(message.Payload.ToArray()).Extensions.GetValueOrDefault(MetadataMessage.ExtensionName);

@@ -56,16 +56,18 @@ public sealed class LibtorrentPeer : IReferencePeer
         CancellationToken cancellationToken = default) =>
         StartAsync("download", ["--magnet", magnetUri], targetDirectory, options ?? new(), cancellationToken);
 
-    /// <summary>Makes a v1-only torrent of a file or folder (lt.create_torrent with v1_only: no BEP 47 pad files).</summary>
+    /// <summary>Makes a v1-only torrent of a file or folder (lt.create_torrent with v1_only: no BEP 47 pad files); a
+    /// v1+v2 hybrid with <paramref name="hybrid"/>, a v2-only one with <paramref name="v2"/> (its InfoHash: the truncated v2 hash).</summary>
     public static async Task<CreatedTorrent> CreateTorrentAsync(string contentPath, string torrentPath,
         IEnumerable<string>? trackers = null, int pieceLength = 256 * 1024, bool isPrivate = false, string? python = null,
-        TimeSpan? timeout = null, CancellationToken cancellationToken = default, bool hybrid = false)
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default, bool hybrid = false, bool v2 = false)
     {
         List<string> arguments = [ReferenceExecutables.LibtorrentScript, "create", "--path", contentPath, "--out", torrentPath,
             "--piece-size", pieceLength.ToString(CultureInfo.InvariantCulture)];
         foreach (var tracker in trackers ?? []) arguments.AddRange(["--tracker", tracker]);
         if (isPrivate) arguments.Add("--private");
         if (hybrid) arguments.Add("--hybrid");
+        if (v2) arguments.Add("--v2");
         CreatedTorrent? created = null;
         await using var process = ReferenceProcess.Start("libtorrent create", python ?? ReferenceExecutables.DebianPython, arguments,
             line =>

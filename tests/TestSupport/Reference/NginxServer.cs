@@ -81,6 +81,21 @@ public sealed class NginxServer : IAsyncDisposable
                 int.Parse(head[2], CultureInfo.InvariantCulture), quoted[1], quoted[3]);
         }).ToList();
 
+    /// <summary>
+    /// The access log once it holds at least <paramref name="lines"/> lines (or after 10 s): nginx logs a request
+    /// after its response went out, so the last line can lag behind the client having its bytes.
+    /// </summary>
+    public async Task<IReadOnlyList<(long Connection, long Request, int Status, string Line, string Range)>> AccessLogAsync(int lines)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var log = AccessLog();
+            if (log.Count >= lines || DateTime.UtcNow > deadline) return log;
+            await Task.Delay(20);
+        }
+    }
+
     private static async Task<bool> ListeningAsync(int port, ReferenceProcess process)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);

@@ -29,6 +29,18 @@ public sealed class ShoalPeer : IReferencePeer
     /// <summary>The last --json progress object printed.</summary>
     public JsonElement? LatestStatus { get; private set; }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _maxima = new();
+
+    /// <summary>The largest value a numeric --json field (peers_utp, peers_encrypted, ...) has had so far; 0 if never seen.</summary>
+    public long MaxSeen(string field) => _maxima.GetValueOrDefault(field);
+
+    private void RecordMaxima(JsonElement root)
+    {
+        foreach (var property in root.EnumerateObject())
+            if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt64(out long value))
+                _maxima.AddOrUpdate(property.Name, value, (_, old) => Math.Max(old, value));
+    }
+
     /// <summary>Where the CLI assembly is: next to the test (or harness) assembly, or given by SHOAL_CLI.</summary>
     public static string CliPath =>
         Environment.GetEnvironmentVariable("SHOAL_CLI") is { Length: > 0 } custom ? custom : Path.Combine(AppContext.BaseDirectory, "Shoal.Cli.dll");
@@ -76,6 +88,7 @@ public sealed class ShoalPeer : IReferencePeer
                 var peer = created;
                 if (peer is null) return;
                 peer.LatestStatus = root;
+                peer.RecordMaxima(root);
                 bool done = Text(root, "event") == "complete" || Text(root, "state") == "seeding";
                 if (done) peer._complete.TrySetResult();
             }

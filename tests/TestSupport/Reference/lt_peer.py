@@ -48,7 +48,8 @@ def parse_endpoint(text):
 
 def info_hash_hex(handle_or_info):
     hashes = handle_or_info.info_hashes()
-    return str(hashes.v1) if hashes.has_v1() else None
+    # A v2-only torrent is known on the wire (and to trackers) by its v2 hash truncated to 20 bytes.
+    return str(hashes.v1) if hashes.has_v1() else str(hashes.v2)[:40] if hashes.has_v2() else None
 
 
 def session_settings(args):
@@ -267,7 +268,8 @@ def create(args):
     if fs.num_files() == 0:
         fail("nothing to add under " + args.path)
     # Hybrid (v1+v2) torrents carry BEP 47 pad files and v2 keys that a v1 client must tolerate.
-    t = lt.create_torrent(fs, args.piece_size, flags=0 if args.hybrid else lt.create_torrent.v1_only)
+    flags = lt.create_torrent.v2_only if args.v2 else 0 if args.hybrid else lt.create_torrent.v1_only
+    t = lt.create_torrent(fs, args.piece_size, flags=flags)
     for tier, url in enumerate(args.tracker):
         t.add_tracker(url, tier)
     t.set_priv(args.private)
@@ -307,6 +309,7 @@ def main():
     c.add_argument("--piece-size", type=int, default=262144)
     c.add_argument("--private", action="store_true")
     c.add_argument("--hybrid", action="store_true", help="v1+v2 hybrid with pad files instead of v1 only")
+    c.add_argument("--v2", action="store_true", help="v2 only (BEP 52) instead of v1 only")
     args = p.parse_args()
     if args.mode == "create":
         return create(args)

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.IO.Enumeration;
 using System.Text.Json.Nodes;
 using Shoal.Cli.Output;
 using Shoal.Metainfo;
@@ -56,20 +55,7 @@ internal static class AddCommand
         return command;
     }
 
-    /// <summary>Indices of the files no pattern matches (matched against the path inside the torrent, with and without its folder).</summary>
-    private static JsonArray Unwanted(TorrentInfo info, string[] patterns)
-    {
-        var unwanted = new JsonArray();
-        int wanted = 0;
-        for (int i = 0; i < info.Files.Count; i++)
-        {
-            var file = info.Files[i];
-            string inner = file.Path, full = info.IsMultiFile ? info.Name + "/" + file.Path : info.Name;
-            bool match = !file.IsPadding && patterns.Any(p => FileSystemName.MatchesSimpleExpression(p, inner) || FileSystemName.MatchesSimpleExpression(p, full));
-            if (match) wanted++;
-            else unwanted.Add(i);
-        }
-        if (wanted == 0) throw new UserErrorException($"--only {string.Join(' ', patterns)}: no file of {TerminalText.Safe(info.Name)} matches (see: shoal info FILE.torrent)");
-        return unwanted;
-    }
+    /// <summary>Indices of the files no pattern matches.</summary>
+    private static JsonArray Unwanted(TorrentInfo info, string[] patterns) =>
+        new([.. FilePatterns.Wanted(info, patterns).Select((w, i) => (w, i)).Where(f => !f.w).Select(f => (JsonNode)f.i)]);
 }

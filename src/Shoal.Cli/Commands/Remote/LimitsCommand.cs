@@ -17,7 +17,7 @@ internal static class LimitsCommand
         var altDown = new Option<string?>("--alt-down") { Description = "Alternative (turtle) download cap", HelpName = "rate" };
         var altUp = new Option<string?>("--alt-up") { Description = "Alternative (turtle) upload cap", HelpName = "rate" };
         var alt = new Option<string?>("--alt") { Description = "Use the alternative caps: on or off", HelpName = "on|off" };
-        var torrent = new Option<string?>("--torrent") { Description = "Set this torrent's own caps instead (recorded; the engine applies only the daemon's caps yet)", HelpName = "id" };
+        var torrent = new Option<string?>("--torrent") { Description = "Set this torrent's own caps instead (they apply under the daemon's)", HelpName = "id" };
         var url = RemoteOptions.Url();
         var command = new Command("limits", "Show or set the daemon's speed limits, and the alternative (turtle) pair") { down, up, altDown, altUp, alt, torrent, url };
         command.SetAction(async (parse, ct) =>

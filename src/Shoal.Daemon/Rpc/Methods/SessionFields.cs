@@ -1,11 +1,12 @@
 using System.Text.Json;
 using Shoal.Daemon.Session;
+using Shoal.Transport.Mse;
 
 namespace Shoal.Daemon.Rpc.Methods;
 
 /// <summary>
 /// session-get's fields with Transmission 4.0's names and types. Features Shoal does not have report their off state
-/// (blocklist, DHT, uTP, encryption "tolerated" = plain connections, incomplete-dir, scripts, port forwarding).
+/// (blocklist, DHT, incomplete-dir, scripts, port forwarding).
 /// </summary>
 internal static class SessionFields
 {
@@ -33,7 +34,7 @@ internal static class SessionFields
         ["download-dir-free-space"] = (w, _, s) => w.WriteNumberValue(SystemMethods.Space(s.DownloadDir).Free),
         ["download-queue-enabled"] = (w, _, s) => w.WriteBooleanValue(s.DownloadQueueEnabled),
         ["download-queue-size"] = (w, _, s) => w.WriteNumberValue(s.DownloadQueueSize),
-        ["encryption"] = (w, _, _) => w.WriteStringValue("tolerated"),
+        ["encryption"] = (w, h, _) => w.WriteStringValue(h.Transports.Encryption.ToTransmissionName()),
         ["idle-seeding-limit"] = (w, _, s) => w.WriteNumberValue(s.IdleSeedingLimit),
         ["idle-seeding-limit-enabled"] = (w, _, s) => w.WriteBooleanValue(s.IdleSeedingLimitEnabled),
         ["incomplete-dir"] = (w, _, s) => w.WriteStringValue(s.DownloadDir),
@@ -71,7 +72,7 @@ internal static class SessionFields
         ["tcp-enabled"] = (w, _, _) => w.WriteBooleanValue(true),
         ["trash-original-torrent-files"] = (w, _, s) => w.WriteBooleanValue(s.TrashOriginalTorrentFiles),
         ["units"] = (w, _, _) => WriteUnits(w),
-        ["utp-enabled"] = (w, _, _) => w.WriteBooleanValue(false),
+        ["utp-enabled"] = (w, h, _) => w.WriteBooleanValue(h.Transports.UtpEnabled),
         ["version"] = (w, h, _) => w.WriteStringValue(h.Facts.Version),
     };
 

@@ -66,10 +66,15 @@ internal static class SessionMethods
             StartAddedTorrents = a.Bool("start-added-torrents") ?? s.StartAddedTorrents,
             TrashOriginalTorrentFiles = a.Bool("trash-original-torrent-files") ?? s.TrashOriginalTorrentFiles,
             PeerLimitPerTorrent = a.Int("peer-limit-per-torrent") is { } peers && peers is > 0 and <= 10_000 ? (int)peers : s.PeerLimitPerTorrent,
+            Encryption = a.String("encryption") is { } encryption ? EncryptionName(encryption) : s.Encryption,
+            UtpEnabled = a.Bool("utp-enabled") ?? s.UtpEnabled,
         };
         if (next != s) call.Host.UpdateSettings(next);
         return Task.CompletedTask;
     }
+
+    private static string EncryptionName(string value) =>
+        value is "required" or "preferred" or "tolerated" ? value : throw new RpcException($"invalid encryption '{value}' (required, preferred or tolerated)");
 
     private static long? Speed(RpcArguments a, string key) => a.Int(key) is { } kb ? Math.Clamp(kb, 0, long.MaxValue / 1000) : null;
 

@@ -47,6 +47,7 @@ internal static class TorrentAddMethod
             PriorityHigh = Indices(args, "priority-high"),
             PriorityLow = Indices(args, "priority-low"),
             PriorityNormal = Indices(args, "priority-normal"),
+            Sequential = args.Bool("sequentialDownload") ?? args.Bool("sequential_download"),
         };
         request = metainfoBase64.Length > 0
             ? request with { Metainfo = DecodeBase64(metainfoBase64) }

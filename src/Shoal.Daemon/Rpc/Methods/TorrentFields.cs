@@ -7,7 +7,8 @@ namespace Shoal.Daemon.Rpc.Methods;
 /// <summary>
 /// The value of each torrent-get field, with the JSON types Transmission 4.0 uses (libtransmission/rpcimpl.cc): integers
 /// for counts, dates (Unix seconds) and rates (bytes/s); doubles for fractions and ratios; <c>wanted</c> as 0/1 integers
-/// but <c>fileStats[].wanted</c> as booleans. <c>availability</c> is left out: the engine does not expose per-piece peer counts yet.
+/// but <c>fileStats[].wanted</c> as booleans. Shoal additions: <c>peersKnown</c> (addresses known, as before RPC 13),
+/// <c>piecesInFlight</c> (a bitfield like <c>pieces</c>) and Transmission 4.1's <c>sequential_download</c>.
 /// </summary>
 internal static class TorrentFields
 {
@@ -74,6 +75,9 @@ internal static class TorrentFields
         ["peersSendingToUs"] = (w, c) => w.WriteNumberValue(c.S.PeersSendingToUs),
         ["percentComplete"] = (w, c) => w.WriteNumberValue(c.S.PercentComplete),
         ["percentDone"] = (w, c) => w.WriteNumberValue(c.S.PercentDone),
+        ["piecesInFlight"] = (w, c) => w.WriteStringValue(c.Torrent.PiecesInFlight() is { } bits ? Convert.ToBase64String(bits) : ""),
+        ["peersKnown"] = (w, c) => w.WriteNumberValue(c.S.PeersKnown),
+        ["availability"] = (w, c) => WriteInts(w, c.Torrent.Availability()),
         ["pieces"] = (w, c) => w.WriteStringValue(c.Torrent.Pieces() is { } bits ? Convert.ToBase64String(bits) : ""),
         ["pieceCount"] = (w, c) => w.WriteNumberValue(c.S.Metainfo?.Info.PieceCount ?? 0),
         ["pieceSize"] = (w, c) => w.WriteNumberValue(c.S.Metainfo?.Info.PieceLength ?? 0),
@@ -89,7 +93,9 @@ internal static class TorrentFields
         ["seedIdleMode"] = (w, c) => w.WriteNumberValue((int)c.S.Settings.SeedIdleMode),
         ["seedRatioLimit"] = (w, c) => w.WriteNumberValue(c.S.Settings.SeedRatioLimit),
         ["seedRatioMode"] = (w, c) => w.WriteNumberValue((int)c.S.Settings.SeedRatioMode),
-        ["sequentialDownload"] = (w, c) => w.WriteBooleanValue(c.S.Settings.Sequential), // Transmission 4.1's name
+        // Transmission 4.1 names it sequential_download (its snake_case names); this camelCase RPC also answers sequentialDownload.
+        ["sequentialDownload"] = (w, c) => w.WriteBooleanValue(c.S.Settings.Sequential),
+        ["sequential_download"] = (w, c) => w.WriteBooleanValue(c.S.Settings.Sequential),
         ["sizeWhenDone"] = (w, c) => w.WriteNumberValue(c.S.SizeWhenDone),
         ["startDate"] = (w, c) => w.WriteNumberValue(c.S.StartDate),
         ["status"] = (w, c) => w.WriteNumberValue((int)c.S.Activity),

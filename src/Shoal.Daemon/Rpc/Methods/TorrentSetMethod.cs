@@ -54,7 +54,7 @@ internal static class TorrentSetMethod
             if (args.Int("seedIdleMode") is { } idleMode && Enum.IsDefined((SeedLimitMode)idleMode)) s = s with { SeedIdleMode = (SeedLimitMode)idleMode };
             if (args.Double("seedRatioLimit") is { } ratio && ratio >= 0) s = s with { SeedRatioLimit = ratio };
             if (args.Int("seedRatioMode") is { } ratioMode && Enum.IsDefined((SeedLimitMode)ratioMode)) s = s with { SeedRatioMode = (SeedLimitMode)ratioMode };
-            if (args.Bool("sequentialDownload") is { } sequential) s = s with { Sequential = sequential };
+            if ((args.Bool("sequentialDownload") ?? args.Bool("sequential_download")) is { } sequential) s = s with { Sequential = sequential };
             if (s != snapshot.Settings) call.Host.UpdateSettings(torrent, s);
             if (args.Int("queuePosition") is { } position) call.Host.SetQueuePosition(torrent, (int)Math.Clamp(position, 0, int.MaxValue));
             var tiers = trackerList ?? EditTrackers(args, snapshot.TrackerTiers, ref error);

@@ -177,7 +177,7 @@ public class MerkleHashStoreTests
     {
         var same = V2Samples.Data(50_000, 7);
         var content = Make(16 * 1024, [same, same]);
-        Assert.Equal(content.Info.Files[0].PiecesRoot.ToArray(), content.Info.Files.Last().PiecesRoot.ToArray());
+        Assert.Equal(content.Info.Files[0].PiecesRoot.ToArray(), content.Info.Files.Last(f => !f.IsPadding).PiecesRoot.ToArray());
         var seeder = new MerkleHashStore(content.Info, content.Layers);
         var leecher = new MerkleHashStore(content.Info);
         foreach (var request in leecher.MissingPieceLayerRequests().Take(1)) Assert.True(leecher.AddPieceLayerHashes(request, Answer(seeder, content, request)));

@@ -1,0 +1,68 @@
+using System.Net;
+using Shoal.Metainfo;
+using Shoal.Tests.Support;
+using Shoal.Tests.Support.Reference;
+
+namespace Shoal.EndToEnd.Tests.Swarm;
+
+/// <summary>`shoal create --v2/--hybrid`, `shoal seed` and two `shoal get` as real processes on 127.0.0.1.</summary>
+public sealed class V2SwarmProcessTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("--v2")]
+    [InlineData("--hybrid")]
+    public async Task A_v2_or_hybrid_folder_goes_from_a_shoal_seeder_to_two_shoal_leechers(string format)
+    {
+        using var dir = new TempDirectory("shoal-v2-swarm");
+        dir.WriteRandomFile("seed/album/a.bin", 700_001, seed: 1);
+        dir.WriteRandomFile("seed/album/nested/b.bin", 33_333, seed: 2);
+        dir.WriteRandomFile("seed/album/c.txt", 12, seed: 3);
+        File.WriteAllBytes(dir.Combine("seed", "album", "empty.dat"), []);
+        string torrentPath = dir.Combine("album.torrent");
+        var create = ProcessRunner.Run("dotnet", [ShoalPeer.CliPath, "create", dir.Combine("seed", "album"), format, "--piece-size", "16K", "-o", torrentPath]);
+        Assert.True(create.ExitCode == 0, create.StdErr + create.StdOut);
+        Assert.Equal(format == "--hybrid", Torrent.Load(torrentPath).InfoHashes.IsHybrid);
+
+        await using var seeder = await ShoalPeer.SeedAsync(torrentPath, dir.Combine("seed"), ct: Ct);
+        await seeder.WaitForCompletionAsync(TimeSpan.FromSeconds(30), Ct);
+        var seedAddress = new IPEndPoint(IPAddress.Loopback, seeder.ListenPort);
+        await using var first = await ShoalPeer.DownloadAsync(torrentPath, dir.Combine("leech1"), new ShoalOptions { ConnectTo = [seedAddress] }, Ct);
+        await using var second = await ShoalPeer.DownloadAsync(torrentPath, dir.Combine("leech2"), new ShoalOptions { ConnectTo = [seedAddress] }, Ct);
+        await Task.WhenAll(first.WaitForCompletionAsync(TimeSpan.FromSeconds(60), Ct), second.WaitForCompletionAsync(TimeSpan.FromSeconds(60), Ct));
+
+        foreach (var (leecher, folder) in new[] { (first, "leech1"), (second, "leech2") })
+        {
+            var differences = ContentComparison.Differences(dir.Combine("seed", "album"), dir.Combine(folder, "album"));
+            Assert.True(differences is null, $"{folder}: {differences}\n{leecher.Describe()}");
+        }
+    }
+
+    /// <summary>`shoal get magnet:?xt=urn:btmh:…`: metadata, then piece layers by hash requests, then data, from a `shoal seed`.</summary>
+    [Fact]
+    public async Task A_v2_magnet_link_goes_from_a_shoal_seeder_to_a_shoal_leecher()
+    {
+        using var dir = new TempDirectory("shoal-v2-swarm");
+        dir.WriteRandomFile("seed/album/a.bin", 300_001, seed: 4);
+        dir.WriteRandomFile("seed/album/b.bin", 7, seed: 5);
+        string torrentPath = dir.Combine("album.torrent");
+        var create = ProcessRunner.Run("dotnet", [ShoalPeer.CliPath, "create", dir.Combine("seed", "album"), "--v2", "--piece-size", "16K", "-o", torrentPath]);
+        Assert.True(create.ExitCode == 0, create.StdErr + create.StdOut);
+        var torrent = Torrent.Load(torrentPath);
+
+        await using var seeder = await ShoalPeer.SeedAsync(torrentPath, dir.Combine("seed"), ct: Ct);
+        await seeder.WaitForCompletionAsync(TimeSpan.FromSeconds(30), Ct);
+        string magnet = $"magnet:?xt=urn:btmh:1220{torrent.InfoHashes.V2!.Value.ToHex()}&dn=album";
+        await using var leecher = await ShoalPeer.DownloadMagnetAsync(magnet, dir.Combine("leech"),
+            new ShoalOptions { ConnectTo = [new IPEndPoint(IPAddress.Loopback, seeder.ListenPort)], ExtraArguments = ["--save-torrent", dir.Combine("saved.torrent")] }, Ct);
+        await leecher.WaitForCompletionAsync(TimeSpan.FromSeconds(60), Ct);
+
+        var differences = ContentComparison.Differences(dir.Combine("seed", "album"), dir.Combine("leech", "album"));
+        Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
+        // The saved .torrent carries the piece layers fetched from the seeder, so it can be used without a magnet's fetch.
+        var saved = Torrent.Load(dir.Combine("saved.torrent"));
+        Assert.Equal(torrent.InfoHashes, saved.InfoHashes);
+        Assert.True(saved.PieceLayers is { IsComplete: true });
+    }
+}

@@ -4,6 +4,8 @@
 # except under CI=true where they fail.
 set -euo pipefail
 cd "$(dirname "$0")"
+# Network safety: no shoal process the suite starts may reach the public DHT routers (the test projects set it too).
+export SHOAL_NO_PUBLIC_DHT=1
 
 if ! scripts/install-reference-programs.sh; then
   [ "${CI:-}" = "true" ] && { echo "CI: reference programs could not be installed" >&2; exit 1; }

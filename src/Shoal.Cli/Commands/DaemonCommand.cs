@@ -37,6 +37,8 @@ internal static class DaemonCommand
             rpcPort, rpcBind, rpcUser, rpcPassword, rpcPasswordFile, whitelist, downloadDir, stateDir, logLevel, noLsd,
         };
         foreach (var option in peers.EngineOnly) command.Options.Add(option);
+        var dht = new DhtFlags();
+        dht.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -60,11 +62,13 @@ internal static class DaemonCommand
                 HostWhitelist = [.. (parse.GetValue(whitelist) ?? []).SelectMany(w => w.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
             };
             string? explicitDownloads = parse.GetValue(downloadDir) is { } d ? Path.GetFullPath(d) : null;
+            string state = Path.GetFullPath(parse.GetValue(stateDir) ?? DefaultStateDirectory());
             var options = new DaemonOptions
             {
-                StateDirectory = Path.GetFullPath(parse.GetValue(stateDir) ?? DefaultStateDirectory()),
+                StateDirectory = state,
                 DownloadDirectory = explicitDownloads ?? DefaultDownloadDirectory(),
-                Client = peers.BuildClientOptions(parse, o => o with { EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o) }),
+                Client = peers.BuildClientOptions(parse, o => dht.Apply(parse, o with { EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o) },
+                    Path.Combine(state, "dht.state"))),
                 Rpc = rpc,
                 Loggers = loggers,
             };

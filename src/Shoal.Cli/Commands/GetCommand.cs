@@ -44,6 +44,8 @@ internal static class GetCommand
         command.Options.Add(noLsd);
         command.Options.Add(only);
         command.Options.Add(sequential);
+        var dht = new DhtFlags();
+        dht.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -75,12 +77,12 @@ internal static class GetCommand
             }
             Directory.CreateDirectory(directory);
 
-            await using var client = await peers.StartClientAsync(parse, o => o with
+            await using var client = await peers.StartClientAsync(parse, o => dht.Apply(parse, o with
             {
                 EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o),
                 // Not seeding afterwards: nothing will read the pieces back soon, so the kernel may drop them once written.
                 Storage = o.Storage with { DropWrittenPages = !parse.GetValue(seed) },
-            });
+            }));
             ManagedTorrent managed;
             if (magnet is not null)
             {

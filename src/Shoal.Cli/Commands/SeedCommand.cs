@@ -27,6 +27,8 @@ internal static class SeedCommand
         };
         foreach (var option in peers.All) command.Options.Add(option);
         foreach (var option in publishing.All) command.Options.Add(option);
+        var dht = new DhtFlags();
+        dht.AddTo(command);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -50,12 +52,12 @@ internal static class SeedCommand
             }
 
             var tiers = TorrentSources.MergeTiers(torrent.AnnounceTiers, peers.TrackerTiers(parse));
-            await using var client = await peers.StartClientAsync(parse, o => o with
+            await using var client = await peers.StartClientAsync(parse, o => dht.Apply(parse, o with
             {
                 // The content is the user's own, and its torrent was made by following its links: so is it read.
                 Storage = o.Storage with { ResumeDirectory = ResumeDirectory(), FollowLinks = true },
                 EnableLsd = LocalDiscovery.Wanted(parse.GetValue(noLsd), o),
-            });
+            }));
             var managed = await client.AddAsync(torrent.Info, tiers, Path.GetDirectoryName(data)!, null, ct);
             managed.AddPeers(peers.PeerEndPoints(parse));
             await using var publisher = await publishing.StartAsync(parse, torrent, peers.TrackerTiers(parse), ct);

@@ -53,7 +53,7 @@ internal static class TransferDisplay
 
     public static string PlainLine(TorrentStatus s) =>
         $"{s.State.ToString().ToLowerInvariant()} {s.Progress * 100,6:0.0}%  {ByteSize.Format(s.VerifiedBytes)}/{ByteSize.Format(s.TotalBytes)}  " +
-        $"down {Rates.Format(s.DownloadRate)}  up {Rates.Format(s.UploadRate)}  peers {s.Peers.Count} ({s.Seeds} seeds)  eta {Rates.Duration(s.Eta)}";
+        $"down {Rates.Format(s.DownloadRate)}  up {Rates.Format(s.UploadRate)}  peers {s.Peers.Count} ({s.Seeds} seeds{(s.Peers.Count > 0 ? "; " + PeerSources.Summary(s) : "")})  eta {Rates.Duration(s.Eta)}";
 
     private static IRenderable Render(ManagedTorrent torrent)
     {
@@ -65,6 +65,7 @@ internal static class TransferDisplay
                        $"pieces {s.PiecesVerified:N0}/{s.PieceCount:N0}"),
             new Markup($"[green]↓ {Rates.Format(s.DownloadRate)}[/]  [blue]↑ {Rates.Format(s.UploadRate)}[/]  " +
                        $"peers {s.Peers.Count} ({s.Seeds} seeds, {s.KnownPeers} known)  ETA {Rates.Duration(s.Eta)}  [grey]{StateText(s)}[/]"),
+            new Markup($"[grey]peers from: {Markup.Escape(s.Peers.Count > 0 ? PeerSources.Summary(s) : "none yet")}[/]"),
         };
         foreach (var tracker in torrent.Trackers.Take(4)) rows.Add(new Markup(TrackerLine(tracker)));
         if (torrent.Info.IsMultiFile && torrent.Storage is FileStorage storage) rows.AddRange(FileLines(torrent, storage));

@@ -282,7 +282,7 @@ public sealed class EngineTorrent
     public EngineProgress Progress()
     {
         var status = _managed.Status;
-        int tracker = 0, incoming = 0, pex = 0, lsd = 0, other = 0, sending = 0, getting = 0;
+        int tracker = 0, incoming = 0, pex = 0, lsd = 0, dht = 0, other = 0, sending = 0, getting = 0;
         foreach (var peer in status.Peers)
         {
             switch (Origin(peer))
@@ -291,6 +291,7 @@ public sealed class EngineTorrent
                 case PeerOrigin.Incoming: incoming++; break;
                 case PeerOrigin.PeerExchange: pex++; break;
                 case PeerOrigin.LocalDiscovery: lsd++; break;
+                case PeerOrigin.Dht: dht++; break;
                 default: other++; break;
             }
             if (!peer.PeerChoking && peer.AmInterested) sending++;
@@ -299,7 +300,7 @@ public sealed class EngineTorrent
         string? error = status.State == TorrentState.Error ? status.Error ?? "storage error" : Volatile.Read(ref _storageError);
         return new EngineProgress(status.State == TorrentState.Seeding, error,
             status.VerifiedBytes, status.PiecesVerified, (long)status.DownloadRate, (long)status.UploadRate, status.Downloaded, status.Uploaded,
-            status.Wasted, status.Peers.Count, sending, getting, status.KnownPeers, new PeerOriginCounts(tracker, incoming, pex, lsd, 0, other));
+            status.Wasted, status.Peers.Count, sending, getting, status.KnownPeers, new PeerOriginCounts(tracker, incoming, pex, lsd, dht, other));
     }
 
     public IReadOnlyList<PeerView> Peers() =>
@@ -322,6 +323,7 @@ public sealed class EngineTorrent
         PeerSource.Tracker => PeerOrigin.Tracker,
         PeerSource.PeerExchange => PeerOrigin.PeerExchange,
         PeerSource.LocalDiscovery => PeerOrigin.LocalDiscovery,
+        PeerSource.Dht => PeerOrigin.Dht,
         PeerSource.Incoming => PeerOrigin.Incoming,
         _ => PeerOrigin.Manual,
     };

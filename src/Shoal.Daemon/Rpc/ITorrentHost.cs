@@ -142,4 +142,5 @@ public sealed record AddRequest
 public sealed record AddResult(IHostedTorrent Torrent, bool Duplicate);
 
 /// <summary>Session values that are not settings: they describe this running daemon.</summary>
-public sealed record SessionFacts(int PeerPort, string ConfigDir, string Version, string SessionId, bool PexEnabled, bool LpdEnabled);
+public sealed record SessionFacts(int PeerPort, string ConfigDir, string Version, string SessionId, bool PexEnabled, bool LpdEnabled,
+    bool DhtEnabled = false);

@@ -43,7 +43,8 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
         _log = (options.Loggers ?? NullLoggerFactory.Instance).CreateLogger("Shoal.Daemon");
         Time = options.Time;
         Facts = new SessionFacts(engine.ListenPort, Path.GetFullPath(options.StateDirectory), DaemonVersion.Long,
-            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), options.Client.EnablePex, options.Client.EnableLsd);
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), options.Client.EnablePex, options.Client.EnableLsd,
+            DhtEnabled: options.Client.EnableDht && options.Client.Datagrams is not null);
         _started = Time.GetUtcNow();
     }
 

@@ -11,7 +11,7 @@ namespace Shoal.Client;
 /// from a magnet link exists at once: it announces and connects while its metadata is fetched, then opens its storage
 /// and downloads over the same connections (<see cref="MetadataReceived"/>, <see cref="Ready"/>).
 /// </summary>
-public sealed class ManagedTorrent
+public sealed partial class ManagedTorrent
 {
     private readonly ShoalClient _client;
     private readonly Lock _sync = new();
@@ -104,6 +104,7 @@ public sealed class ManagedTorrent
             trackers = _trackers;
             _trackers = null;
         }
+        StopDht();
         await Session.PauseAsync().ConfigureAwait(false);
         if (trackers is not null) await StopTrackersAsync(trackers).ConfigureAwait(false);
     }
@@ -119,6 +120,7 @@ public sealed class ManagedTorrent
         }
         Session.Resume();
         trackers?.Start();
+        StartDht(isPrivate: false);
     }
 
     /// <summary>Announces 'stopped' (briefly), stops the session and closes storage (saving the resume record).</summary>
@@ -133,6 +135,7 @@ public sealed class ManagedTorrent
         _client.Forget(this);
         await _stopping.CancelAsync().ConfigureAwait(false);
         LocalDiscovery?.Dispose();
+        StopDht(forever: true);
         await Session.DisposeAsync().ConfigureAwait(false);
         AnnounceScheduler? trackers;
         lock (_sync)
@@ -177,7 +180,11 @@ public sealed class ManagedTorrent
             return;
         }
         // BEP 27: the metadata may say the torrent is private: no LSD for it from now on.
-        if (info.IsPrivate) LocalDiscovery?.Dispose();
+        if (info.IsPrivate)
+        {
+            LocalDiscovery?.Dispose();
+            StopDht(forever: true);
+        }
         IPieceStorage storage;
         try
         {

@@ -54,10 +54,13 @@ public sealed partial class ShoalClient : IAsyncDisposable
                     datagrams = options.Datagrams(settings);
                     settings = settings with { ListenPort = datagrams.LocalEndPoint.Port };
                 }
+                settings = WithDhtPort(options, settings, datagrams);
                 var transports = (options.Transports ?? ClientTransports.Default)(options.TransportSetupFor(settings, datagrams));
                 var engine = ClientEngine.Start(settings, transports, options.Time, options.Loggers);
                 var lsd = await StartLsdAsync(options, engine).ConfigureAwait(false);
-                return new ShoalClient(options with { Engine = settings }, engine, lsd) { Datagrams = datagrams };
+                var client = new ShoalClient(options with { Engine = settings }, engine, lsd) { Datagrams = datagrams };
+                client.StartDht();
+                return client;
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse && attempt < Math.Max(options.PortSearchRange, RandomPortRetries) &&
                                              (port == 0 ? datagrams is not null : attempt < options.PortSearchRange && port < ushort.MaxValue))
@@ -126,6 +129,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         var session = managed.Session;
         if (Lsd is not null && lsd)
             managed.LocalDiscovery = Lsd.Register(session.InfoHash, peer => session.AddPeers([peer], PeerSource.LocalDiscovery));
+        managed.StartDht(isPrivate: !lsd);
         lock (_torrents) _torrents.Add(managed);
         managed.Start();
         return managed;
@@ -150,6 +154,7 @@ public sealed partial class ShoalClient : IAsyncDisposable
         lock (_torrents) torrents = [.. _torrents];
         await Task.WhenAll(torrents.Select(t => t.StopAsync().AsTask())).ConfigureAwait(false);
         if (Lsd is not null) await Lsd.DisposeAsync().ConfigureAwait(false);
+        await StopDhtAsync().ConfigureAwait(false);
         await Engine.DisposeAsync().ConfigureAwait(false);
         await DisposeDatagramsAsync(Datagrams).ConfigureAwait(false);
     }

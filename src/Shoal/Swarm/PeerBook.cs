@@ -10,6 +10,7 @@ public enum PeerSource
     Incoming,
     PeerExchange,
     LocalDiscovery,
+    Dht,
 }
 
 /// <summary>

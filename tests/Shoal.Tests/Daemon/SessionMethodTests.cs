@@ -1,3 +1,4 @@
+using Shoal.Client;
 using System.Text.Json;
 using Shoal.Daemon.Rpc.Methods;
 
@@ -37,7 +38,7 @@ public sealed class SessionMethodTests
             ["seedRatioLimit"] = 3.5,
             ["seedRatioLimited"] = true,
             ["download-dir"] = daemon.Dir.Combine("new-downloads"),
-            ["dht-enabled"] = true, // a feature Shoal lacks: ignored
+            ["dht-enabled"] = true, // set at start (--no-dht), not live: ignored
         });
         var s = await daemon.OkAsync("session-get");
         Assert.Equal(500, s.GetProperty("speed-limit-down").GetInt32());
@@ -51,6 +52,19 @@ public sealed class SessionMethodTests
         Assert.False(s.GetProperty("dht-enabled").GetBoolean());
         Assert.Equal((20_000, 50_000), daemon.Session.Settings.EffectiveLimits()); // the alternative pair is in force
         Assert.Equal("download directory path is not absolute", await daemon.FailAsync("session-set", new Dictionary<string, object> { ["download-dir"] = "x" }));
+    }
+
+    [Fact]
+    public async Task Dht_enabled_says_whether_the_engine_runs_a_dht_node()
+    {
+        await using var daemon = await TestDaemon.StartAsync(client: c => c with
+        {
+            EnableDht = true,
+            Dht = new Shoal.Discovery.Dht.DhtOptions { BootstrapNodes = [] },
+            Datagrams = ClientTransports.Udp,
+        });
+        var s = await daemon.OkAsync("session-get", new { fields = new[] { "dht-enabled" } });
+        Assert.True(s.GetProperty("dht-enabled").GetBoolean());
     }
 
     [Fact]

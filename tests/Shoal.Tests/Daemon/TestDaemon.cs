@@ -52,7 +52,9 @@ internal sealed class TestDaemon : IAsyncDisposable
     public string Downloads => Dir.Combine("downloads");
 
     /// <param name="udp">Opens the shared UDP port (so uTP can run).</param>
-    public static async Task<TestDaemon> StartAsync(TempDirectory? dir = null, FakeTimeProvider? time = null, bool udp = false)
+    /// <param name="client">Adjusts the client options (e.g. to run a DHT).</param>
+    public static async Task<TestDaemon> StartAsync(TempDirectory? dir = null, FakeTimeProvider? time = null, bool udp = false,
+        Func<ClientOptions, ClientOptions>? client = null)
     {
         bool owns = dir is null;
         dir ??= new TempDirectory("daemon");
@@ -61,12 +63,12 @@ internal sealed class TestDaemon : IAsyncDisposable
         {
             StateDirectory = dir.Combine("state"),
             DownloadDirectory = dir.Combine("downloads"),
-            Client = new ClientOptions
+            Client = (client ?? (c => c))(new ClientOptions
             {
                 Engine = new EngineSettings { ListenAddress = IPAddress.Loopback, ListenPort = 0 },
                 EnableLsd = false,
                 Datagrams = udp ? ClientTransports.Udp : null,
-            },
+            }),
             Time = time,
         };
         var store = SessionStore.Open(options.StateDirectory);

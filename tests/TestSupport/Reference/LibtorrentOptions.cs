@@ -17,6 +17,12 @@ public sealed record LibtorrentOptions
     /// <summary>Loads the ut_pex plugin and allows PEX for the torrent (off by default, per INTEROP.md).</summary>
     public bool EnablePex { get; init; }
 
+    /// <summary>
+    /// Runs libtorrent's DHT for the torrent, bootstrapped only from these nodes (loopback; INTEROP.md "DHT on loopback").
+    /// Empty: no DHT.
+    /// </summary>
+    public IReadOnlyList<IPEndPoint> DhtBootstrap { get; init; } = [];
+
     /// <summary>Peers to dial as soon as the torrent is added, so no tracker is needed.</summary>
     public IReadOnlyList<IPEndPoint> ConnectTo { get; init; } = [];
 

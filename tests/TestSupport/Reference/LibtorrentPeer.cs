@@ -128,6 +128,8 @@ public sealed class LibtorrentPeer : IReferencePeer
             "--status-interval", options.StatusInterval.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)];
         foreach (var endpoint in options.ConnectTo) arguments.AddRange(["--peer", endpoint.ToString()]);
         if (options.EnablePex) arguments.Add("--pex");
+        if (options.DhtBootstrap.Count > 0)
+            arguments.AddRange(["--dht", "--set", "dht_bootstrap_nodes=" + string.Join(',', options.DhtBootstrap.Select(e => e.ToString()))]);
         foreach (var (name, value) in options.ExtraSettings) arguments.AddRange(["--set", $"{name}={value}"]);
         if (options.ReannounceEvery is { } every)
             arguments.AddRange(["--reannounce-every", every.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)]);

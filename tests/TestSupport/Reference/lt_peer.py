@@ -92,6 +92,10 @@ def parse_setting(text):
 
 def make_session(args):
     settings = session_settings(args)
+    if args.dht:
+        # INTEROP.md "DHT on loopback": only the nodes given with --set dht_bootstrap_nodes=127.0.0.1:PORT, and
+        # loopback nodes allowed in the routing table and in searches.
+        settings.update({"enable_dht": True, "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False})
     settings.update(parse_setting(s) for s in args.set)
     session = lt.session(settings, 0)  # 0: no default plugins, so no ut_pex unless asked
     session.add_extension("ut_metadata")
@@ -109,7 +113,9 @@ def add_params(args):
         params = lt.parse_magnet_uri(args.magnet)
     params.save_path = args.save
     params.flags &= ~(lt.torrent_flags.auto_managed | lt.torrent_flags.paused)
-    params.flags |= lt.torrent_flags.disable_dht | lt.torrent_flags.disable_lsd
+    params.flags |= lt.torrent_flags.disable_lsd
+    if not args.dht:
+        params.flags |= lt.torrent_flags.disable_dht
     if not args.pex:
         params.flags |= lt.torrent_flags.disable_pex
     return params
@@ -290,6 +296,8 @@ def main():
         m.add_argument("--upload-limit", type=int, default=0, help="bytes/s, 0 = unlimited")
         m.add_argument("--download-limit", type=int, default=0, help="bytes/s, 0 = unlimited")
         m.add_argument("--pex", action="store_true", help="enable ut_pex")
+        m.add_argument("--dht", action="store_true",
+                       help="use the DHT (loopback only: set dht_bootstrap_nodes with --set; see INTEROP.md)")
         m.add_argument("--reannounce-every", type=float, default=0, help="seconds between forced re-announces, 0 = off")
         m.add_argument("--status-interval", type=float, default=0.25)
         m.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",

@@ -29,7 +29,7 @@ internal static class SessionFields
         ["cache-size-mb"] = (w, _, _) => w.WriteNumberValue(4), // the engine's upload read cache
         ["config-dir"] = (w, h, _) => w.WriteStringValue(h.Facts.ConfigDir),
         ["default-trackers"] = (w, _, _) => w.WriteStringValue(""),
-        ["dht-enabled"] = (w, _, _) => w.WriteBooleanValue(false),
+        ["dht-enabled"] = (w, h, _) => w.WriteBooleanValue(h.Facts.DhtEnabled),
         ["download-dir"] = (w, _, s) => w.WriteStringValue(s.DownloadDir),
         ["download-dir-free-space"] = (w, _, s) => w.WriteNumberValue(SystemMethods.Space(s.DownloadDir).Free),
         ["download-queue-enabled"] = (w, _, s) => w.WriteBooleanValue(s.DownloadQueueEnabled),

@@ -131,13 +131,52 @@ public sealed partial class DhtNode
             var run = new LookupRun(this, CancellationToken.None, announcement.OnPeer, result =>
             {
                 announcement.Running = false;
-                announcement.NextDue = Now + Milliseconds(_options.ReannounceInterval);
+                var delay = NextRoundDelay(announcement, result);
+                announcement.NextDue = Now + Milliseconds(delay);
+                announcement.Timer?.Change(delay, Timeout.InfiniteTimeSpan);
                 announcement.Completed(result);
             });
             StartLookups(LookupKind.Announce, NodeId.FromInfoHash(announcement.InfoHash), run, now, port: announcement.Port,
                 impliedPort: announcement.ImpliedPort);
             run.Seal();
         }
+    }
+
+    /// <summary>
+    /// The full re-announce interval after a fruitful round; after one that reached no node, or found no peer for a
+    /// torrent that wants some, a retry delay that doubles each time (a just-started node or a waiting magnet link).
+    /// </summary>
+    private TimeSpan NextRoundDelay(DhtAnnouncement announcement, DhtLookupResult result)
+    {
+        bool unfruitful = result.AnnouncedTo == 0 || (result.PeersFound == 0 && announcement.WantsPeers?.Invoke() == true);
+        if (!unfruitful)
+        {
+            announcement.RetryDelay = TimeSpan.Zero;
+            return _options.ReannounceInterval;
+        }
+        var delay = announcement.RetryDelay == TimeSpan.Zero ? _options.AnnounceRetryInterval : announcement.RetryDelay * 2;
+        if (delay > _options.ReannounceInterval) delay = _options.ReannounceInterval;
+        announcement.RetryDelay = delay;
+        return delay;
+    }
+
+    /// <summary>
+    /// Whether a peer a lookup found is our own announce: our TCP port on an address of ours (loopback, the address the
+    /// UDP port is bound to, or the external address the nodes agree on). No other program can listen on that port here.
+    /// </summary>
+    internal bool IsOurOwnAnnounce(IPEndPoint peer, int port) =>
+        port != 0 && peer.Port == port &&
+        (IPAddress.IsLoopback(peer.Address) || peer.Address.Equals(_port.LocalEndPoint.Address) || peer.Address.Equals(_votes.Winner));
+
+    /// <summary>An announcement's timer fired, or the bootstrap ended: start the rounds that are due.</summary>
+    internal void OnAnnouncementDue()
+    {
+        lock (_gate)
+        {
+            if (_disposed || !_ready.IsCompleted) return;
+            RunDueAnnouncements(Now);
+        }
+        Flush();
     }
 
     /// <summary>Called by a lookup: sends its find_node/get_peers; false when every query slot is taken.</summary>

@@ -95,6 +95,9 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
         }
         node._registration = port.Register(node);
         node._ready = node.BootstrapAtStartAsync();
+        // Torrents added while bootstrapping are announced as soon as it ends, not at the next maintenance round.
+        node._ready.ContinueWith(static (_, s) => ((DhtNode)s!).OnAnnouncementDue(), node, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return node;
     }
 
@@ -167,19 +170,23 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
 
     /// <summary>
     /// Keeps a torrent announced: now, then every <see cref="DhtOptions.ReannounceInterval"/>, handing found peers to
-    /// <paramref name="onPeer"/> (called under the node's lock: queue and return). A private torrent (BEP 27) is never
-    /// put on the DHT: its handle stays inactive. Dispose the handle to stop.
+    /// <paramref name="onPeer"/> (called under the node's lock: queue and return). A round that reached no node, or
+    /// found no peer while <paramref name="wantsPeers"/> says the torrent wants some (it is called under the node's
+    /// lock too: read a flag), is retried sooner (see <see cref="DhtOptions.AnnounceRetryInterval"/>). A private
+    /// torrent (BEP 27) is never put on the DHT: its handle stays inactive. Dispose the handle to stop.
     /// </summary>
     public DhtAnnouncement KeepAnnouncing(InfoHash infoHash, int port, bool isPrivate, Action<IPEndPoint>? onPeer = null,
-        bool impliedPort = false)
+        bool impliedPort = false, Func<bool>? wantsPeers = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, ushort.MaxValue);
-        var announcement = new DhtAnnouncement(this, infoHash, port, impliedPort, isPrivate, onPeer);
+        var announcement = new DhtAnnouncement(this, infoHash, port, impliedPort, isPrivate, onPeer, wantsPeers);
         if (isPrivate) return announcement;
         lock (_gate)
         {
             if (_disposed) return announcement;
+            announcement.Timer = _time.CreateTimer(static s => ((DhtAnnouncement)s!).Node.OnAnnouncementDue(), announcement,
+                Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _announcements.Add(announcement);
             if (_ready.IsCompleted) RunDueAnnouncements(Now);
         }
@@ -246,6 +253,7 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
             if (_disposed) return;
             _disposed = true;
             running = [.. _lookups];
+            foreach (var announcement in _announcements) announcement.Timer?.Dispose();
         }
         _registration?.Dispose();
         await _queryTimer.DisposeAsync().ConfigureAwait(false);

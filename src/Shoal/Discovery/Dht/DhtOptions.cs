@@ -78,6 +78,12 @@ public sealed record DhtOptions
     /// <summary>How often a torrent kept announced (see <see cref="DhtNode.KeepAnnouncing"/>) is announced again.</summary>
     public TimeSpan ReannounceInterval { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// The first retry delay of an announce round that reached no node, or found no peer for a torrent that wants some;
+    /// it doubles on each unfruitful round up to <see cref="ReannounceInterval"/>.
+    /// </summary>
+    public TimeSpan AnnounceRetryInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The period of the node's housekeeping: refreshes, pings, token secret, expiry, re-announces.</summary>
     public TimeSpan MaintenanceInterval { get; init; } = TimeSpan.FromMinutes(1);
 
@@ -92,5 +98,7 @@ public sealed record DhtOptions
         if (QueriesPerSecondPerAddress <= 0 || QueryBurstPerAddress < 1 || QueriesPerSecond <= 0)
             throw new ArgumentException("query rate limits must be positive");
         if (MaintenanceInterval <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaintenanceInterval));
+        if (AnnounceRetryInterval <= TimeSpan.Zero || ReannounceInterval < AnnounceRetryInterval)
+            throw new ArgumentException("need 0 < AnnounceRetryInterval <= ReannounceInterval");
     }
 }

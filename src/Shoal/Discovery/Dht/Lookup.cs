@@ -116,6 +116,8 @@ internal sealed class Lookup : IQueryOwner
     /// <summary>Hands out a peer found outside the lookup (our own store), with the same de-duplication.</summary>
     public void OfferPeer(IPEndPoint peer)
     {
+        // An announce meets our own announce of earlier rounds: that is not a peer (and would look like a fruitful round).
+        if (Kind == LookupKind.Announce && _node.IsOurOwnAnnounce(peer, AnnouncePort)) return;
         if (_peers.Count < _maxPeers && _peers.Add(peer)) _onPeer?.Invoke(peer);
     }
 

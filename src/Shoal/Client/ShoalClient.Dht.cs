@@ -1,0 +1,72 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Shoal.Discovery.Dht;
+using Shoal.Swarm;
+using Shoal.Transport;
+
+namespace Shoal.Client;
+
+/// <summary>The DHT's place in the client: one node for all torrents on the shared UDP port.</summary>
+public sealed partial class ShoalClient
+{
+    /// <summary>The DHT node, when <see cref="ClientOptions.EnableDht"/> is set and a UDP port is open.</summary>
+    public DhtNode? Dht { get; private set; }
+
+    /// <summary>The engine settings with the DHT's port (BEP 5 reserved bit and port messages) when a DHT will run.</summary>
+    private static EngineSettings WithDhtPort(ClientOptions options, EngineSettings settings, IDatagramPort? datagrams) =>
+        options.EnableDht && datagrams is not null ? settings with { DhtPort = datagrams.LocalEndPoint.Port } : settings;
+
+    /// <summary>Starts the node on the engine's UDP port; peers' port messages (BEP 5) bring it nodes to ping.</summary>
+    private void StartDht()
+    {
+        if (!Options.EnableDht || Datagrams is null) return;
+        var node = DhtNode.Start(Datagrams, Options.Dht, Options.Time, new Random());
+        Engine.DhtNodeSeen += node.AddNode;
+        Dht = node;
+    }
+
+    private async ValueTask StopDhtAsync()
+    {
+        if (Dht is not { } node) return;
+        Engine.DhtNodeSeen -= node.AddNode;
+        await node.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Keeps a torrent announced on the DHT (now, and every 15 minutes; sooner while it still wants peers and found
+    /// none) with its peers fed to the session; null when no DHT runs or the torrent is private (BEP 27).
+    /// </summary>
+    internal IDisposable? AnnounceOnDht(ManagedTorrent torrent, bool isPrivate)
+    {
+        if (Dht is not { } node || isPrivate) return null;
+        var feed = new DhtPeerFeed(torrent.Session);
+        var session = torrent.Session;
+        var announcement = node.KeepAnnouncing(torrent.InfoHash, ListenPort, isPrivate: false, onPeer: feed.Add,
+            wantsPeers: () => !session.Completion.IsCompleted);
+        return announcement;
+    }
+
+    /// <summary>
+    /// Carries peers from the DHT node (whose callback runs under its lock) to the session (which takes its own): they
+    /// are queued and handed over in batches on the thread pool, so the two locks are never held together.
+    /// </summary>
+    private sealed class DhtPeerFeed(TorrentSession session)
+    {
+        private readonly ConcurrentQueue<IPEndPoint> _queue = new();
+        private int _scheduled;
+
+        public void Add(IPEndPoint peer)
+        {
+            _queue.Enqueue(peer);
+            if (Interlocked.Exchange(ref _scheduled, 1) == 0) ThreadPool.UnsafeQueueUserWorkItem(static f => f.Drain(), this, preferLocal: false);
+        }
+
+        private void Drain()
+        {
+            Volatile.Write(ref _scheduled, 0);
+            var batch = new List<IPEndPoint>();
+            while (_queue.TryDequeue(out var peer)) batch.Add(peer);
+            if (batch.Count > 0) session.AddPeers(batch, PeerSource.Dht);
+        }
+    }
+}

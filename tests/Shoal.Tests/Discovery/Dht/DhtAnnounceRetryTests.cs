@@ -1,0 +1,66 @@
+using System.Net;
+using Shoal.Discovery.Dht;
+using Shoal.Metainfo;
+
+namespace Shoal.Tests.Discovery.Dht;
+
+/// <summary>
+/// A torrent kept announced is retried sooner than every 15 minutes when a round was no use: it reached no node (the
+/// node was alone, e.g. just started), or it found no peer while the torrent still wants some (a magnet link waiting).
+/// </summary>
+public sealed class DhtAnnounceRetryTests
+{
+    private static readonly InfoHash Torrent = InfoHash.Parse("2123456789abcdef0123456789abcdef01234567");
+
+    [Fact]
+    public async Task A_node_alone_retries_its_announce_with_a_doubling_delay_until_it_has_neighbours()
+    {
+        await using var rig = new DhtRig(seed: 21);
+        var lone = rig.AddNode();
+        using var announcement = lone.KeepAnnouncing(Torrent, 6000, isPrivate: false);
+        rig.Run(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, announcement.Rounds);
+        Assert.Equal(0, announcement.LastResult!.AnnouncedTo);
+
+        // Retries at about 5, 15 and 35 s (5 s doubling), not at 15 minutes.
+        rig.Run(TimeSpan.FromSeconds(36));
+        Assert.Equal(4, announcement.Rounds);
+
+        var others = rig.Build(12);
+        lone.AddNode(rig.Endpoint(others[0]));
+        // The next retry (at most 80 s away) reaches the new neighbours.
+        Assert.True(rig.Time.RunWhile(() => announcement.LastResult!.AnnouncedTo == 0, TimeSpan.FromSeconds(90)), $"{announcement.LastResult}");
+        int rounds = announcement.Rounds;
+
+        // Once announced, and wanting no peers (no callback), it waits the full 15 minutes.
+        rig.Run(TimeSpan.FromMinutes(14));
+        Assert.Equal(rounds, announcement.Rounds);
+        rig.Run(TimeSpan.FromMinutes(2));
+        Assert.Equal(rounds + 1, announcement.Rounds);
+    }
+
+    [Fact]
+    public async Task A_torrent_that_wants_peers_searches_again_soon_until_it_finds_one()
+    {
+        await using var rig = new DhtRig(seed: 22);
+        var nodes = rig.Build(20);
+        var found = new List<IPEndPoint>();
+        using var announcement = nodes[0].KeepAnnouncing(Torrent, 6000, isPrivate: false, onPeer: found.Add, wantsPeers: () => true);
+        // Rounds at about 0, 5 and 15 s (each finds only our own earlier announce, which is not a peer).
+        rig.Run(TimeSpan.FromSeconds(30));
+        Assert.InRange(announcement.Rounds, 3, 4);
+        Assert.Empty(found);
+
+        rig.Complete(nodes[5].AnnounceAsync(Torrent, 6005, cancellationToken: TestContext.Current.CancellationToken));
+        // The next retry (at most 20 s away) finds it; then the full interval.
+        Assert.True(rig.Time.RunWhile(() => found.Count == 0, TimeSpan.FromSeconds(30)));
+        rig.Run(TimeSpan.FromSeconds(5));
+        Assert.Equal([new IPEndPoint(rig.Endpoint(nodes[5]).Address, 6005)], found);
+        int rounds = announcement.Rounds;
+        rig.Run(TimeSpan.FromMinutes(14));
+        Assert.Equal(rounds, announcement.Rounds);
+
+        rig.Run(TimeSpan.FromMinutes(2));
+        Assert.Equal(rounds + 1, announcement.Rounds);
+    }
+}

@@ -137,8 +137,8 @@ internal sealed class MessageDispatch(SwarmContext swarm, RequestScheduler sched
         if (peer.SupportsFast) peer.Send(new Outgoing(MessageId.RejectRequest, piece, begin, length));
     }
 
-    // BEP 3 wants the bitfield first, but aria2 sends have-none and later a full bitfield instead of haves:
-    // that one late bitfield replaces what we knew (PeerAvailability.CheckOrder allows no other).
+    // BEP 3 wants the bitfield first, but aria2 sends have-none and later full bitfields instead of haves:
+    // each late bitfield replaces what we knew (PeerAvailability.CheckOrder allows them only after a have-none).
     private void OnBitfield(PeerConnection peer, ReadOnlySequence<byte> payload)
     {
         var info = swarm.Info;

@@ -23,7 +23,8 @@ internal sealed class PeerAvailability
     /// <summary>
     /// What a peer has is said once, first (BEP 3, BEP 6): a bitfield, have-all or have-none after anything else that
     /// states it, or after a have, breaks the protocol; so a whole-torrent recount happens once per connection. The one
-    /// exception is aria2's: have-none first, then its bitfield once it has checked its files. Called by the receive loop.
+    /// exception is aria2's: have-none first, then bitfields instead of haves as it checks its files and downloads (each
+    /// costs a recount proportional to its own length, no more than the haves it replaces). Called by the receive loop.
     /// </summary>
     public void CheckOrder(MessageId id)
     {
@@ -31,7 +32,8 @@ internal sealed class PeerAvailability
         {
             (MessageId.Have, Said.Nothing) => Said.Everything,
             (MessageId.Have, var said) => said,
-            (MessageId.Bitfield, Said.Nothing or Said.HaveNoneOnly) => Said.Everything,
+            (MessageId.Bitfield, Said.Nothing) => Said.Everything,
+            (MessageId.Bitfield, Said.HaveNoneOnly) => Said.HaveNoneOnly,
             (MessageId.HaveNone, Said.Nothing) => Said.HaveNoneOnly,
             (MessageId.HaveAll, Said.Nothing) => Said.Everything,
             _ => throw new WireProtocolException($"{id} after the peer already said what it has"),

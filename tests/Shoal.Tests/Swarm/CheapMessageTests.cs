@@ -43,8 +43,10 @@ public sealed class CheapMessageTests
         { "have have-all", false },
         { "have bitfield", false },
         { "bitfield have-none", false },
-        { "have-none bitfield bitfield", false },
         { "have-none bitfield", true },          // aria2: have-none first, its bitfield once it has checked its files
+        { "have-none have bitfield bitfield", true }, // aria2 1.36 as a leecher: bitfields instead of haves as it downloads
+        { "have-none bitfield have-all", false },
+        { "have-none bitfield have-none", false },
         { "extended bitfield", true },           // Transmission: the extension handshake first, then the bitfield
         { "extended have-all", true },
         { "bitfield have", true },

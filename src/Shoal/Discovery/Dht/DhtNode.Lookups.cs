@@ -121,6 +121,39 @@ public sealed partial class DhtNode
         lookup.Pump(now);
     }
 
+    /// <summary>
+    /// The table was empty and has its first node: rounds that reached nobody run now instead of after their back-off
+    /// (a seeder started alone would otherwise wait up to minutes to announce to the first leecher that joins it).
+    /// </summary>
+    private void RetryStrandedAnnouncements(long now)
+    {
+        if (_disposed || !_ready.IsCompleted) return;
+        bool any = false;
+        foreach (var announcement in _announcements)
+        {
+            if (announcement.Running || announcement.LastResult is not { AnnouncedTo: 0 }) continue;
+            announcement.RetryDelay = TimeSpan.Zero;
+            announcement.NextDue = now;
+            any = true;
+        }
+        if (any) RunDueAnnouncements(now);
+    }
+
+    /// <summary>
+    /// A node announced itself for a torrent we are announcing: it is a peer now, not only at our next lookup (two nodes
+    /// that know only each other would otherwise meet at the slower one's retry, and a seeder whose round was fruitful
+    /// not for 15 minutes). A seeder is offered it too: a leecher that found nobody else is waiting for exactly it.
+    /// </summary>
+    private void OfferAnnouncedPeer(NodeId target, IPEndPoint peer)
+    {
+        foreach (var announcement in _announcements)
+        {
+            if (!announcement.IsActive || NodeId.FromInfoHash(announcement.InfoHash) != target) continue;
+            if (IsOurOwnAnnounce(peer, announcement.Port)) continue;
+            announcement.OnPeer?.Invoke(peer);
+        }
+    }
+
     /// <summary>Starts the announce rounds that are due (each torrent at most one round at a time).</summary>
     private void RunDueAnnouncements(long now)
     {

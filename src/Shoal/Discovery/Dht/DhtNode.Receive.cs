@@ -47,7 +47,9 @@ public sealed partial class DhtNode
             if (TableFor(from) is { } table)
             {
                 ForgetIfIdChanged(table, from, message.Id);
+                bool wasEmpty = table.Count == 0;
                 table.AddResponding(message.Id, from, SecureNodeId.IsConforming(message.Id, from.Address), now, out var toPing);
+                if (wasEmpty && table.Count > 0) RetryStrandedAnnouncements(now);
                 if (toPing is not null && now - toPing.LastQueried >= Milliseconds(_options.QueryTimeout)) Ping(toPing.EndPoint, now);
             }
             if (message.Nodes6 is { } nodes6 && _v6 is { Count: < RoutingTable.K }) VerifySome(nodes6, now);

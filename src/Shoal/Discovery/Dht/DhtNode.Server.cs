@@ -51,8 +51,10 @@ public sealed partial class DhtNode
             SendError(query, from, KrpcMessage.ProtocolError, "invalid port");
             return;
         }
-        _store.Announce(query.Target, new IPEndPoint(from.Address, port), now);
+        var peer = new IPEndPoint(from.Address, port);
+        _store.Announce(query.Target, peer, now);
         _counters.AnnouncesAccepted++;
+        OfferAnnouncedPeer(query.Target, peer);
         Send(Reply(query, from), from);
     }
 

@@ -105,6 +105,11 @@ public sealed class DhtInteropTests
             var everyone = libtorrent.Select(l => l.EndPoint).Concat(shoal.Select(s => s.EndPoint)).ToList();
             foreach (var l in libtorrent)
                 foreach (var other in everyone.Where(e => !e.Equals(l.EndPoint))) await l.AddNodeAsync(other);
+            // add_node only starts a ping: wait until the libtorrent tables hold the others, or a Shoal node bootstrapping
+            // from one may learn nothing yet (then its lookups are checked against a table that is still filling).
+            var settled = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+            foreach (var l in libtorrent)
+                while ((await l.LiveNodesAsync(Ct)).Count < everyone.Count - 1 && DateTime.UtcNow < settled) await Task.Delay(100, Ct);
             // Each Shoal node knows one libtorrent node to begin with: what else it learns comes through lookups.
             for (int i = 0; i < shoal.Count; i++) await shoal[i].Node.BootstrapAsync([libtorrent[i].EndPoint], Ct).WaitAsync(Patience, Ct);
 

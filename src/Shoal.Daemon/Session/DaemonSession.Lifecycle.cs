@@ -39,7 +39,8 @@ public sealed partial class DaemonSession
         }
         RunInBackground(async () =>
         {
-            await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
+            // Paused was set above; a start that arrives before this runs must not be undone here.
+            await StopEngineAsync(t, keepWanting: false, markPaused: false).ConfigureAwait(false);
             PlanQueue();
         }, $"stopping {t.Name}");
         return Task.CompletedTask;
@@ -278,11 +279,11 @@ public sealed partial class DaemonSession
     /// Takes a torrent out of the engine (announcing 'stopped', saving its resume record) and folds its counters into its
     /// totals. <paramref name="keepWanting"/>: a pause for verify, move or shutdown; otherwise the user stopped it.
     /// </summary>
-    private async Task StopEngineAsync(DaemonTorrent t, bool keepWanting)
+    private async Task StopEngineAsync(DaemonTorrent t, bool keepWanting, bool markPaused = true)
     {
         lock (_sync)
         {
-            if (!keepWanting)
+            if (!keepWanting && markPaused)
             {
                 t.Paused = true;
                 t.BypassQueue = false;
@@ -308,7 +309,10 @@ public sealed partial class DaemonSession
                 }
                 _log.LogInformation("stopped {Name}", t.Name);
             }
-            SetPhase(t, TorrentPhase.Stopped);
+            // Started again while the stop announce was under way: queue it, so the plan that follows starts it.
+            bool startedMeanwhile;
+            lock (_sync) startedMeanwhile = !keepWanting && !t.Paused && !t.Removed;
+            SetPhase(t, startedMeanwhile ? TorrentPhase.Queued : TorrentPhase.Stopped);
             if (!keepWanting) Save(t);
         }
         finally

@@ -1,7 +1,7 @@
 namespace Shoal.Transport;
 
 /// <summary>A stream that first returns bytes already read from <paramref name="inner"/> (sniffed), then reads on from it.</summary>
-public sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : Stream
+public sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner, bool leaveOpen = false) : Stream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
 
@@ -48,9 +48,9 @@ public sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream inner) : 
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) inner.Dispose();
+        if (disposing && !leaveOpen) inner.Dispose();
         base.Dispose(disposing);
     }
 
-    public override ValueTask DisposeAsync() => inner.DisposeAsync();
+    public override ValueTask DisposeAsync() => leaveOpen ? ValueTask.CompletedTask : inner.DisposeAsync();
 }

@@ -80,7 +80,7 @@ public static partial class MseHandshake
             decrypt.Transform(leftover);
             return new EncryptedStream(stream, decrypt, encrypt, leftover, leaveOpen);
         }
-        return leftover.Length == 0 && leaveOpen ? stream : new PrefixedStream(stream, leftover, leaveOpen);
+        return leftover.Length == 0 && leaveOpen ? stream : new Transport.PrefixedStream(leftover, stream, leaveOpen);
     }
 
     private static MseCryptoMethods ReadCryptoField(ReadOnlySpan<byte> field) => (MseCryptoMethods)BinaryPrimitives.ReadUInt32BigEndian(field);

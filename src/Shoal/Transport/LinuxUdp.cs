@@ -7,7 +7,7 @@ namespace Shoal.Transport;
 
 /// <summary>
 /// Linux's batched UDP system calls: recvmmsg takes every waiting datagram (up to a batch) in one call, sendmmsg sends
-/// a batch in one call, sendto with MSG_DONTWAIT sends one without ever blocking. Plus the sockaddr layouts they use:
+/// a batch in one call (with UDP_SEGMENT where the kernel cuts runs of equal datagrams itself), sendto with MSG_DONTWAIT sends one without ever blocking. Plus the sockaddr layouts they use:
 /// sockaddr_in (family, port big-endian, 4-byte address) and sockaddr_in6 (family, port, flow info, 16-byte address,
 /// scope id). Used only where <see cref="IsSupported"/>; elsewhere the portable socket calls run.
 /// </summary>
@@ -16,7 +16,23 @@ internal static unsafe partial class LinuxUdp
     public const int MsgDontWait = 0x40;
     public const int MsgTrunc = 0x20;
     public const int MsgWaitForOne = 0x10000;
-    public const int EINTR = 4, EAGAIN = 11, EBADF = 9;
+    public const int EINTR = 4, EAGAIN = 11, EBADF = 9, EIO = 5, EINVAL = 22, ENOPROTOOPT = 92, EOPNOTSUPP = 95;
+
+    // UDP generic segmentation offload: a cmsg (SOL_UDP, UDP_SEGMENT) carrying the segment size as a uint16.
+    private const int SolUdp = 17, UdpSegment = 103;
+
+    /// <summary>CMSG_SPACE(sizeof(uint16)) on 64-bit Linux: a 16-byte cmsghdr, 2 bytes of data, aligned to 8.</summary>
+    public const int SegmentControlSpace = 24;
+
+    /// <summary>Writes the UDP_SEGMENT control message (cmsg_len = CMSG_LEN(2) = 18) into <paramref name="control"/>.</summary>
+    public static void WriteSegmentSize(byte* control, ushort segmentSize)
+    {
+        new Span<byte>(control, SegmentControlSpace).Clear();
+        *(nuint*)control = 18;
+        *(int*)(control + 8) = SolUdp;
+        *(int*)(control + 12) = UdpSegment;
+        *(ushort*)(control + 16) = segmentSize;
+    }
 
     /// <summary>Room for either sockaddr (sockaddr_in6 is 28 bytes).</summary>
     public const int SockAddrCapacity = 32;

@@ -92,6 +92,43 @@ public sealed class UdpDatagramPortTests
         Assert.Equal(batched, b.IsBatched);
     }
 
+    [Fact]
+    public async Task Runs_of_equal_datagrams_go_out_segmented_and_arrive_as_the_same_datagrams()
+    {
+        await using var a = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0), batched: true);
+        await using var b = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0), batched: true);
+        await using var c = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0), batched: true);
+        var atB = new Recorder(0x41);
+        var atC = new Recorder(0x41);
+        using var rb = b.Register(atB);
+        using var rc = c.Register(atC);
+
+        // A run of full packets to b ending in a short one, a run to c, equal packets to b again, a longer one after.
+        int[] lengths = [.. Enumerable.Repeat(1400, 20), 700, .. Enumerable.Repeat(1400, 5), .. Enumerable.Repeat(1400, 3), 1500, 20];
+        int[] toC = [21, 22, 23, 24, 25];
+        var batch = new DatagramBatch();
+        var expectedB = new List<byte[]>();
+        var expectedC = new List<byte[]>();
+        for (int i = 0; i < lengths.Length; i++)
+        {
+            var datagram = new byte[lengths[i]];
+            new Random(i).NextBytes(datagram);
+            datagram[0] = 0x41;
+            datagram[1] = (byte)i;
+            bool forC = toC.Contains(i);
+            batch.Add(datagram, forC ? c.LocalEndPoint : b.LocalEndPoint);
+            (forC ? expectedC : expectedB).Add(datagram);
+        }
+        batch.SendThrough(a);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        foreach (var (expected, recorder) in new[] { (expectedB, atB), (expectedC, atC) })
+            foreach (var datagram in expected)
+                Assert.Equal(datagram, (await recorder.Received.Reader.ReadAsync(timeout.Token)).Data);
+        Assert.False(atB.Received.Reader.TryRead(out _));
+        if (a.IsBatched) Assert.True(a.SegmentedMessages >= 3, $"{a.SegmentedMessages} segmented sends"); // b's two runs and c's
+    }
+
     private sealed class BatchRecorder : IDatagramBatchHandler
     {
         private readonly List<byte> _order = [];

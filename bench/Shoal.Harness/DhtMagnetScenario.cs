@@ -8,15 +8,27 @@ using Shoal.Tests.Support.Reference;
 namespace Shoal.Harness;
 
 /// <summary>
-/// A trackerless magnet link found through a loopback DHT of libtorrent nodes, in the same run: `shoal get MAGNET` and a
-/// libtorrent leecher with the same link, alternately, both bootstrapped from the same node, both timed from process
-/// spawn to the first peer a DHT reply names, the first peer connection, the metadata and the last verified piece.
+/// A trackerless magnet link found through a loopback DHT of libtorrent nodes, in the same run: `shoal get MAGNET`
+/// (over TCP only like libtorrent here, and as installed: uTP first) and a libtorrent leecher with the same link, in
+/// rotation, all bootstrapped from the same node, all timed from process spawn to the first peer a DHT reply names, the
+/// first peer connection, the metadata and the last verified piece.
 /// The DHT: <c>nodes</c> lt_dht.py nodes on 127.0.0.1 that know each other, and a libtorrent seeder announced on it
 /// (no tracker anywhere); the leechers start once at least half the nodes hold the seeder's announce.
 /// </summary>
 public sealed class DhtMagnetScenario(int nodes, long size, int runs, TimeSpan timeout, string shoalCli, TextWriter log)
 {
     private static readonly string[] Milestones = ["first peer found", "first peer connected", "metadata", "complete"];
+
+    /// <summary>Shoal over TCP only, as every libtorrent here runs (INTEROP.md: no uTP): the like-for-like row.</summary>
+    private const string ShoalTcp = "shoal --transport tcp";
+
+    /// <summary>
+    /// Shoal as installed: uTP first, TCP after a 1 s head start. The libtorrent seeder has no uTP, so this row shows
+    /// what that head start costs with a TCP-only peer.
+    /// </summary>
+    private const string ShoalDefault = "shoal (uTP first)";
+
+    private static readonly string[] Programs = [ShoalTcp, "libtorrent", ShoalDefault];
 
     public async Task<DhtMagnetReport> RunAsync(CancellationToken cancellationToken)
     {
@@ -49,17 +61,17 @@ public sealed class DhtMagnetScenario(int nodes, long size, int runs, TimeSpan t
             var results = new List<DhtMagnetRun>();
             for (int round = 1; round <= runs; round++)
             {
-                // Alternate who goes first, so neither always meets a DHT that just served the other.
-                foreach (var program in round % 2 == 1 ? new[] { "shoal", "libtorrent" } : ["libtorrent", "shoal"])
+                // Rotate who goes first, so no program always meets a DHT that just served another.
+                foreach (var program in Programs.Skip((round - 1) % Programs.Length).Concat(Programs.Take((round - 1) % Programs.Length)))
                 {
                     string target = work.Combine($"{program}-{round}");
-                    var run = program == "shoal"
-                        ? await ShoalAsync(magnet, bootstrap, target, round, cancellationToken)
-                        : await LibtorrentAsync(magnet, bootstrap, target, round, cancellationToken);
+                    var run = program == "libtorrent"
+                        ? await LibtorrentAsync(magnet, bootstrap, target, round, cancellationToken)
+                        : await ShoalAsync(magnet, bootstrap, target, round, tcpOnly: program == ShoalTcp, cancellationToken);
                     if (ContentComparison.Differences(content, Path.Combine(target, "payload.bin")) is { } differences)
                         throw new InvalidOperationException($"{program} delivered different bytes: {differences}");
                     Directory.Delete(target, recursive: true);
-                    log.WriteLine($"  round {round} {program,-10} " + string.Join(" | ", Milestones.Select((m, i) => $"{m} {Seconds(run.Seconds[i])}")));
+                    log.WriteLine($"  round {round} {program,-21} " + string.Join(" | ", Milestones.Select((m, i) => $"{m} {Seconds(run.Seconds[i])}")));
                     results.Add(run);
                 }
             }
@@ -102,10 +114,12 @@ public sealed class DhtMagnetScenario(int nodes, long size, int runs, TimeSpan t
     /// `shoal get MAGNET --json`: the first "metadata" line with known_peers (every known peer comes from the DHT here) and
     /// with connected_peers, the one whose received_bytes reaches total_bytes, then the "complete" line.
     /// </summary>
-    private Task<DhtMagnetRun> ShoalAsync(string magnet, IPEndPoint bootstrap, string target, int round, CancellationToken cancellationToken) =>
-        TimeAsync("shoal", round, "dotnet",
+    private Task<DhtMagnetRun> ShoalAsync(string magnet, IPEndPoint bootstrap, string target, int round, bool tcpOnly,
+        CancellationToken cancellationToken) =>
+        TimeAsync(tcpOnly ? ShoalTcp : ShoalDefault, round, "dotnet",
             [shoalCli, "get", magnet, "-o", target, "--port", Invariant(FreePort.Next()), "--bind", "127.0.0.1", "--json", "--no-lsd",
-             "--dht-bootstrap", bootstrap.ToString(), "--idle-timeout", "60", .. Verbose ? new[] { "--verbose" } : []],
+             "--dht-bootstrap", bootstrap.ToString(), "--idle-timeout", "60", .. tcpOnly ? new[] { "--transport", "tcp" } : [],
+             .. Verbose ? new[] { "--verbose" } : []],
             (root, record) =>
             {
                 switch (Text(root, "event"))

@@ -115,6 +115,26 @@ dhtMemoryCommand.SetAction((parse, ct) => Guarded(() =>
     return Task.FromResult(0);
 }));
 
+var magnetNodes = new Option<int>("--nodes") { Description = "libtorrent DHT nodes on 127.0.0.1", DefaultValueFactory = _ => 8 };
+var magnetSize = new Option<string>("--size") { Description = "Payload size", DefaultValueFactory = _ => "16MiB" };
+var dhtMagnetCommand = new Command("dht-magnet", "A trackerless magnet through a loopback DHT of libtorrent nodes: `shoal get` vs a libtorrent " +
+    "leecher, seconds from spawn to the first peer, the metadata and completion")
+{
+    magnetNodes, magnetSize, runs, json, timeout,
+};
+dhtMagnetCommand.SetAction((parse, ct) => Guarded(async () =>
+{
+    if (TransferParticipants.All.First(p => p.Kind == "lt").Unavailable() is { } why) throw new HarnessUsageException(why);
+    int nodeCount = parse.GetValue(magnetNodes);
+    if (nodeCount is < 1 or > 64) throw new HarnessUsageException("--nodes must be between 1 and 64");
+    var scenario = new DhtMagnetScenario(nodeCount, ByteSize.Parse(parse.GetValue(magnetSize)!), parse.GetValue(runs),
+        TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 120), await ShoalCliAsync(ct), Console.Out);
+    var report = await scenario.RunAsync(ct);
+    DhtMagnetScenario.Print(report, Console.Out);
+    if (parse.GetValue(json) is { } path) Report.WriteJson(report, path);
+    return 0;
+}));
+
 var daemonTorrents = new Option<int>("--torrents") { Description = "Small torrents each daemon seeds", DefaultValueFactory = _ => 1000 };
 var idleSeconds = new Option<int>("--idle") { Description = "Seconds of idle seeding measured", DefaultValueFactory = _ => 60 };
 var daemonPrograms = new Option<string[]>("--daemon")
@@ -163,7 +183,7 @@ daemonPairCommand.SetAction((parse, ct) => Guarded(async () =>
 
 var root = new RootCommand("Shoal whole-program transfer benchmarks (reference programs on 127.0.0.1)")
 {
-    pairCommand, swarmCommand, metadataCommand, daemonCommand, churnCommand, daemonPairCommand, dhtSimCommand, dhtMemoryCommand,
+    pairCommand, swarmCommand, metadataCommand, daemonCommand, churnCommand, daemonPairCommand, dhtSimCommand, dhtMemoryCommand, dhtMagnetCommand,
 };
 return await root.Parse(args).InvokeAsync();
 

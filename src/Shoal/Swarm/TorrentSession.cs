@@ -118,15 +118,19 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// </summary>
     public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy = null)
     {
+        bool added = false;
         lock (_swarm.Sync)
         {
             foreach (var endPoint in endPoints)
             {
                 var normalized = Normalize(endPoint);
-                if (_connections.IsAcceptableAddress(normalized) && _connections.MayDial(normalized, source, reportedBy)) _swarm.Book.Add(normalized, source);
+                if (_connections.IsAcceptableAddress(normalized) && _connections.MayDial(normalized, source, reportedBy))
+                    added |= _swarm.Book.Add(normalized, source);
             }
         }
         _connections.ConnectMore();
+        // A magnet link's first peers are news at once (the progress line's known_peers), not at the next tick.
+        if (added && !HasMetadata) ReportMetadataProgress();
     }
 
     /// <summary>

@@ -70,6 +70,21 @@ public class MetadataExchangeTests
     private static byte[] Metadata => Torrent.Info.RawInfo.ToArray();
 
     [Fact]
+    public async Task A_magnets_new_peers_are_reported_as_they_arrive_not_at_the_next_tick()
+    {
+        await using var rig = MagnetRig.Start();
+        var reports = new List<MetadataProgress>();
+        rig.Session.MetadataProgressChanged += p => { lock (reports) reports.Add(p); };
+        var peer = new IPEndPoint(IPAddress.Parse("10.1.2.3"), 6881);
+        rig.AddPeers(peer); // fake time stands still: no tick reports anything
+        lock (reports) Assert.Contains(reports, r => r.KnownPeers == 1);
+        int count;
+        lock (reports) count = reports.Count;
+        rig.AddPeers(peer); // known already: nothing new to report
+        lock (reports) Assert.Equal(count, reports.Count);
+    }
+
+    [Fact]
     public void The_test_metadata_spans_several_pieces()
     {
         Assert.True(MetadataMessage.PieceCount(Metadata.Length) >= 3, $"{Metadata.Length} bytes");

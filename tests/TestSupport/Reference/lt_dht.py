@@ -47,6 +47,10 @@ def make_session(port):
         "dht_restrict_routing_ips": False,
         "dht_restrict_search_ips": False,
         "allow_multiple_connections_per_ip": True,
+        # Every loopback node shares 127.0.0.1: the per-IP flood guard (5 messages/s, then 5 min blocked) and the DHT
+        # upload cap (8 kB/s) would treat the whole test network as one abusive host and drop its queries.
+        "dht_block_ratelimit": 1000000,
+        "dht_upload_rate_limit": 100000000,
         "enable_lsd": False,
         "enable_upnp": False,
         "enable_natpmp": False,

@@ -9,6 +9,8 @@ Machine-readable output: one JSON object per line on stdout, each with an "event
   status {...}                periodic: state, progress, rates, peers, totals
   finished {...}              every wanted piece is present and verified (sent once)
   tracker_reply / tracker_error / peer_connected / peer_disconnected / hash_failed   informational
+  dht_running                 (with --dht-first) the DHT node runs; the torrent is added now
+  dht_reply {peers}           (with --dht) a DHT node's get_peers reply for the torrent carried this many peers
   error {message, fatal}      fatal errors end the process with exit code 2
   created {info_hash, magnet, path}   (create mode)
 Commands, one per line on stdin: "connect IP:PORT", "reannounce", "quit".
@@ -95,7 +97,11 @@ def make_session(args):
     if args.dht:
         # INTEROP.md "DHT on loopback": only the nodes given with --set dht_bootstrap_nodes=127.0.0.1:PORT, and
         # loopback nodes allowed in the routing table and in searches.
-        settings.update({"enable_dht": True, "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False})
+        settings.update({"enable_dht": True, "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
+                         # every loopback node shares 127.0.0.1: no per-IP flood guard, no DHT upload cap (see lt_dht.py)
+                         "dht_block_ratelimit": 1000000, "dht_upload_rate_limit": 100000000})
+        # dht_reply_alert: when a DHT node's reply brings the torrent peers (the "dht_reply" line).
+        settings["alert_mask"] |= lt.alert.category_t.dht_notification
     settings.update(parse_setting(s) for s in args.set)
     session = lt.session(settings, 0)  # 0: no default plugins, so no ut_pex unless asked
     session.add_extension("ut_metadata")
@@ -163,6 +169,8 @@ class Peer:
         self.listening = False
 
     def run(self):
+        if self.args.dht_first:
+            self.wait_for_dht_bootstrap()
         self.handle = self.session.add_torrent(add_params(self.args))
         commands = stdin_commands()
         parent = os.getppid()
@@ -190,6 +198,20 @@ class Peer:
                 self.check_finished(s)
             if os.getppid() != parent:  # the driver died: never outlive it
                 return 0
+
+    def wait_for_dht_bootstrap(self):
+        # libtorrent 2.0 schedules a torrent's first DHT announce when it is added only if the DHT node already runs;
+        # a torrent added with the session waits for the periodic announce (dht_announce_interval, 15 min by default).
+        # (Waiting for dht_bootstrap_alert instead can take many seconds: that alert comes only once a whole refresh ends.)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            self.session.wait_for_alert(5)
+            for alert in self.session.pop_alerts():
+                self.on_alert(alert)
+            if self.session.is_dht_running():
+                emit("dht_running")
+                return
+        emit("error", message="the DHT did not start within 10 s; adding the torrent anyway", fatal=False)
 
     def flush_and_stop(self):
         # libtorrent reports a piece (and the torrent) finished once it is hashed, possibly before its blocks have left
@@ -252,6 +274,8 @@ class Peer:
             emit("tracker_error", url=a.tracker_url(), message=a.message())
         elif isinstance(a, lt.hash_failed_alert):
             emit("hash_failed", piece=a.piece_index)
+        elif isinstance(a, lt.dht_reply_alert):
+            emit("dht_reply", peers=a.num_peers)
         elif isinstance(a, lt.peer_connect_alert):
             emit("peer_connected", endpoint="%s:%d" % a.endpoint)
         elif isinstance(a, lt.peer_disconnected_alert):
@@ -298,6 +322,9 @@ def main():
         m.add_argument("--pex", action="store_true", help="enable ut_pex")
         m.add_argument("--dht", action="store_true",
                        help="use the DHT (loopback only: set dht_bootstrap_nodes with --set; see INTEROP.md)")
+        m.add_argument("--dht-first", action="store_true",
+                       help="add the torrent once the DHT node runs (else libtorrent's first DHT announce waits "
+                            "for dht_announce_interval)")
         m.add_argument("--reannounce-every", type=float, default=0, help="seconds between forced re-announces, 0 = off")
         m.add_argument("--status-interval", type=float, default=0.25)
         m.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",

@@ -5,27 +5,43 @@ namespace Shoal.Discovery.Dht;
 
 public sealed partial class DhtNode
 {
-    /// <summary>Bootstrap at start: from the saved nodes, and from the configured routers if that leaves the table empty.</summary>
-    private async Task BootstrapAtStartAsync()
+    /// <summary>
+    /// Bootstrap at start: from the saved nodes, and from the configured routers if that leaves the table empty.
+    /// <paramref name="started"/> completes as soon as lookups have someone to ask: the saved nodes, else the routers
+    /// once resolved (and in any case when the bootstrap ends).
+    /// </summary>
+    private async Task BootstrapAtStartAsync(TaskCompletionSource started)
     {
-        bool fromSaved;
-        lock (_gate) fromSaved = _savedNodes.Count > 0;
-        if (fromSaved)
+        try
         {
-            var run = new LookupRun(this, CancellationToken.None);
-            lock (_gate)
+            bool fromSaved;
+            lock (_gate) fromSaved = _savedNodes.Count > 0;
+            if (fromSaved)
             {
-                if (_disposed) return;
-                StartLookups(LookupKind.FindNode, Id, run, Now);
-                run.Seal();
+                started.TrySetResult();
+                var run = new LookupRun(this, CancellationToken.None);
+                lock (_gate)
+                {
+                    if (_disposed) return;
+                    StartLookups(LookupKind.FindNode, Id, run, Now);
+                    run.Seal();
+                }
+                Flush();
+                await run.Task.ConfigureAwait(false);
+                lock (_gate)
+                    if (Tables().Any(t => t.Count > 0)) return;
             }
-            Flush();
-            await run.Task.ConfigureAwait(false);
+            var routers = (await ResolveAsync(_options.BootstrapNodes).ConfigureAwait(false)).Select(Normalize).ToList();
             lock (_gate)
-                if (Tables().Any(t => t.Count > 0)) return;
+                foreach (var router in routers)
+                    if (!_routers.Contains(router)) _routers.Add(router);
+            started.TrySetResult();
+            if (routers.Count > 0) await BootstrapAsync(routers).ConfigureAwait(false);
         }
-        var routers = await ResolveAsync(_options.BootstrapNodes).ConfigureAwait(false);
-        if (routers.Count > 0) await BootstrapAsync(routers).ConfigureAwait(false);
+        finally
+        {
+            started.TrySetResult();
+        }
     }
 
     /// <summary>Resolves HOST:PORT entries; IP literals are used as they are (no DNS query), names that fail are skipped.</summary>
@@ -56,16 +72,17 @@ public sealed partial class DhtNode
         return result;
     }
 
-    private Task<DhtLookupResult> RunWhenReady(LookupKind kind, NodeId target, Action<IPEndPoint>? onPeer, int port, bool impliedPort,
+    /// <summary>Runs a lookup now, or once the node has someone to ask (its routers are resolved, or its saved nodes loaded).</summary>
+    private Task<DhtLookupResult> RunWhenStarted(LookupKind kind, NodeId target, Action<IPEndPoint>? onPeer, int port, bool impliedPort,
         CancellationToken cancellationToken) =>
-        _ready.IsCompleted
+        _started.IsCompleted
             ? Run(kind, target, onPeer, port, impliedPort, cancellationToken)
-            : RunAfterReadyAsync(kind, target, onPeer, port, impliedPort, cancellationToken);
+            : RunAfterStartAsync(kind, target, onPeer, port, impliedPort, cancellationToken);
 
-    private async Task<DhtLookupResult> RunAfterReadyAsync(LookupKind kind, NodeId target, Action<IPEndPoint>? onPeer, int port,
+    private async Task<DhtLookupResult> RunAfterStartAsync(LookupKind kind, NodeId target, Action<IPEndPoint>? onPeer, int port,
         bool impliedPort, CancellationToken cancellationToken)
     {
-        await _ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await _started.WaitAsync(cancellationToken).ConfigureAwait(false);
         return await Run(kind, target, onPeer, port, impliedPort, cancellationToken).ConfigureAwait(false);
     }
 
@@ -127,7 +144,7 @@ public sealed partial class DhtNode
     /// </summary>
     private void RetryStrandedAnnouncements(long now)
     {
-        if (_disposed || !_ready.IsCompleted) return;
+        if (_disposed || !_started.IsCompleted) return;
         bool any = false;
         foreach (var announcement in _announcements)
         {
@@ -201,12 +218,12 @@ public sealed partial class DhtNode
         port != 0 && peer.Port == port &&
         (IPAddress.IsLoopback(peer.Address) || peer.Address.Equals(_port.LocalEndPoint.Address) || peer.Address.Equals(_votes.Winner));
 
-    /// <summary>An announcement's timer fired, or the bootstrap ended: start the rounds that are due.</summary>
+    /// <summary>An announcement's timer fired, or the node started: start the rounds that are due.</summary>
     internal void OnAnnouncementDue()
     {
         lock (_gate)
         {
-            if (_disposed || !_ready.IsCompleted) return;
+            if (_disposed || !_started.IsCompleted) return;
             RunDueAnnouncements(Now);
         }
         Flush();

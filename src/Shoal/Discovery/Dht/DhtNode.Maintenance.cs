@@ -28,7 +28,7 @@ public sealed partial class DhtNode
                 PingQuestionable(table, now);
             }
             if (_ready.IsCompleted && Tables().All(t => t.Count == 0) && (_routers.Count > 0 || _savedNodes.Count > 0)) Rebootstrap(now);
-            if (_ready.IsCompleted) RunDueAnnouncements(now);
+            if (_started.IsCompleted) RunDueAnnouncements(now);
             if (_options.StateFile is not null && now - _lastSave >= Milliseconds(_options.SaveInterval))
             {
                 _lastSave = now;

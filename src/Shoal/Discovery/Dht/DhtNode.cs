@@ -48,6 +48,7 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     private long _lastSave;
     private bool _disposed;
     private Task _ready = Task.CompletedTask;
+    private Task _started = Task.CompletedTask;
 
     private DhtNode(IDatagramPort port, DhtOptions options, TimeProvider time, Random random)
     {
@@ -72,7 +73,10 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     /// <summary>Our node id (it changes once if BEP 42 voting finds our id does not match our external address).</summary>
     public NodeId Id { get; private set; }
 
-    /// <summary>Completes when the first bootstrap (from the state file, else from <see cref="DhtOptions.BootstrapNodes"/>) is over.</summary>
+    /// <summary>
+    /// Completes when the first bootstrap (from the state file, else from <see cref="DhtOptions.BootstrapNodes"/>) is over.
+    /// Lookups and announces do not wait for it: they start as soon as there is someone to ask (see <see cref="Start"/>).
+    /// </summary>
     public Task Ready => _ready;
 
     /// <summary>
@@ -94,9 +98,14 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
             if (saved is not null) node._savedNodes.AddRange(saved.Nodes);
         }
         node._registration = port.Register(node);
-        node._ready = node.BootstrapAtStartAsync();
-        // Torrents added while bootstrapping are announced as soon as it ends, not at the next maintenance round.
-        node._ready.ContinueWith(static (_, s) => ((DhtNode)s!).OnAnnouncementDue(), node, CancellationToken.None,
+        // Lookups start once there is someone to ask (the saved nodes, else the resolved routers), not when the bootstrap
+        // lookup ends: that one waits out the query timeout of every dead node among the closest to our id, and a magnet
+        // link's first get_peers would wait with it. Started early, a lookup asks the routers itself, as libtorrent's do.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node._started = started.Task;
+        node._ready = node.BootstrapAtStartAsync(started);
+        // Torrents added before then are announced at once, not at the next maintenance round.
+        node._started.ContinueWith(static (_, s) => ((DhtNode)s!).OnAnnouncementDue(), node, CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return node;
     }
@@ -131,7 +140,7 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
 
     /// <summary>The nodes closest to <paramref name="target"/> (an iterative find_node lookup per address family).</summary>
     public Task<DhtLookupResult> FindNodeAsync(NodeId target, CancellationToken cancellationToken = default) =>
-        RunWhenReady(LookupKind.FindNode, target, null, 0, false, cancellationToken);
+        RunWhenStarted(LookupKind.FindNode, target, null, 0, false, cancellationToken);
 
     /// <summary>
     /// Peers of a torrent: get_peers lookups toward its info-hash, streaming each peer once as it is found (our own
@@ -142,7 +151,7 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     {
         var peers = Channel.CreateUnbounded<IPEndPoint>(new() { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var run = RunWhenReady(LookupKind.GetPeers, NodeId.FromInfoHash(infoHash), p => peers.Writer.TryWrite(p), 0, false, stop.Token);
+        var run = RunWhenStarted(LookupKind.GetPeers, NodeId.FromInfoHash(infoHash), p => peers.Writer.TryWrite(p), 0, false, stop.Token);
         _ = run.ContinueWith(_ => peers.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
@@ -165,7 +174,7 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, ushort.MaxValue);
-        return RunWhenReady(LookupKind.Announce, NodeId.FromInfoHash(infoHash), onPeer, port, impliedPort, cancellationToken);
+        return RunWhenStarted(LookupKind.Announce, NodeId.FromInfoHash(infoHash), onPeer, port, impliedPort, cancellationToken);
     }
 
     /// <summary>
@@ -188,7 +197,7 @@ public sealed partial class DhtNode : IDatagramHandler, IAsyncDisposable
             announcement.Timer = _time.CreateTimer(static s => ((DhtAnnouncement)s!).Node.OnAnnouncementDue(), announcement,
                 Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             _announcements.Add(announcement);
-            if (_ready.IsCompleted) RunDueAnnouncements(Now);
+            if (_started.IsCompleted) RunDueAnnouncements(Now);
         }
         Flush();
         return announcement;

@@ -115,7 +115,7 @@ internal sealed class ShoalBenchDaemon(string work, string downloads, string cli
     protected override (string, IEnumerable<string>) Command() => ("dotnet",
     [
         cli, "daemon", "--rpc-port", $"{ApiPort}", "--port", $"{PeerPort}", "--bind", "127.0.0.1", "--state-dir", Path.Combine(WorkDirectory, "state"),
-        "--download-dir", DownloadDirectory, "--no-lsd",
+        "--download-dir", DownloadDirectory, "--no-lsd", "--no-dht", // as the other daemons are configured: nothing beyond loopback to find
     ]);
 }
 

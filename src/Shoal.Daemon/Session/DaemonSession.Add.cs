@@ -52,12 +52,38 @@ public sealed partial class DaemonSession
             _byId.Add(t.Id, hosted);
             _byHash.Add(infoHash, hosted);
         }
-        Save(hosted.Torrent);
-        _store.SetValue("next-id", new CounterValue(_nextId));
+        int nextId;
+        lock (_sync) nextId = _nextId;
+        if (!hosted.Torrent.Removed) _store.Add(TorrentRecords.ToStored(hosted.Torrent), "next-id", new CounterValue(nextId));
         _log.LogInformation("added {Name} ({Hash}){Paused}", hosted.Torrent.Name, infoHash.ToHex(), hosted.Torrent.Paused ? ", paused" : "");
         if (request.SourceFile is { } source && Settings.TrashOriginalTorrentFiles) TryDelete(source);
-        PlanQueue();
+        StartChecking(hosted.Torrent);
         return Task.FromResult(new AddResult(hosted, Duplicate: false));
+    }
+
+    /// <summary>
+    /// A new .torrent to run has its data checked first whatever the queue (see <see cref="PlanQueue"/>): that starts at once,
+    /// without walking every torrent on the reply's path; the queue is planned in the background. A magnet link waits
+    /// for a download slot, so the queue is planned now.
+    /// </summary>
+    private void StartChecking(DaemonTorrent t)
+    {
+        bool check;
+        lock (_sync)
+        {
+            check = !_disposed && !t.Removed && t.Phase == TorrentPhase.Queued && t.Metainfo is not null && t.Have is null;
+            if (check)
+            {
+                t.Phase = TorrentPhase.CheckWait;
+                t.Touch(Time.GetUtcNow());
+            }
+        }
+        if (!check)
+        {
+            if (t.Phase != TorrentPhase.Stopped) PlanQueue(); // added paused: nothing to plan
+            return;
+        }
+        RunInBackground(() => StartEngineAsync(t), $"starting {t.Name}");
     }
 
     private static TorrentSettings InitialSettings(AddRequest request, SessionSettings session, int fileCount)

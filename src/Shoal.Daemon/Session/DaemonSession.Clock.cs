@@ -117,13 +117,20 @@ public sealed partial class DaemonSession
             var settings = _settings;
             var now = Time.GetUtcNow();
             int downloads = 0, seeds = 0;
-            foreach (var t in _byId.Values.Select(h => h.Torrent))
+            // One pass without allocations over every torrent (this runs every second and after every change); only the
+            // queued ones, usually few, are sorted.
+            List<DaemonTorrent>? queued = null;
+            foreach (var hosted in _byId.Values)
             {
+                var t = hosted.Torrent;
+                if (t.Phase == TorrentPhase.Queued) (queued ??= []).Add(t);
                 if (t.Phase is TorrentPhase.Stopped or TorrentPhase.Queued or TorrentPhase.Stopping) continue;
                 if (t.IsComplete) seeds++;
                 else if (!IsStalled(t, settings, now)) downloads++;
             }
-            foreach (var t in _byId.Values.Select(h => h.Torrent).Where(t => t.Phase == TorrentPhase.Queued).OrderBy(t => t.QueuePosition))
+            if (queued is null) return;
+            queued.Sort(static (a, b) => a.QueuePosition.CompareTo(b.QueuePosition));
+            foreach (var t in queued)
             {
                 bool start;
                 // Never checked (just added): its data is checked first, whatever the queue, to learn whether it is a seed.
@@ -138,6 +145,23 @@ public sealed partial class DaemonSession
         }
         foreach (var t in toStart) RunInBackground(() => StartEngineAsync(t), $"starting {t.Name}");
     }
+
+    /// <summary>
+    /// Plans the queue soon, in the background: a burst of adds (a remote adding hundreds) shares one plan instead of
+    /// walking every torrent once per add on the request's path. Tracked, so <see cref="WhenIdleAsync"/> waits for it.
+    /// </summary>
+    private void RequestPlan()
+    {
+        if (Interlocked.Exchange(ref _planRequested, 1) != 0) return;
+        RunInBackground(() =>
+        {
+            Volatile.Write(ref _planRequested, 0); // a request from here on gets a plan of its own
+            PlanQueue();
+            return Task.CompletedTask;
+        }, "planning the queue");
+    }
+
+    private int _planRequested;
 
     private static bool IsStalled(DaemonTorrent t, SessionSettings settings, DateTimeOffset now) =>
         settings.QueueStalledEnabled && t.Phase == TorrentPhase.Running && now - t.LastTransfer >= TimeSpan.FromMinutes(settings.QueueStalledMinutes);

@@ -226,7 +226,7 @@ public sealed partial class DaemonSession
                             t.Have = have;
                             if (t.Phase == TorrentPhase.Checking) t.Phase = TorrentPhase.Queued;
                         }
-                        RunInBackground(() => { PlanQueue(); return Task.CompletedTask; }, "planning the queue");
+                        RequestPlan();
                         return;
                     }
                     var torrent = t.EditedTrackers is null ? t.Metainfo : new Torrent(t.Metainfo.Info, t.EditedTrackers);

@@ -18,11 +18,14 @@ public sealed partial class FileStorage : IPieceStorage
     private readonly Lock _stateLock = new();
     private readonly StorageOptions _options;
     private readonly OpenFileLimiter _limiter;
-    private readonly ReadCache? _cache;
+    private ReadCache? _cache; // made by the first upload read: a torrent nobody downloads from keeps no slots
     private readonly WrittenPageDropper? _dropper;
     private ResumeRecordStore? _resume;
     private int _written;
     private int _disposed;
+
+    private ReadCache? ReadCacheForUploads() => _options.ReadCacheBytes <= 0 ? null
+        : Volatile.Read(ref _cache) ?? LazyInitializer.EnsureInitialized(ref _cache, () => new ReadCache(_options.ReadCacheBytes, _options.ReadAheadBytes));
 
     private FileStorage(TorrentInfo info, ConfinedFolder folder, StorageFile?[] files, OpenFileLimiter limiter, Bitfield verified, StorageOptions options)
     {
@@ -37,7 +40,6 @@ public sealed partial class FileStorage : IPieceStorage
         _parked = new bool[files.Length];
         _parkedPieces = new Bitfield(info.PieceCount);
         _partFile = new PartFile(folder, info.InfoHash, info.PieceLength);
-        if (options.ReadCacheBytes > 0) _cache = new ReadCache(options.ReadCacheBytes, options.ReadAheadBytes);
         if (options.DropWrittenPages && WrittenPageDropper.IsSupported) _dropper = new WrittenPageDropper();
         long byBudget = Math.Max(1, options.RecheckMemoryBudget / info.PieceLength);
         _vouchSlots = new SemaphoreSlim((int)Math.Clamp(Math.Min(options.RecheckWorkers, byBudget), 1, 64));
@@ -105,7 +107,7 @@ public sealed partial class FileStorage : IPieceStorage
         if (offset < 0 || (long)offset + destination.Length > size)
             throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{destination.Length} lies outside piece {piece} of {size} bytes");
         if (!_hashed[piece]) return VouchThenReadAsync(piece, offset, destination, ct);
-        if (_cache is { } cache && cache.Fits(offset, destination.Length))
+        if (ReadCacheForUploads() is { } cache && cache.Fits(offset, destination.Length))
         {
             if (cache.TryRead(piece, offset, destination.Span)) return ValueTask.CompletedTask;
             int run = offset / cache.RunBytes;

@@ -6,6 +6,7 @@ namespace Shoal.Storage;
 /// Reads and writes one torrent's resume record, through a <see cref="ConfinedFolder"/> (a link in its place is refused).
 /// Writes are atomic and durable (temporary file, fsync, rename, fsync of the folder) and happen at most once per interval
 /// while the state is dirty, plus whenever asked (completion, flush, dispose); the snapshot fsyncs the data files first.
+/// The timer is armed only by a change: an idle torrent (a seed nobody downloads from) costs no wake-ups.
 /// A failed save never fails the download: the record is a hint, the hashes are the truth.
 /// </summary>
 internal sealed class ResumeRecordStore : IAsyncDisposable
@@ -15,6 +16,7 @@ internal sealed class ResumeRecordStore : IAsyncDisposable
     private readonly Func<ResumeRecord> _snapshot;
     private readonly SemaphoreSlim _saving = new(1, 1);
     private readonly ITimer _timer;
+    private readonly TimeSpan _interval;
     private int _dirty;
     private bool _disposed;
 
@@ -23,7 +25,8 @@ internal sealed class ResumeRecordStore : IAsyncDisposable
         _folder = folder;
         _path = path;
         _snapshot = snapshot;
-        _timer = time.CreateTimer(static state => ((ResumeRecordStore)state!).OnTimer(), this, interval, interval);
+        _interval = interval;
+        _timer = time.CreateTimer(static state => ((ResumeRecordStore)state!).OnTimer(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     public string Path => _folder.FullPath(_path);
@@ -65,7 +68,17 @@ internal sealed class ResumeRecordStore : IAsyncDisposable
         }
     }
 
-    public void MarkDirty() => Volatile.Write(ref _dirty, 1);
+    /// <summary>The state changed: it is saved within the interval (the first change since the last save arms the timer).</summary>
+    public void MarkDirty()
+    {
+        if (Interlocked.Exchange(ref _dirty, 1) == 0) Arm();
+    }
+
+    private void Arm()
+    {
+        try { _timer.Change(_interval, Timeout.InfiniteTimeSpan); }
+        catch (ObjectDisposedException) { /* disposing: the final save happens there */ }
+    }
 
     /// <summary>Writes the current state now (waits for a save already running).</summary>
     public async Task SaveAsync(CancellationToken ct)
@@ -99,7 +112,12 @@ internal sealed class ResumeRecordStore : IAsyncDisposable
 
     private void OnTimer()
     {
-        if (Volatile.Read(ref _dirty) == 0 || !_saving.Wait(0)) return;
+        if (Volatile.Read(ref _dirty) == 0) return;
+        if (!_saving.Wait(0))
+        {
+            Arm(); // a save is running: this change may have come after its snapshot
+            return;
+        }
         try
         {
             if (!_disposed) SaveCore();

@@ -30,6 +30,7 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
         Settings = settings;
         _handshakes = new HandshakeGate(settings.MaxHandshakingConnections, settings.MaxHandshakingPerAddress);
         Time = time;
+        Clock = new SessionClock(time);
         Loggers = loggers;
         _transports = transports;
         _random = new Random(settings.RandomSeed ?? RandomNumberGenerator.GetInt32(int.MaxValue));
@@ -41,6 +42,9 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
     }
 
     public EngineSettings Settings { get; }
+
+    /// <summary>The one timer that ticks every torrent.</summary>
+    internal SessionClock Clock { get; }
 
     public TimeProvider Time { get; }
 
@@ -208,6 +212,7 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        await Clock.DisposeAsync().ConfigureAwait(false);
         await _transports.DisposeAsync().ConfigureAwait(false);
         foreach (var session in _torrents.Values.Distinct()) await session.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_incoming.Keys).WaitAsync(TimeSpan.FromSeconds(10), Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -38,6 +38,9 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
     private EngineSettings Settings => swarm.Settings;
 
     /// <summary>Dials known addresses while there is room for more connections.</summary>
+    /// <summary>A dial is under way (lock held).</summary>
+    public bool IsDialling => _connecting > 0;
+
     public void ConnectMore()
     {
         lock (swarm.Sync)

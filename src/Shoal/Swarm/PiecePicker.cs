@@ -39,7 +39,7 @@ internal sealed class PiecePicker
     private readonly PieceDownload?[] _active;
     private readonly List<PieceDownload> _partial = [];   // active pieces with blocks never requested (or released)
     private readonly List<PieceDownload> _downloading = [];
-    private readonly ArrayPool<byte> _pool;
+    private ArrayPool<byte>? _pool;  // made by the first download and dropped when done: a seed keeps no piece buffers
     private readonly Random _random;
     private readonly long _maxInFlightBytes;
     private long _inFlightBytes;
@@ -58,7 +58,6 @@ internal sealed class PiecePicker
         _maxInFlightBytes = Math.Max(maxInFlightBytes, 2L * info.PieceLength);
         _free = new AvailabilityOrder(info.PieceCount);
         _active = new PieceDownload?[info.PieceCount];
-        _pool = ArrayPool<byte>.Create(info.PieceLength, (int)Math.Min(1024, _maxInFlightBytes / info.PieceLength + 4));
         _free.AddInitial(Enumerable.Range(0, info.PieceCount).Where(p => !have[p]), random);
         _missingWanted = info.PieceCount - _have.SetCount;
     }
@@ -274,11 +273,17 @@ internal sealed class PiecePicker
         _downloading.Remove(download);
         _inFlightBytes -= download.Size;
         download.Dispose();
+        if (_downloading.Count == 0 && IsFinished) _pool = null; // complete: the buffers it keeps go with it
     }
+
+    /// <summary>Whether piece buffers are pooled now (for tests: a seed has none).</summary>
+    internal bool HasBufferPool => _pool is not null;
 
     private PieceDownload Start(int piece)
     {
         _free.Remove(piece);
+        // Its bucket arrays alone are ~90 KB whatever it holds: made when the first piece starts, not per torrent.
+        _pool ??= ArrayPool<byte>.Create(_info.PieceLength, (int)Math.Min(1024, _maxInFlightBytes / _info.PieceLength + 4));
         var download = new PieceDownload(_pool, piece, _info.PieceSize(piece));
         _active[piece] = download;
         _partial.Add(download);

@@ -20,28 +20,55 @@ internal sealed class PieceVerifier
     private readonly IPieceStorage _storage;
     private readonly Channel<PieceDownload> _toHash = Channel.CreateUnbounded<PieceDownload>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly Channel<PieceDownload> _toWrite = Channel.CreateUnbounded<PieceDownload>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task[] _hashers;
-    private readonly Task _writer;
+    private readonly Lock _starting = new();
+    private readonly int _workers;
+    private Task[] _hashers = [];
+    private Task _writer = Task.CompletedTask;
+    private bool _started;
 
     public PieceVerifier(IVerificationSink sink, TorrentInfo info, IPieceStorage storage, int workers)
     {
         _sink = sink;
         _info = info;
         _storage = storage;
-        _hashers = new Task[workers];
-        for (int i = 0; i < workers; i++) _hashers[i] = Task.Run(HashAsync);
-        _writer = Task.Run(WriteAsync);
+        _workers = workers;
     }
 
-    public void Enqueue(PieceDownload download) => _toHash.Writer.TryWrite(download);
+    public void Enqueue(PieceDownload download)
+    {
+        EnsureWorkers();
+        _toHash.Writer.TryWrite(download);
+    }
+
+    /// <summary>The workers start with the first piece: a seed (thousands of them in a daemon) keeps no waiting tasks.</summary>
+    private void EnsureWorkers()
+    {
+        lock (_starting)
+        {
+            if (_started) return;
+            _started = true;
+            var hashers = new Task[_workers];
+            for (int i = 0; i < hashers.Length; i++) hashers[i] = Task.Run(HashAsync);
+            _hashers = hashers;
+            _writer = Task.Run(WriteAsync);
+        }
+    }
 
     /// <summary>Finishes the pieces already queued, then stops the workers.</summary>
     public async Task CompleteAsync()
     {
         _toHash.Writer.TryComplete();
-        await Task.WhenAll(_hashers).ConfigureAwait(false);
+        Task[] hashers;
+        Task writer;
+        lock (_starting)
+        {
+            _started = true; // no workers start after this
+            hashers = _hashers;
+            writer = _writer;
+        }
+        await Task.WhenAll(hashers).ConfigureAwait(false);
         _toWrite.Writer.TryComplete();
-        await _writer.ConfigureAwait(false);
+        await writer.ConfigureAwait(false);
     }
 
     private async Task HashAsync()

@@ -32,7 +32,6 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<TorrentInfo> _metadataReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PieceVerifier? _verifier;
-    private ITimer? _timer;
     private int _ticking;
 
     internal TorrentSession(ClientEngine engine, InfoHash infoHash, TorrentInfo? info, Random random, bool v2Only = false)
@@ -107,10 +106,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>Raised as a magnet link's metadata fetch progresses (outside the torrent's lock).</summary>
     public event Action<MetadataProgress>? MetadataProgressChanged;
 
-    internal void Start()
-    {
-        _timer = _swarm.Time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-    }
+    internal void Start() => Engine.Clock.Add(this);
 
     /// <summary>
     /// Adds addresses to try (from a tracker, the command line, PEX, LSD or the DHT). <paramref name="reportedBy"/> is
@@ -254,7 +250,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             _swarm.Stopped = true;
         }
         Engine.Unregister(this);
-        if (_timer is not null) await _timer.DisposeAsync().ConfigureAwait(false);
+        Engine.Clock.Remove(this);
         await _connections.CloseAllAsync("torrent stopped", stop: true).ConfigureAwait(false);
         if (_verifier is not null) await _verifier.CompleteAsync().ConfigureAwait(false);
         if (_swarm.Storage is { } storage)
@@ -267,15 +263,19 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _metadataReceived.TrySetCanceled();
     }
 
-    /// <summary>Once a second: timeouts, keep-alives, snubbing, choke rounds, extensions' rhythm and new connections.</summary>
-    private void Tick()
+    /// <summary>
+    /// Once a second (the engine's <see cref="SessionClock"/>): timeouts, keep-alives, snubbing, choke rounds, extensions'
+    /// rhythm and new connections. A torrent with no peers, none being dialled and none to dial has none of that to do.
+    /// </summary>
+    internal void Tick()
     {
         if (Interlocked.Exchange(ref _ticking, 1) == 1) return;
         try
         {
             lock (_swarm.Sync)
             {
-                if (_swarm.Stopped) return;
+                if (_swarm.Stopped || IsIdle) return;
+                BusyTicks++;
                 long now = _swarm.Time.GetTimestamp();
                 foreach (var peer in _swarm.Peers) _timeouts.Check(peer, now);
                 if (_swarm.IsActive) _choking.Tick(now);
@@ -291,6 +291,12 @@ public sealed partial class TorrentSession : IAsyncDisposable
             Volatile.Write(ref _ticking, 0);
         }
     }
+
+    /// <summary>Nothing for a tick to do: metadata known, no peer connected or being dialled, no address to dial (lock held).</summary>
+    private bool IsIdle => _swarm.Info is not null && _swarm.Peers.Count == 0 && _swarm.Book.Count == 0 && !_connections.IsDialling;
+
+    /// <summary>How many ticks did work rather than return at once as idle (for tests).</summary>
+    internal long BusyTicks;
 
     private static IPEndPoint Normalize(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;

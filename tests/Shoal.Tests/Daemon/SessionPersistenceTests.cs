@@ -53,4 +53,19 @@ public sealed class SessionPersistenceTests
             Assert.Equal(4, await daemon.AddAsync(more, paused: true));
         }
     }
+
+    [Fact]
+    public async Task An_acknowledged_add_is_committed_before_the_reply_and_a_second_connection_sees_it_with_the_next_id()
+    {
+        // What a kill -9 right after the reply leaves: whatever another process reads from the database file (and its WAL).
+        await using var daemon = await TestDaemon.StartAsync();
+        var (_, bytes, _) = await daemon.MakeTorrentAsync("acked.bin", 63, [20_000]);
+        int id = await daemon.AddAsync(bytes, paused: true);
+        using var other = Shoal.Daemon.Store.SessionStore.Open(daemon.StateDir);
+        var row = Assert.Single(other.LoadTorrents());
+        Assert.Equal(id, row.Id);
+        Assert.True(row.Paused);
+        Assert.Equal(bytes, row.Metainfo);
+        Assert.Equal(id + 1, other.GetValue<System.Text.Json.Nodes.JsonObject>("next-id")?["Value"]?.GetValue<int>());
+    }
 }

@@ -165,6 +165,27 @@ public class FileStorageResumeTests
     }
 
     [Fact]
+    public async Task An_unchanged_torrent_arms_no_save_timer_and_a_change_arms_one_save()
+    {
+        using var dir = new TempDirectory("resume");
+        var (info, data) = TestTorrents.Single("idle.bin", 50_000);
+        var time = new Shoal.Tests.Support.Dht.SimulatedTime();
+        var (storage, _) = await OpenAsync(info, dir.Path, new StorageOptions { TimeProvider = time });
+        await using (storage)
+        {
+            time.Advance(TimeSpan.FromMinutes(1)); // whatever opening scheduled has run
+            long before = time.EventsRun;
+            time.Advance(TimeSpan.FromHours(1));
+            Assert.Equal(before, time.EventsRun); // a torrent with nothing new to record wakes nothing up
+
+            await DownloadAsync(storage, data, [0]);
+            time.Advance(TimeSpan.FromMinutes(1));
+            Assert.Equal(before + 1, time.EventsRun); // one save, then quiet again
+            Assert.True(LoadRecord(storage.ResumeRecordPath!, info)!.Verified[0]);
+        }
+    }
+
+    [Fact]
     public async Task Existing_final_files_are_rechecked_and_a_corrupt_piece_is_fetched_again_as_part()
     {
         using var dir = new TempDirectory("seed");

@@ -54,6 +54,23 @@ public class PiecePickerTests
     }
 
     [Fact]
+    public void A_seed_keeps_no_piece_buffer_pool_and_a_download_drops_its_pool_once_complete()
+    {
+        Assert.False(NewPicker(4, have: All(4)).HasBufferPool); // ~90 KB of pool buckets per seeding torrent, before
+
+        var picker = NewPicker(2);
+        Assert.False(picker.HasBufferPool);
+        var peer = new FakePeer(All(2));
+        picker.AddPeer(peer.Have);
+        var picks = new BlockRequest[100];
+        int n = picker.Pick(peer, picks);
+        Assert.True(picker.HasBufferPool);
+        Complete(picker, peer, [], picks.AsSpan(0, n));
+        Assert.True(picker.IsFinished);
+        Assert.False(picker.HasBufferPool);
+    }
+
+    [Fact]
     public void Pieces_larger_than_the_in_flight_budget_still_download_two_at_a_time()
     {
         // 16 MiB pieces under a 16 MiB budget: one piece at a time would leave the link idle while each is hashed and written.

@@ -20,6 +20,8 @@ public sealed partial class UtpSocketManager : IDatagramBatchHandler, IAsyncDisp
     private readonly Channel<UtpStream> _incoming;
     private readonly List<UtpConnection> _acksOwed = []; // receive loop only
     private readonly ITimer _timer;
+    private readonly Lock _tickGate = new();
+    private bool _tickArmed;
     private readonly Random _random;
     private readonly Lock _randomLock = new();
     private int _disposed;
@@ -33,7 +35,8 @@ public sealed partial class UtpSocketManager : IDatagramBatchHandler, IAsyncDisp
         Clock = new UtpClock(Options.TimeProvider);
         _random = Options.Random ?? new Random();
         _incoming = Channel.CreateUnbounded<UtpStream>(new UnboundedChannelOptions { SingleWriter = false });
-        _timer = Options.TimeProvider.CreateTimer(static s => ((UtpSocketManager)s!).OnTick(), this, Options.TickInterval, Options.TickInterval);
+        // Armed while there are connections: an idle client (a daemon seeding over TCP, say) is not woken 20 times a second.
+        _timer = Options.TimeProvider.CreateTimer(static s => ((UtpSocketManager)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _registration = port.Register(this);
     }
 
@@ -68,6 +71,7 @@ public sealed partial class UtpSocketManager : IDatagramBatchHandler, IAsyncDisp
             if (_connections.TryAdd(new ConnectionKey(remote, id), connection)) break;
             connection.ReleaseAll();
         }
+        EnsureTicking();
         FlushEmitted();
         try
         {
@@ -155,6 +159,7 @@ public sealed partial class UtpSocketManager : IDatagramBatchHandler, IAsyncDisp
         var key = new ConnectionKey(from, (ushort)(syn.ConnectionId + 1));
         var connection = UtpConnection.Accept(this, from, syn, NextRandom(), now);
         if (!_connections.TryAdd(key, connection)) return;
+        EnsureTicking();
         connection.AckQueued = true;
         _acksOwed.Add(connection);
         _incoming.Writer.TryWrite(new UtpStream(this, connection));
@@ -187,6 +192,31 @@ public sealed partial class UtpSocketManager : IDatagramBatchHandler, IAsyncDisp
             if (forget) _connections.TryRemove(key, out _);
         }
         FlushEmitted();
+        if (_connections.IsEmpty)
+        {
+            lock (_tickGate)
+            {
+                // Checked again under the gate: a connection added meanwhile arms (or keeps) the timer in EnsureTicking.
+                if (_connections.IsEmpty && _tickArmed)
+                {
+                    _tickArmed = false;
+                    try { _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); }
+                    catch (ObjectDisposedException) { /* shutting down */ }
+                }
+            }
+        }
+    }
+
+    /// <summary>A connection was added: make sure the tick runs (always under the gate, so a concurrent disarm cannot win).</summary>
+    private void EnsureTicking()
+    {
+        lock (_tickGate)
+        {
+            if (_tickArmed || _disposed != 0) return;
+            _tickArmed = true;
+            try { _timer.Change(Options.TickInterval, Options.TickInterval); }
+            catch (ObjectDisposedException) { /* shutting down */ }
+        }
     }
 
     /// <summary>Resets a connection now (a stream disposed abruptly, a cancelled connect).</summary>

@@ -25,14 +25,14 @@ public sealed class BottleneckLinkTests(ITestOutputHelper output)
         using var link = BottleneckLink.Create();
         double tcp = (await TransferAsync(link, "tcp", TimeSpan.FromSeconds(8), 7000)).Mbps;
         double utp = (await TransferAsync(link, "utp", TimeSpan.FromSeconds(8), 7001)).Mbps;
-        output.WriteLine($"50 Mbit/s, 1% loss: TCP {tcp:0.0} Mbit/s, uTP {utp:0.0} Mbit/s ({utp / tcp:P0} of TCP)");
-        // Measured here ~70% (the issue's target is 80%, not met yet); the bound catches a collapse, not a few percent.
-        Assert.True(utp >= 0.5 * tcp, $"uTP {utp:0.0} Mbit/s against TCP {tcp:0.0} Mbit/s");
+        output.WriteLine($"50 Mbit/s, 1% loss: TCP ({link.TcpCongestionControl}) {tcp:0.0} Mbit/s, uTP {utp:0.0} Mbit/s ({utp / tcp:P0} of TCP)");
+        Assert.True(utp >= 0.8 * tcp, $"uTP {utp:0.0} Mbit/s against TCP {tcp:0.0} Mbit/s");
     }
 
-    // Measured here (2026-12-05): with 1% loss TCP's own window stays small, so the queue never passes LEDBAT's 100 ms
-    // target and uTP keeps 60-66% of the link (TCP 16-18 Mbit/s, uTP 26-30). Kept runnable to measure the fix.
-    [Fact(Skip = "uTP does not yet yield to TCP on a lossy bottleneck: measured share 60-66%, target under 33% (issue 15)")]
+    // With 1% loss neither flow builds a queue near LEDBAT's 100 ms target (a few ms here), so what makes uTP yield is
+    // LEDBAT++'s slower growth on a short path (1/16 packet per round trip against TCP's one or more) under the same
+    // losses. See README "Encryption and uTP" for the figures.
+    [Fact]
     public async Task uTP_yields_to_a_competing_TCP_flow()
     {
         using var link = BottleneckLink.Create();
@@ -53,7 +53,7 @@ public sealed class BottleneckLinkTests(ITestOutputHelper output)
         }
         double utp = (BytesAt(end) - BytesAt(start)) * 8 / (end - start) / 1e6;
         double share = utp / (utp + tcp);
-        output.WriteLine($"50 Mbit/s, 1% loss, with an iperf3 TCP flow: TCP {tcp:0.0} Mbit/s, uTP {utp:0.0} Mbit/s (uTP's share {share:P0})");
+        output.WriteLine($"50 Mbit/s, 1% loss, with an iperf3 TCP flow ({link.TcpCongestionControl}): TCP {tcp:0.0} Mbit/s, uTP {utp:0.0} Mbit/s (uTP's share {share:P0})");
         Assert.True(utp > 0, "uTP moved nothing while TCP ran");
         Assert.True(share < 1.0 / 3, $"uTP took {share:P0} of the link against TCP");
     }
@@ -114,6 +114,10 @@ internal sealed class BottleneckLink : IDisposable
     public string A { get; }
 
     public string B { get; }
+
+    /// <summary>The TCP congestion control the competing flows use (the system's default: BBR or CUBIC on Linux).</summary>
+    public string TcpCongestionControl =>
+        ProcessRunner.Run("ip", ["netns", "exec", A, "sysctl", "-n", "net.ipv4.tcp_congestion_control"], TimeSpan.FromSeconds(10)).StdOut.Trim();
 
     /// <summary>Builds the link, or skips the test with the reason (fails under CI=true).</summary>
     public static BottleneckLink Create()

@@ -306,7 +306,7 @@ public sealed class EngineTorrent
     public IReadOnlyList<PeerView> Peers() =>
         [.. _managed.Status.Peers.Select(p => new PeerView(p.EndPoint.Address.ToString(), p.EndPoint.Port, p.Client, p.PeerChoking, p.AmInterested,
             p.AmChoking, p.PeerInterested, p.Incoming, p.IsEncrypted, p.Transport == TransportKind.Utp, p.IsSeed, p.Progress, (long)p.DownloadRate, (long)p.UploadRate,
-            Origin(p)))];
+            Origin(p), p.IsObfuscated))];
 
     public IReadOnlyList<TrackerView> Trackers() =>
         [.. _managed.Trackers.Select((t, i) => new TrackerView(i, t.Tier, t.Url, Activity(t.State), t.LastAnnounce, t.NextAnnounce, t.LastError,

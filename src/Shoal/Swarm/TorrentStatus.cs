@@ -63,4 +63,5 @@ public sealed record PeerStatus(
     int RequestsIn = 0,
     TransportKind Transport = TransportKind.Tcp,
     bool IsEncrypted = false,
-    long QueuedBytes = 0);
+    long QueuedBytes = 0,
+    bool IsObfuscated = false);

@@ -4,7 +4,7 @@ using Shoal.Trackers;
 namespace Shoal.Cli.Commands;
 
 /// <summary>
-/// Gives up on a download that cannot make progress: no peer connected and no piece verified for a while.
+/// Gives up on a download that cannot make progress: no peer connected, no web seed working and no piece verified for a while.
 /// The reason names what went wrong (the trackers' errors, or that nobody has the torrent).
 /// </summary>
 internal static class IdleWatch
@@ -17,7 +17,7 @@ internal static class IdleWatch
         {
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
             var status = torrent.Status;
-            if (status.VerifiedBytes != lastVerified || status.Peers.Count > 0)
+            if (status.VerifiedBytes != lastVerified || status.Peers.Count > 0 || status.WebSeeds.Any(w => w.IsWorking))
             {
                 lastVerified = status.VerifiedBytes;
                 lastProgress = DateTime.UtcNow;

@@ -78,6 +78,7 @@ public sealed class WebSeed
             Backoff.Failed(ex.Failure, ex.RetryAfter);
             throw;
         }
+        if (Backoff.IsBanned) return; // a request that was under way when its data failed: the seed stays dropped
         LastError = null;
         Backoff.Succeeded();
     }

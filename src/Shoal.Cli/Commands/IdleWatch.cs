@@ -32,7 +32,10 @@ internal static class IdleWatch
         var trackers = torrent.Trackers;
         var failing = trackers.Where(t => t.State is TrackerState.Failing or TrackerState.Invalid && t.LastError is not null).ToList();
         string waited = $"{limit.TotalSeconds:0} s";
-        int known = torrent.Status.KnownPeers;
+        var status = torrent.Status;
+        int known = status.KnownPeers;
+        if (known == 0 && status.WebSeeds.Count > 0 && !status.WebSeeds.Any(w => w.IsWorking))
+            return $"web seed {status.WebSeeds[0].LastError ?? "failed"}, and no peer has it (gave up after {waited})";
         if (trackers.Count == 0 && known > 0)
             return $"no peer could be reached after {waited} ({known} known; is the seeder running, and its port open in its firewall?)";
         if (trackers.Count == 0)

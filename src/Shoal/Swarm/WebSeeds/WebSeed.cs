@@ -34,6 +34,9 @@ public sealed class WebSeed
 
     public Uri Url { get; }
 
+    /// <summary>The bounds it is fetched within (its client's).</summary>
+    public WebSeedOptions Options => _client.Options;
+
     public bool FromUser { get; }
 
     public WebSeedBackoff Backoff { get; }

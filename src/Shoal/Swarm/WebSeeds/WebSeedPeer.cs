@@ -8,11 +8,11 @@ namespace Shoal.Swarm.WebSeeds;
 /// A web seed as a block source of one torrent, scheduled like a peer that has every piece (as libtorrent does). A few
 /// request slots each ask the picker for the free blocks of one piece (<see cref="PiecePicker.PickPiece"/>: a whole
 /// new piece when no partial one waits; never endgame duplicates, which would only race the peers for blocks already on
-/// their way), fetch each run of blocks with
-/// one HTTP range request per file, and hand the blocks to the same claim-and-verify path as peer blocks. A failed or
-/// timed-out request puts its blocks back for anyone to take, and the seed rests (<see cref="WebSeedBackoff"/>): a slow
-/// or broken server never holds pieces longer than one request's time limit. A piece that fails verification with only
-/// this seed's data bans it (<see cref="OnBadData"/>).
+/// their way), fetch each run of blocks with one HTTP range request per file (runs cut at
+/// <see cref="WebSeedOptions.MaxRequestBytes"/>), and hand the blocks to the same claim-and-verify path as peer blocks.
+/// A failed or timed-out request puts its blocks back for anyone to take, and the seed rests (<see cref="WebSeedBackoff"/>):
+/// a slow or broken server never holds blocks longer than one request's time limit. A piece that fails verification
+/// with only this seed's data bans it (<see cref="OnBadData"/>).
 /// </summary>
 internal sealed class WebSeedPeer : IPickerPeer
 {
@@ -135,7 +135,8 @@ internal sealed class WebSeedPeer : IPickerPeer
             {
                 var first = picks.Span[done];
                 int end = done + 1, length = first.Length;
-                while (end < picks.Length && picks.Span[end].Piece == first.Piece && picks.Span[end].Begin == first.Begin + length)
+                while (end < picks.Length && picks.Span[end].Piece == first.Piece && picks.Span[end].Begin == first.Begin + length
+                       && length + picks.Span[end].Length <= Seed.Options.MaxRequestBytes)
                     length += picks.Span[end++].Length;
                 await _swarm.DownloadLimiter.WaitAsync(length, ct).ConfigureAwait(false);
                 await Seed.FetchAsync(first.Piece, first.Begin, length, buffer.AsMemory(0, length), ct).ConfigureAwait(false);

@@ -47,6 +47,26 @@ public class WebSeedSwarmTests
     }
 
     [Fact]
+    public async Task ABigPieceIsFetchedInRequestsOfAtMostMaxRequestBytes()
+    {
+        const int big = 128 * 1024;
+        var content = SwarmTestData.RandomBytes(3 * big, seed: 10);
+        var info = SwarmTestData.SingleFile(content, big);
+        await using var server = new ScriptedHttpServer(Files(("/data.bin", content)));
+        var settings = new EngineSettings { RandomSeed = 6, WebSeeds = new Shoal.Swarm.WebSeeds.WebSeedOptions { MaxRequestBytes = 48 * 1024 } };
+        await using var rig = new SwarmRig(settings, info, content, seed: false);
+
+        rig.Session.AddWebSeeds([server.Url("/data.bin")], fromUser: true);
+        await rig.Session.Completion.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.Equal(content, SwarmTestData.ReadAll(rig.Storage));
+        var lengths = server.Requests.Select(RangeOf).Select(r => r.To - r.From + 1).ToList();
+        Assert.All(lengths, n => Assert.True(n <= 48 * 1024, $"{n} bytes in one request"));
+        Assert.Equal(content.Length, lengths.Sum());
+        Assert.Equal(9, lengths.Count); // each 128 KiB piece as 48 + 48 + 32 KiB
+    }
+
+    [Fact]
     public async Task AMultiFileTorrentComesFromOneRangePerFileOfEachPiece()
     {
         var content = SwarmTestData.RandomBytes(5 * Piece, seed: 6);

@@ -8,6 +8,8 @@
 #     DIR on PATH): bytes allocated by the leecher (whole process) and by the seeder (while the leecher ran);
 #   - optional profiles (PROFILE=1): `perf record -g` of both processes, with perf maps for JIT'd code; split them with
 #     perf script -i OUT_DIR/leecher.perf.data -F ip,sym,dso | bench/perf-split.py
+# FLAGS="--transport tcp --encryption off" adds options to both programs (the default is what a user gets: uTP
+# preferred and MSE with RC4 preferred, as negotiated between two Shoals).
 # Prints `openssl speed -evp sha1` of the same run: the issue's targets are at SHA-1 2.29 GB/s, scale in proportion.
 #
 # usage: bench/cpu-pair.sh CLI_DLL [SIZE_MiB=1024] [OUT_DIR]
@@ -41,7 +43,7 @@ export DOTNET_PerfMapEnabled=${PROFILE:-0}
 [ "${PROFILE:-0}" = 1 ] && export DOTNET_EnableWriteXorExecute=0
 # JIT=1: list every method the JIT compiled (ReadyToRun code is not listed) into OUT_DIR/jit-*.txt.
 if [ "${JIT:-0}" = 1 ]; then export DOTNET_JitDisasmSummary=1; fi
-DOTNET_JitStdOutFile=$out/jit-seeder.txt dotnet "$cli" seed "$work/seed/payload.bin" --torrent "$work/payload.torrent" --port "$port" --bind 127.0.0.1 --no-lsd --quiet \
+DOTNET_JitStdOutFile=$out/jit-seeder.txt dotnet "$cli" seed "$work/seed/payload.bin" --torrent "$work/payload.torrent" --port "$port" --bind 127.0.0.1 --no-lsd --quiet ${FLAGS:-} \
   > "$out/seeder.log" 2>&1 &
 seeder=$!
 # Wait for the seeder to listen (it checks its data first).
@@ -55,7 +57,7 @@ if [ "${ALLOC:-0}" = 1 ]; then
   seeder_rec=$!
   sleep 2
   dotnet-counters collect --format csv -o "$out/leecher-counters.csv" --refresh-interval 1 --counters System.Runtime -- \
-    dotnet "$cli" get "$work/payload.torrent" -o "$work/get" --port 0 --bind 127.0.0.1 --no-lsd --quiet --peer "127.0.0.1:$port" \
+    dotnet "$cli" get "$work/payload.torrent" -o "$work/get" --port 0 --bind 127.0.0.1 --no-lsd --quiet ${FLAGS:-} --peer "127.0.0.1:$port" \
     > "$out/leecher.log" 2>&1
   kill -TERM "$seeder_rec"; wait "$seeder_rec" || true
   pieces=$((size_mib * 4))
@@ -67,12 +69,12 @@ elif [ "${PROFILE:-0}" = 1 ]; then
   perf record -g -o "$out/seeder.perf.data" -p "$seeder" >/dev/null 2>&1 &
   seeder_rec=$!
   perf record -g -o "$out/leecher.perf.data" -- \
-    env DOTNET_JitStdOutFile=$out/jit-leecher.txt dotnet "$cli" get "$work/payload.torrent" -o "$work/get" --port 0 --bind 127.0.0.1 --no-lsd --quiet --peer "127.0.0.1:$port" \
+    env DOTNET_JitStdOutFile=$out/jit-leecher.txt dotnet "$cli" get "$work/payload.torrent" -o "$work/get" --port 0 --bind 127.0.0.1 --no-lsd --quiet ${FLAGS:-} --peer "127.0.0.1:$port" \
     > "$out/leecher.log" 2>&1
   kill -INT "$seeder_rec"; wait "$seeder_rec" || true
 else
   perf stat -e task-clock,instructions,context-switches -o "$out/leecher.stat" -- \
-    env DOTNET_JitStdOutFile=$out/jit-leecher.txt dotnet "$cli" get "$work/payload.torrent" -o "$work/get" --port 0 --bind 127.0.0.1 --no-lsd --quiet --peer "127.0.0.1:$port" \
+    env DOTNET_JitStdOutFile=$out/jit-leecher.txt dotnet "$cli" get "$work/payload.torrent" -o "$work/get" --port 0 --bind 127.0.0.1 --no-lsd --quiet ${FLAGS:-} --peer "127.0.0.1:$port" \
     > "$out/leecher.log" 2>&1
 fi
 after=$(cpu_of "$seeder")

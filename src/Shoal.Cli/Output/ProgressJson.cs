@@ -38,6 +38,7 @@ internal static class ProgressJson
             json.WriteNumber("seeds", status.Seeds);
             json.WriteNumber("peers_utp", status.Peers.Count(p => p.Transport == TransportKind.Utp));
             json.WriteNumber("peers_encrypted", status.Peers.Count(p => p.IsEncrypted));
+            json.WriteNumber("peers_obfuscated", status.Peers.Count(p => p.IsObfuscated));
             PeerSources.Write(json, status);
             PeerSources.WriteWebSeeds(json, status);
             json.WriteNumber("hash_failures", status.HashFailures);

@@ -311,7 +311,7 @@ public sealed class EngineTorrent
         var status = _managed.Status;
         return [.. status.Peers.Select(p => new PeerView(p.EndPoint.Address.ToString(), p.EndPoint.Port, p.Client, p.PeerChoking, p.AmInterested,
             p.AmChoking, p.PeerInterested, p.Incoming, p.IsEncrypted, p.Transport == TransportKind.Utp, p.IsSeed, p.Progress, (long)p.DownloadRate, (long)p.UploadRate,
-            Origin(p))),
+            Origin(p), p.IsObfuscated)),
             // Web seeds that are not banned, as seeds we are interested in (choking us while they rest after an error).
             .. status.WebSeeds.Where(w => !w.IsBanned).Select(w => new PeerView(w.Url.Host, w.Url.Port, $"web seed {w.Url}", !w.IsWorking, true,
                 true, false, false, w.Url.Scheme == "https", false, true, 1, (long)w.DownloadRate, 0, PeerOrigin.Manual))];

@@ -52,13 +52,15 @@ public sealed record PeerView(
     double Progress,
     long RateToClient,
     long RateToPeer,
-    PeerOrigin Origin)
+    PeerOrigin Origin,
+    bool IsObfuscated = false)
 {
     public bool IsDownloadingFrom => !ClientIsChoked && ClientIsInterested;
 
     public bool IsUploadingTo => !PeerIsChoked && PeerIsInterested;
 
-    /// <summary>Transmission's one-letter flags, in its order (T uTP, D/d downloading, U/u uploading, K, ?, E, H/X origin, I incoming).</summary>
+    /// <summary>Transmission's one-letter flags, in its order (T uTP, D/d downloading, U/u uploading, K, ?, E, H/X origin, I incoming),
+    /// plus qBittorrent's 'e' where only the handshake was encrypted (MSE with the plaintext method).</summary>
     public string FlagStr
     {
         get
@@ -73,6 +75,7 @@ public sealed record PeerView(
             if (!ClientIsChoked && !ClientIsInterested) flags[n++] = 'K';
             if (!PeerIsChoked && !PeerIsInterested) flags[n++] = '?';
             if (IsEncrypted) flags[n++] = 'E';
+            else if (IsObfuscated) flags[n++] = 'e';
             if (Origin == PeerOrigin.Dht) flags[n++] = 'H';
             else if (Origin == PeerOrigin.PeerExchange) flags[n++] = 'X';
             if (IsIncoming) flags[n++] = 'I';

@@ -232,7 +232,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
             }
         }
         swarm.Log.LogDebug("connected to {Peer} ({Client}, {Direction}, {Transport}, {Encryption})", peer.RemoteEndPoint, peer.ClientName,
-            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport, peer.IsEncrypted ? "encrypted" : "plaintext");
+            peer.IsIncoming ? "incoming" : "outgoing", peer.Transport, peer.IsEncrypted ? "encrypted" : peer.IsObfuscated ? "obfuscated handshake" : "plaintext");
         await peer.RunAsync().ConfigureAwait(false);
         swarm.Log.LogDebug("disconnected from {Peer} ({Client}): {Reason}", peer.RemoteEndPoint, peer.ClientName, peer.CloseReason);
         lock (swarm.Sync)

@@ -61,6 +61,8 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate, IEx
 
     public bool IsEncrypted => _connection.IsEncrypted;
 
+    public bool IsObfuscated => _connection.IsObfuscated;
+
     public bool SupportsFast => Reserved.SupportsFastExtension;
 
     public string ClientName => RemoteExtensions?.ClientName ?? Wire.PeerId.Describe(PeerId);

@@ -32,7 +32,7 @@ public sealed partial class TorrentSession
             var peers = _swarm.Peers.Select(p => new PeerStatus(p.ListenEndPoint ?? p.RemoteEndPoint, p.ClientName, p.IsIncoming, p.IsSeed,
                 p.Availability.Bits is { Count: > 0 } have ? (double)have.SetCount / have.Count : 0, p.DownloadRate.BytesPerSecond, p.UploadRate.BytesPerSecond,
                 p.AmChoking, p.AmInterested, p.PeerChoking, p.PeerInterested, p.IsSnubbed, SourceOf(p), p.Requests.Count, p.QueuedUploads,
-                p.Transport, p.IsEncrypted, p.QueuedBytes)).ToList();
+                p.Transport, p.IsEncrypted, p.QueuedBytes, p.IsObfuscated)).ToList();
             var info = _swarm.Info;
             var webSeeds = _webSeeds.Status();
             return new TorrentStatus(State, info?.TotalLength ?? 0, VerifiedBytes(), _swarm.Picker?.Have.SetCount ?? 0, info?.PieceCount ?? 0,

@@ -66,7 +66,8 @@ public sealed record PeerStatus(
     int RequestsIn = 0,
     TransportKind Transport = TransportKind.Tcp,
     bool IsEncrypted = false,
-    long QueuedBytes = 0);
+    long QueuedBytes = 0,
+    bool IsObfuscated = false);
 
 /// <summary>
 /// A web seed (BEP 19) of a torrent: its URL, what it sent, and whether it works: <see cref="IsFetching"/> while a

@@ -18,7 +18,7 @@ public sealed class PlaintextUpgrade(IIncomingHandshakeResponder? otherwise = nu
     {
         var first = await HandshakeSniffer.ReadFirstBytesAsync(connection.Stream, ct).ConfigureAwait(false);
         if (first is null) return null;
-        if (HandshakeSniffer.IsPlaintextHandshake(first)) return connection.Wrap(new PrefixedStream(first, connection.Stream), connection.IsEncrypted);
+        if (HandshakeSniffer.IsPlaintextHandshake(first)) return connection.Wrap(new PrefixedStream(first, connection.Stream), connection.IsEncrypted, connection.IsObfuscated);
         return otherwise is null ? null : await otherwise.RespondAsync(connection, first, torrents, ct).ConfigureAwait(false);
     }
 }

@@ -19,7 +19,8 @@ public enum TransportKind
 /// </summary>
 public sealed class TransportConnection : IAsyncDisposable
 {
-    public TransportConnection(Stream stream, IPEndPoint remoteEndPoint, TransportKind kind, bool isIncoming, bool isEncrypted = false)
+    public TransportConnection(Stream stream, IPEndPoint remoteEndPoint, TransportKind kind, bool isIncoming, bool isEncrypted = false,
+        bool isObfuscated = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
@@ -28,6 +29,7 @@ public sealed class TransportConnection : IAsyncDisposable
         Kind = kind;
         IsIncoming = isIncoming;
         IsEncrypted = isEncrypted;
+        IsObfuscated = isObfuscated || isEncrypted;
     }
 
     /// <summary>The bytes to and from the peer (after any upgrade: the plaintext side).</summary>
@@ -41,13 +43,20 @@ public sealed class TransportConnection : IAsyncDisposable
     /// <summary>The peer dialled us.</summary>
     public bool IsIncoming { get; }
 
-    /// <summary>An upgrade (MSE/PE) encrypts the stream.</summary>
+    /// <summary>An upgrade (MSE/PE) encrypts the stream (RC4).</summary>
     public bool IsEncrypted { get; }
 
+    /// <summary>
+    /// The BitTorrent handshake went inside an MSE handshake, so it cannot be recognised on the wire; the stream after
+    /// it may still be plaintext (MSE's "plaintext" crypto method). True whenever <see cref="IsEncrypted"/> is.
+    /// </summary>
+    public bool IsObfuscated { get; }
+
     /// <summary>The same connection over a wrapping stream (an upgrade's output); disposing the result disposes <paramref name="stream"/>.</summary>
-    public TransportConnection Wrap(Stream stream, bool isEncrypted) => new(stream, RemoteEndPoint, Kind, IsIncoming, isEncrypted);
+    public TransportConnection Wrap(Stream stream, bool isEncrypted, bool isObfuscated = false) =>
+        new(stream, RemoteEndPoint, Kind, IsIncoming, isEncrypted, isObfuscated);
 
     public ValueTask DisposeAsync() => Stream.DisposeAsync();
 
-    public override string ToString() => $"{Kind}{(IsEncrypted ? "+enc" : "")} {(IsIncoming ? "from" : "to")} {RemoteEndPoint}";
+    public override string ToString() => $"{Kind}{(IsEncrypted ? "+enc" : IsObfuscated ? "+mse" : "")} {(IsIncoming ? "from" : "to")} {RemoteEndPoint}";
 }

@@ -98,7 +98,7 @@ public sealed class UtpInteropTests
         var index = new MseTorrentIndex();
         index.Add(created.InfoHash);
         var result = await MseHandshake.RespondAsync(stream, first, index.TryFind, EncryptionPolicy.Prefer, timeout.Token);
-        Assert.Equal(MseCryptoMethods.Rc4, result.Method); // libtorrent offers RC4 and plaintext; Prefer picks RC4
+        Assert.Equal(MseCryptoMethods.Plaintext, result.Method); // libtorrent offers RC4 and plaintext; Prefer picks plaintext, as libtorrent does
         await using var _ = stream = result.Stream;
         Assert.Equal(created.InfoHash, Wire.Handshake.Parse(result.InitialPayload.Span).InfoHash);
         await stream.WriteAsync(MiniPeer.Handshake(created.InfoHash), timeout.Token);

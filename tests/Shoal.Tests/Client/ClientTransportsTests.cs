@@ -73,7 +73,8 @@ public sealed class ClientTransportsTests
         await using var leecher = new Host(PeerTransportMode.Both, EncryptionPolicy.Prefer, Slow);
         var peer = await TransferAsync(seeder, leecher);
         Assert.Equal(TransportKind.Utp, peer.Transport);
-        Assert.True(peer.IsEncrypted);
+        Assert.True(peer.IsObfuscated); // the MSE handshake, then plaintext (both sides on the default policy)
+        Assert.False(peer.IsEncrypted);
     }
 
     [Fact]

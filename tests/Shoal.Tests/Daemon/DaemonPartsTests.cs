@@ -73,6 +73,8 @@ public sealed class DaemonPartsTests
             IsIncoming: true, IsEncrypted: false, IsUtp: false, IsSeed: false, 0, 0, 0, PeerOrigin.PeerExchange);
         Assert.Equal("DuXI", peer.FlagStr);
         Assert.Equal("K?", (peer with { ClientIsInterested = false, PeerIsChoked = false, PeerIsInterested = false, IsIncoming = false, Origin = PeerOrigin.Tracker }).FlagStr);
+        Assert.Equal("DuEXI", (peer with { IsEncrypted = true, IsObfuscated = true }).FlagStr);
+        Assert.Equal("DueXI", (peer with { IsObfuscated = true }).FlagStr);
     }
 
     [Fact]

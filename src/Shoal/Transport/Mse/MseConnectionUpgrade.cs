@@ -48,7 +48,7 @@ public sealed class MseConnectionUpgrade : IConnectionUpgrade
         try
         {
             var result = await MseHandshake.InitiateAsync(connection.Stream, infoHash, policy, ReadOnlyMemory<byte>.Empty, ct, _options).ConfigureAwait(false);
-            return connection.Wrap(result.Stream, result.Method == MseCryptoMethods.Rc4);
+            return connection.Wrap(result.Stream, result.Method == MseCryptoMethods.Rc4, isObfuscated: true);
         }
         catch (Exception ex) when (ex is MseHandshakeException or IOException && !ct.IsCancellationRequested)
         {
@@ -93,7 +93,7 @@ public sealed class MseConnectionUpgrade : IConnectionUpgrade
         }
         // The initiator's IA (usually its BitTorrent handshake) comes first on the decrypted stream.
         var stream = result.InitialPayload.IsEmpty ? result.Stream : new Transport.PrefixedStream(result.InitialPayload, result.Stream);
-        return connection.Wrap(stream, result.Method == MseCryptoMethods.Rc4);
+        return connection.Wrap(stream, result.Method == MseCryptoMethods.Rc4, isObfuscated: true);
     }
 
     /// <summary>

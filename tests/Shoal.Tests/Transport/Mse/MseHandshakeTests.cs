@@ -13,7 +13,7 @@ public sealed class MseHandshakeTests
     [Fact]
     public async Task Both_sides_agree_and_carry_the_initial_payload_and_data_both_ways_over_rc4()
     {
-        var (initiator, responder, a, b) = await HandshakeAsync(EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, BitTorrentHandshake);
+        var (initiator, responder, a, b) = await HandshakeAsync(EncryptionPolicy.Prefer, EncryptionPolicy.Require, BitTorrentHandshake);
 
         Assert.Equal(MseCryptoMethods.Rc4, initiator.Method);
         Assert.Equal(MseCryptoMethods.Rc4, responder.Method);
@@ -54,7 +54,8 @@ public sealed class MseHandshakeTests
     public static TheoryData<EncryptionPolicy, EncryptionPolicy, MseCryptoMethods> PolicyMatrix => new()
     {
         // initiator, responder, outcome (None: the handshake fails)
-        { EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, MseCryptoMethods.Rc4 },
+        // Prefer is libtorrent's default: both offered, plaintext chosen after the handshake unless a side insists on RC4.
+        { EncryptionPolicy.Prefer, EncryptionPolicy.Prefer, MseCryptoMethods.Plaintext },
         { EncryptionPolicy.Prefer, EncryptionPolicy.Require, MseCryptoMethods.Rc4 },
         { EncryptionPolicy.Prefer, EncryptionPolicy.Allow, MseCryptoMethods.Plaintext },
         { EncryptionPolicy.Prefer, EncryptionPolicy.Off, MseCryptoMethods.None },
@@ -62,7 +63,7 @@ public sealed class MseHandshakeTests
         { EncryptionPolicy.Require, EncryptionPolicy.Require, MseCryptoMethods.Rc4 },
         { EncryptionPolicy.Require, EncryptionPolicy.Allow, MseCryptoMethods.Rc4 },
         { EncryptionPolicy.Require, EncryptionPolicy.Off, MseCryptoMethods.None },
-        { EncryptionPolicy.Allow, EncryptionPolicy.Prefer, MseCryptoMethods.Rc4 },
+        { EncryptionPolicy.Allow, EncryptionPolicy.Prefer, MseCryptoMethods.Plaintext },
         { EncryptionPolicy.Allow, EncryptionPolicy.Require, MseCryptoMethods.Rc4 },
         { EncryptionPolicy.Allow, EncryptionPolicy.Allow, MseCryptoMethods.Plaintext },
         { EncryptionPolicy.Allow, EncryptionPolicy.Off, MseCryptoMethods.None },

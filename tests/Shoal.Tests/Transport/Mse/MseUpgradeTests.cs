@@ -42,7 +42,6 @@ public class MseUpgradeTests
 
     [Theory]
     [InlineData(EncryptionPolicy.Require, EncryptionPolicy.Require)]
-    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Prefer)]
     [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Require)]
     [InlineData(EncryptionPolicy.Require, EncryptionPolicy.Allow)]
     public async Task Encrypted_both_ways_with_RC4_when_both_policies_lean_that_way(EncryptionPolicy leecherPolicy, EncryptionPolicy seederPolicy)
@@ -54,6 +53,22 @@ public class MseUpgradeTests
         Assert.True(session.GetStatus().Peers.Single().IsEncrypted);
         await MetadataExchangeTests.WaitUntilAsync(() => seeding.GetStatus().Peers.Count == 1, TestContext.Current.CancellationToken);
         Assert.True(seeding.GetStatus().Peers.Single().IsEncrypted);
+        await session.Completion.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Two_defaults_hide_the_handshake_and_send_plaintext_after_it_as_libtorrent_does()
+    {
+        var network = new InMemoryNetwork();
+        await using var seeder = Start(network, EncryptionPolicy.Prefer);
+        await using var leecher = Start(network, EncryptionPolicy.Prefer, Slow);
+        var (session, seeding) = await TransferAsync(seeder, leecher);
+        var peer = session.GetStatus().Peers.Single();
+        Assert.True(peer.IsObfuscated);
+        Assert.False(peer.IsEncrypted);
+        await MetadataExchangeTests.WaitUntilAsync(() => seeding.GetStatus().Peers.Count == 1, TestContext.Current.CancellationToken);
+        Assert.True(seeding.GetStatus().Peers.Single() is { IsObfuscated: true, IsEncrypted: false });
+        Assert.Equal(1, network.AcceptedBy(seeder.ListenEndPoint)); // the MSE handshake succeeded: no plaintext retry
         await session.Completion.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
     }
 
@@ -76,7 +91,7 @@ public class MseUpgradeTests
         await using var seeder = Start(network, EncryptionPolicy.Off);
         await using var leecher = Start(network, EncryptionPolicy.Prefer, Slow);
         var (session, _) = await TransferAsync(seeder, leecher);
-        Assert.False(session.GetStatus().Peers.Single().IsEncrypted);
+        Assert.True(session.GetStatus().Peers.Single() is { IsEncrypted: false, IsObfuscated: false });
         Assert.Equal(2, network.AcceptedBy(seeder.ListenEndPoint)); // the encrypted attempt, then the plaintext one
         await session.Completion.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
     }

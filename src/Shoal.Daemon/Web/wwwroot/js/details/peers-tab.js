@@ -8,7 +8,8 @@ import { KeyedTable } from '../keyed-table.js';
 export function peerFlags(p) {
   return [
     { text: p.isUTP ? 'uTP' : 'TCP', on: false },
-    { text: p.isEncrypted ? 'encrypted' : 'plain', on: !!p.isEncrypted },
+    // 'e' in flagStr: the handshake was encrypted (MSE) but the stream after it is plaintext, as libtorrent's default picks.
+    { text: p.isEncrypted ? 'encrypted' : (p.flagStr ?? '').includes('e') ? 'obfuscated' : 'plain', on: !!p.isEncrypted },
     { text: p.isIncoming ? 'incoming' : 'outgoing', on: false },
     { text: p.clientIsChoked ? 'choked us' : 'unchoked us', on: !p.clientIsChoked },
     { text: p.clientIsInterested ? 'we want' : 'we don\u2019t want', on: !!p.clientIsInterested },

@@ -97,7 +97,8 @@ internal sealed class WebSeedPeer : IPickerPeer
                 var rest = Seed.Backoff.RetryAt - _swarm.Time.GetUtcNow();
                 if (rest > TimeSpan.Zero)
                 {
-                    await Task.Delay(rest, _swarm.Time, ct).ConfigureAwait(false);
+                    // Capped: banned meanwhile, RetryAt is "never", beyond what a delay takes (the loop then ends).
+                    await Task.Delay(rest < Seed.Options.MaxBackoff ? rest : Seed.Options.MaxBackoff, _swarm.Time, ct).ConfigureAwait(false);
                     continue;
                 }
                 int n = Pick(picks);
@@ -120,7 +121,8 @@ internal sealed class WebSeedPeer : IPickerPeer
         {
             if (!_swarm.IsActive || _swarm.Picker is not { IsFinished: false } picker || _verifier() is null || !Seed.IsReady) return 0;
             int n = picker.PickPiece(this, picks);
-            if (n > 0) _fetching++; // under the lock, so a status never shows blocks picked but no request under way
+            if (n > 0) _fetching++;
+            if (n > 0) _swarm.Log.LogDebug("web seed {Url}: piece {Piece}, {Count} blocks", Seed.Url, picks[0].Piece, n); // under the lock, so a status never shows blocks picked but no request under way
             return n;
         }
     }

@@ -31,6 +31,7 @@ internal sealed class WebSeedSet(SwarmContext swarm, RequestScheduler scheduler,
             var http = client();
             var seed = new WebSeed(url, swarm.Info!, http, fromUser, new Random(swarm.Random.Next()));
             _seeds.Add(new WebSeedPeer(seed, swarm, scheduler, verifier, http.Options.MaxConnectionsPerServer));
+            swarm.Log.LogInformation("web seed {Url} added{Trust}", url, fromUser ? "" : " (public addresses only)");
             added++;
         }
         if (added > 0) Start();

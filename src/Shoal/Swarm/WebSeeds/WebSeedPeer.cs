@@ -89,7 +89,8 @@ internal sealed class WebSeedPeer : IPickerPeer
     {
         var info = _swarm.Info!;
         var picks = new BlockRequest[(info.PieceLength + BlockRequest.BlockSize - 1) / BlockRequest.BlockSize];
-        var buffer = ArrayPool<byte>.Shared.Rent(info.PieceLength);
+        // One request's worth: runs are cut at MaxRequestBytes, so 16 MiB pieces cost 1 MiB per slot, not 16.
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(info.PieceLength, Math.Max(Seed.Options.MaxRequestBytes, BlockRequest.BlockSize)));
         try
         {
             while (!ct.IsCancellationRequested && !Seed.Backoff.IsBanned)

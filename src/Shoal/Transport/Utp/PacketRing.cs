@@ -58,7 +58,7 @@ internal sealed class PacketRing
         {
             if (_entries[i].Buffer is { } buffer)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                PacketBuffers.Return(buffer);
                 Count--;
             }
             _entries[i] = default;

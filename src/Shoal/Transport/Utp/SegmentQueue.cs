@@ -97,7 +97,7 @@ internal sealed class SegmentQueue
 
     private void DropFront()
     {
-        ArrayPool<byte>.Shared.Return(_items[_head].Buffer);
+        PacketBuffers.Return(_items[_head].Buffer);
         Bytes -= _items[_head].Length;
         _items[_head] = default;
         _head = (_head + 1) % _items.Length;

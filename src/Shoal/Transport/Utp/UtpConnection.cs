@@ -219,9 +219,9 @@ internal sealed partial class UtpConnection
         _outOfOrderBytes = 0;
     }
 
-    private static byte[] RentPacket(int size) => ArrayPool<byte>.Shared.Rent(size);
+    private static byte[] RentPacket(int size) => PacketBuffers.Rent(size);
 
-    private static void ReturnPacket(byte[] buffer) => ArrayPool<byte>.Shared.Return(buffer);
+    private static void ReturnPacket(byte[] buffer) => PacketBuffers.Return(buffer);
 }
 
 /// <summary>Counters of one connection (for diagnostics, tests and benchmarks).</summary>

@@ -10,7 +10,7 @@ public enum EncryptionPolicy
     /// The default, libtorrent's (out/in_enc_policy "enabled", allowed_enc_level "both", prefer_rc4 off): outgoing
     /// connections try the encrypted handshake first and fall back to plaintext; incoming accept both; offer RC4 and
     /// plaintext, and choose plaintext after the handshake when the other side offers both. The handshake is hidden
-    /// either way; RC4 on every byte costs about 1.3 CPU-seconds per GiB on each side here, so it is used only with a
+    /// either way; RC4 on every byte cost 2.6–3.2 more CPU-seconds per GiB on each side (bench/cpu-pair.sh), so it is used only with a
     /// peer that insists (or with <see cref="Require"/>).
     /// </summary>
     Prefer,

@@ -121,6 +121,7 @@ internal static class TransferProbe
             utp = new UtpSocketManager(port);
             stream = await utp.ConnectAsync(to, cancellationToken);
             s_utp = (UtpStream)stream;
+            if (Environment.GetEnvironmentVariable("SHOAL_PROBE_TRACE") == "1") _ = TraceCongestionAsync(s_utp, cancellationToken);
         }
         var chunk = new byte[64 * 1024];
         new Random(1).NextBytes(chunk);
@@ -147,6 +148,19 @@ internal static class TransferProbe
         tcp?.Dispose();
         if (utp is not null) await utp.DisposeAsync();
         if (port is not null) await port.DisposeAsync();
+    }
+
+    /// <summary>LEDBAT's state every 100 ms on the sending side, where the congestion window is (SHOAL_PROBE_TRACE=1).</summary>
+    private static async Task TraceCongestionAsync(UtpStream stream, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(100, cancellationToken);
+            var c = stream.Congestion;
+            Emit("cc", new { t = Math.Round(clock.Elapsed.TotalSeconds, 2), cwnd = c.Window, in_flight = c.BytesInFlight, peer_window = c.PeerWindow,
+                delay_ms = c.QueueingDelayMicros / 1000.0, rtt_ms = c.RttMicros / 1000.0, base_rtt_ms = c.BaseRttMicros / 1000.0, slow_start = c.SlowStart, resent = stream.Statistics.PacketsResent, timeouts = stream.Statistics.Timeouts, probes = stream.Statistics.TailProbes });
+        }
     }
 
     private static void Done(long bytes, TimeSpan elapsed, object? utp = null)

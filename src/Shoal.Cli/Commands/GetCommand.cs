@@ -40,10 +40,12 @@ internal static class GetCommand
             HelpName = "pattern",
         };
         var sequential = new Option<bool>("--sequential") { Description = "Download pieces in order (to watch or play while it downloads)" };
+        var noWebSeeds = new Option<bool>("--no-web-seeds") { Description = "Do not download from the torrent's web seeds (BEP 19 url-list), only from peers" };
         command.Options.Add(saveTorrent);
         command.Options.Add(noLsd);
         command.Options.Add(only);
         command.Options.Add(sequential);
+        command.Options.Add(noWebSeeds);
         var dht = new DhtFlags();
         dht.AddTo(command);
 
@@ -109,6 +111,10 @@ internal static class GetCommand
                     managed.Session.SetPiecePolicy(new FileSelection(info, priorities, inOrder));
                 }
                 managed.AddPeers(manualPeers);
+                // A .torrent file the user gave is theirs: its web seeds may be on this machine or the LAN. A catalogue's is not.
+                if (!parse.GetValue(noWebSeeds))
+                    foreach (var ignored in managed.AddWebSeeds(torrent.WebSeeds, fromUser: !CatalogueGet.Applies(what, extraTiers)))
+                        CommandRunner.WriteError(ignored);
             }
             if (parse.GetValue(saveTorrent) is { } savePath) managed.ToTorrent().Save(Path.GetFullPath(savePath));
             return await DownloadRun.RunAsync(client, managed, directory, mode, idleSeconds, parse.GetValue(seed), ct);

@@ -40,6 +40,7 @@ internal static class ProgressJson
             json.WriteNumber("peers_encrypted", status.Peers.Count(p => p.IsEncrypted));
             json.WriteNumber("peers_obfuscated", status.Peers.Count(p => p.IsObfuscated));
             PeerSources.Write(json, status);
+            PeerSources.WriteWebSeeds(json, status);
             json.WriteNumber("hash_failures", status.HashFailures);
             if (status.Eta is { } eta) json.WriteNumber("eta_seconds", Math.Round(eta.TotalSeconds, 1));
             else json.WriteNull("eta_seconds");

@@ -53,7 +53,7 @@ internal static class TransferDisplay
 
     public static string PlainLine(TorrentStatus s) =>
         $"{s.State.ToString().ToLowerInvariant()} {s.Progress * 100,6:0.0}%  {ByteSize.Format(s.VerifiedBytes)}/{ByteSize.Format(s.TotalBytes)}  " +
-        $"down {Rates.Format(s.DownloadRate)}  up {Rates.Format(s.UploadRate)}  peers {s.Peers.Count} ({s.Seeds} seeds{(s.Peers.Count > 0 ? "; " + PeerSources.Summary(s) : "")})  eta {Rates.Duration(s.Eta)}";
+        $"down {Rates.Format(s.DownloadRate)}  up {Rates.Format(s.UploadRate)}  peers {s.Peers.Count} ({s.Seeds} seeds{(PeerSources.Any(s) ? "; " + PeerSources.Summary(s) : "")})  eta {Rates.Duration(s.Eta)}";
 
     private static IRenderable Render(ManagedTorrent torrent)
     {
@@ -65,11 +65,11 @@ internal static class TransferDisplay
                        $"pieces {s.PiecesVerified:N0}/{s.PieceCount:N0}"),
             new Markup($"[green]↓ {Rates.Format(s.DownloadRate)}[/]  [blue]↑ {Rates.Format(s.UploadRate)}[/]  " +
                        $"peers {s.Peers.Count} ({s.Seeds} seeds, {s.KnownPeers} known)  ETA {Rates.Duration(s.Eta)}  [grey]{StateText(s)}[/]"),
-            new Markup($"[grey]peers from: {Markup.Escape(s.Peers.Count > 0 ? PeerSources.Summary(s) : "none yet")}[/]"),
+            new Markup($"[grey]peers from: {Markup.Escape(PeerSources.Any(s) ? PeerSources.Summary(s) : "none yet")}[/]"),
         };
         foreach (var tracker in torrent.Trackers.Take(4)) rows.Add(new Markup(TrackerLine(tracker)));
         if (torrent.Info.IsMultiFile && torrent.Storage is FileStorage storage) rows.AddRange(FileLines(torrent, storage));
-        if (s.Peers.Count > 0) rows.Add(PeerTable(s));
+        if (s.Peers.Count > 0 || s.WebSeeds.Count > 0) rows.Add(PeerTable(s));
         return new Rows(rows);
     }
 
@@ -110,6 +110,9 @@ internal static class TransferDisplay
             table.AddRow(Markup.Escape(p.EndPoint.ToString()), Markup.Escape(TerminalText.Safe(p.Client)), $"{p.Progress * 100:0}%",
                 Rates.Format(p.DownloadRate), Rates.Format(p.UploadRate), $"[grey]{flags.Trim()}[/]");
         }
+        foreach (var w in s.WebSeeds.Take(2))
+            table.AddRow(Markup.Escape(TerminalText.Safe(w.Url.Host)), "web seed", "100%", Rates.Format(w.DownloadRate), Rates.Format(0),
+                $"[grey]{Markup.Escape(PeerSources.State(w))}[/]");
         return table;
     }
 

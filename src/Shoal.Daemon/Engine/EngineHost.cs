@@ -75,6 +75,8 @@ public sealed class EngineHost : IAsyncDisposable
         var storage = await FileStorage.OpenAsync(info, downloadDirectory, _client.Options.Storage with { SkippedFiles = Skipped(info, wantedFiles) }, reporter, ct)
             .ConfigureAwait(false);
         var managed = _client.Add(info, torrent.AnnounceTiers, storage);
+        // The user added it (through the authenticated RPC), so its web seeds may be on their own network, as with `shoal get`.
+        managed.AddWebSeeds(torrent.WebSeeds, fromUser: true);
         return new EngineTorrent(managed, torrent) { PiecesHashedAtStart = hashed };
     }
 
@@ -300,13 +302,20 @@ public sealed class EngineTorrent
         string? error = status.State == TorrentState.Error ? status.Error ?? "storage error" : Volatile.Read(ref _storageError);
         return new EngineProgress(status.State == TorrentState.Seeding, error,
             status.VerifiedBytes, status.PiecesVerified, (long)status.DownloadRate, (long)status.UploadRate, status.Downloaded, status.Uploaded,
-            status.Wasted, status.Peers.Count, sending, getting, status.KnownPeers, new PeerOriginCounts(tracker, incoming, pex, lsd, dht, other));
+            status.Wasted, status.Peers.Count, sending, getting, status.KnownPeers, new PeerOriginCounts(tracker, incoming, pex, lsd, dht, other),
+            status.WebSeeds.Count(w => w.IsFetching));
     }
 
-    public IReadOnlyList<PeerView> Peers() =>
-        [.. _managed.Status.Peers.Select(p => new PeerView(p.EndPoint.Address.ToString(), p.EndPoint.Port, p.Client, p.PeerChoking, p.AmInterested,
+    public IReadOnlyList<PeerView> Peers()
+    {
+        var status = _managed.Status;
+        return [.. status.Peers.Select(p => new PeerView(p.EndPoint.Address.ToString(), p.EndPoint.Port, p.Client, p.PeerChoking, p.AmInterested,
             p.AmChoking, p.PeerInterested, p.Incoming, p.IsEncrypted, p.Transport == TransportKind.Utp, p.IsSeed, p.Progress, (long)p.DownloadRate, (long)p.UploadRate,
-            Origin(p), p.IsObfuscated))];
+            Origin(p), p.IsObfuscated)),
+            // Web seeds that are not banned, as seeds we are interested in (choking us while they rest after an error).
+            .. status.WebSeeds.Where(w => !w.IsBanned).Select(w => new PeerView(w.Url.Host, w.Url.Port, $"web seed {w.Url}", !w.IsWorking, true,
+                true, false, false, w.Url.Scheme == "https", false, true, 1, (long)w.DownloadRate, 0, PeerOrigin.Manual))];
+    }
 
     public IReadOnlyList<TrackerView> Trackers() =>
         [.. _managed.Trackers.Select((t, i) => new TrackerView(i, t.Tier, t.Url, Activity(t.State), t.LastAnnounce, t.NextAnnounce, t.LastError,

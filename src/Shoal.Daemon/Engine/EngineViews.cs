@@ -32,9 +32,11 @@ public sealed record EngineProgress(
     int PeersSendingToUs,
     int PeersGettingFromUs,
     int KnownPeers,
-    PeerOriginCounts From);
+    PeerOriginCounts From,
+    int WebSeedsSendingToUs = 0);
 
-/// <summary>One connected peer (Transmission's <c>peers</c> entries). "Client" is us: ClientIsChoked = the peer chokes us.</summary>
+/// <summary>One connected peer (Transmission's <c>peers</c> entries). "Client" is us: ClientIsChoked = the peer chokes us.
+/// A web seed is listed too, as a seed named "web seed URL" that never chokes us.</summary>
 public sealed record PeerView(
     string Address,
     int Port,

@@ -167,6 +167,7 @@ public sealed partial class DaemonSession
             PeersConnected = live?.PeersConnected ?? 0,
             PeersKnown = live?.KnownPeers ?? 0,
             PeersSendingToUs = live?.PeersSendingToUs ?? 0,
+            WebSeedsSendingToUs = live?.WebSeedsSendingToUs ?? 0,
             PeersGettingFromUs = live?.PeersGettingFromUs ?? 0,
             PeersFrom = live?.From ?? default,
             RecheckProgress = activity == TorrentActivity.Verifying ? t.CheckProgress : 0,

@@ -69,6 +69,9 @@ public sealed class TorrentSnapshot
 
     public int PeersSendingToUs { get; init; }
 
+    /// <summary>Web seeds (BEP 19) with a request under way.</summary>
+    public int WebSeedsSendingToUs { get; init; }
+
     public int PeersGettingFromUs { get; init; }
 
     public PeerOriginCounts PeersFrom { get; init; }

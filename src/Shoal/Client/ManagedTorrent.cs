@@ -81,6 +81,25 @@ public sealed partial class ManagedTorrent
     /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);
 
+    /// <summary>
+    /// Uses the torrent's web seeds (BEP 19 'url-list', e.g. <see cref="Torrent.WebSeeds"/>) beside its peers.
+    /// <paramref name="fromUser"/>: the torrent came from the user (a file they gave), so web seeds on private addresses
+    /// (this machine, the LAN) may be used. Returns why each unusable URL was ignored (BEP 19: ignored, not fatal).
+    /// </summary>
+    public IReadOnlyList<string> AddWebSeeds(IEnumerable<string> urls, bool fromUser)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        var usable = new List<Uri>();
+        var ignored = new List<string>();
+        foreach (var text in urls)
+        {
+            if (Swarm.WebSeeds.WebSeedUrls.TryParse(text, out var url, out var error)) usable.Add(url!);
+            else ignored.Add($"web seed '{(text.Length > 200 ? text[..200] + "…" : text)}' ignored: {error}");
+        }
+        if (usable.Count > 0) Session.AddWebSeeds(usable, fromUser);
+        return ignored;
+    }
+
     /// <summary>Asks every tracker for more peers as soon as its min interval allows (a user's "re-announce").</summary>
     public void Reannounce() => Announcer?.AnnounceNow();
 

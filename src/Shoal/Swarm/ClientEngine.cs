@@ -209,12 +209,25 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
         }
     }
 
+    /// <summary>The HTTP client of every torrent's web seeds (kept-alive connections shared), made when the first one is added.</summary>
+    internal WebSeeds.WebSeedClient WebSeedClient
+    {
+        get
+        {
+            lock (_webSeedLock) return _webSeedClient ??= new WebSeeds.WebSeedClient(Settings.WebSeeds, Time);
+        }
+    }
+
+    private readonly Lock _webSeedLock = new();
+    private WebSeeds.WebSeedClient? _webSeedClient;
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Clock.DisposeAsync().ConfigureAwait(false);
         await _transports.DisposeAsync().ConfigureAwait(false);
         foreach (var session in _torrents.Values.Distinct()) await session.DisposeAsync().ConfigureAwait(false);
+        lock (_webSeedLock) _webSeedClient?.Dispose();
         await Task.WhenAll(_incoming.Keys).WaitAsync(TimeSpan.FromSeconds(10), Time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 }

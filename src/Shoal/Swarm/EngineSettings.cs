@@ -119,6 +119,9 @@ public sealed record EngineSettings
     /// <summary>A peer that leaves a metadata request unanswered this long is not asked for metadata again.</summary>
     public TimeSpan MetadataRequestTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Bounds and back-off of web seeds (BEP 19): request time, redirects, connections per server.</summary>
+    public WebSeeds.WebSeedOptions WebSeeds { get; init; } = new();
+
     /// <summary>
     /// Seed of the engine's random choices (piece order, optimistic unchokes, seeding suggestions); null = a fresh seed.
     /// Tests fix it to get the same choices every run.

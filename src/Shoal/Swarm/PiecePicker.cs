@@ -160,6 +160,31 @@ internal sealed class PiecePicker
         return n;
     }
 
+    /// <summary>
+    /// For a web seed: the free blocks of one piece, so that one range request fetches them — a partly requested piece
+    /// first (blocks released by others), else a new one, preferring pieces no peer has (the policy's order when there
+    /// is one). Never endgame duplicates: a range request would only race the peers for blocks already on their way.
+    /// </summary>
+    public int PickPiece(IPickerPeer peer, Span<BlockRequest> destination)
+    {
+        for (int i = 0; i < _partial.Count; i++)
+        {
+            var download = _partial[i];
+            if (!peer.Have[download.Index] || peer.Avoids(download.Index)) continue;
+            int n = TakeBlocks(download, destination);
+            if (!download.HasUnrequested) _partial.RemoveAt(i--);
+            if (n > 0) return n;
+        }
+        if (_inFlightBytes + _info.PieceLength > _maxInFlightBytes) return 0;
+        int piece = ChooseNewPiece(peer, seedOnly: true);
+        if (piece < 0) piece = ChooseNewPiece(peer, seedOnly: false);
+        if (piece < 0) return 0;
+        var started = Start(piece);
+        int taken = TakeBlocks(started, destination);
+        if (!started.HasUnrequested) _partial.Remove(started);
+        return taken;
+    }
+
     /// <summary>Partial pieces first, then new ones; with <paramref name="seedOnly"/>, only pieces no non-seed peer has.</summary>
     private int PickBlocks(IPickerPeer peer, Span<BlockRequest> destination, bool seedOnly)
     {

@@ -131,6 +131,7 @@ internal sealed class RequestScheduler(SwarmContext swarm)
     public void FillAll()
     {
         foreach (var peer in swarm.Peers) Fill(peer);
+        swarm.WebSeeds?.Wake();
     }
 
     /// <summary>Interest follows whether the peer has pieces we lack (and we can still download).</summary>
@@ -222,8 +223,9 @@ internal sealed class RequestScheduler(SwarmContext swarm)
         return wanted;
     }
 
-    /// <summary>In endgame, a block may be requested from several peers: tell the others it arrived.</summary>
-    private void CancelDuplicates(PeerConnection receivedFrom, int piece, int begin, int length)
+    /// <summary>In endgame, a block may be requested from several peers: tell the others it arrived (<paramref name="receivedFrom"/>
+    /// null when it came from a web seed).</summary>
+    public void CancelDuplicates(PeerConnection? receivedFrom, int piece, int begin, int length)
     {
         foreach (var other in swarm.Peers)
         {

@@ -52,6 +52,9 @@ internal sealed class SwarmContext(ClientEngine engine, InfoHash infoHash, Rando
     /// <summary>The connected peers.</summary>
     public List<PeerConnection> Peers { get; } = [];
 
+    /// <summary>The torrent's web seeds (BEP 19), block sources beside the peers.</summary>
+    public WebSeeds.WebSeedSet? WebSeeds { get; set; }
+
     /// <summary>Every address heard of, with its history and bans.</summary>
     public PeerBook Book { get; } = new(engine.Time);
 

@@ -29,6 +29,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private readonly MessageDispatch _dispatch;
     private readonly Connections _connections;
     private readonly MetadataExchange _metadata;
+    private readonly WebSeeds.WebSeedSet _webSeeds;
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<TorrentInfo> _metadataReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PieceVerifier? _verifier;
@@ -44,6 +45,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
         _outcomes = new VerificationOutcomes(_swarm, _scheduler, new ProgressEvents(this));
         _dispatch = new MessageDispatch(_swarm, _scheduler, _choking, _extensions, () => _verifier);
         _connections = new Connections(_swarm, _dispatch, new Lifecycle(this));
+        _swarm.WebSeeds = _webSeeds = new WebSeeds.WebSeedSet(_swarm, _scheduler, () => _verifier, () => engine.WebSeedClient);
         _metadata = new MetadataExchange(new Host(this), engine.Settings, info?.RawInfo);
         _extensions.Register(_metadata);
         if (engine.Settings.EnablePeerExchange && info?.IsPrivate != true) _extensions.Register(new PeerExchange(new Host(this)));
@@ -152,10 +154,28 @@ public sealed partial class TorrentSession : IAsyncDisposable
             _swarm.Picker = picker;
             _verifier = new PieceVerifier(_outcomes, info, storage, _swarm.Settings.VerifyWorkers);
             foreach (var peer in _swarm.Peers) StartTransfer(peer, picker.Have);
+            _webSeeds.Start();
             complete = picker.IsFinished;
         }
         if (complete) _completed.TrySetResult();
         return true;
+    }
+
+    /// <summary>
+    /// Adds web seeds (BEP 19 'url-list' entries, see <see cref="WebSeeds.WebSeedUrls.TryParse"/>): each is used like a
+    /// peer that has every piece, with HTTP range requests, from the moment the torrent downloads. <paramref name="fromUser"/>:
+    /// the torrent came from the user (a file or link they gave), so a web seed on a private address may be used.
+    /// Needs the metadata. Returns how many were new (at most <see cref="WebSeeds.WebSeedSet.MaxSeeds"/> are used).
+    /// </summary>
+    public int AddWebSeeds(IEnumerable<Uri> urls, bool fromUser)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        lock (_swarm.Sync)
+        {
+            if (_swarm.Info is null) throw new InvalidOperationException("web seeds need the torrent's metadata");
+            if (_swarm.Stopped) return 0;
+            return _webSeeds.Add(urls, fromUser);
+        }
     }
 
     /// <summary>Storage found a piece we had changed on disk (hashing it before an upload): it is wanted again.</summary>
@@ -215,12 +235,15 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>Closes every connection and stops dialling, uploading and downloading; storage stays open. Idempotent.</summary>
     public async Task PauseAsync()
     {
+        Task webSeeds;
         lock (_swarm.Sync)
         {
             if (_swarm.Paused || _swarm.Stopped) return;
             _swarm.Paused = true;
+            webSeeds = _webSeeds.StopAsync();
         }
         await _connections.CloseAllAsync("torrent paused", stop: false).ConfigureAwait(false);
+        await webSeeds.ConfigureAwait(false);
     }
 
     /// <summary>Undoes <see cref="PauseAsync"/>: known peers are dialled again at once.</summary>
@@ -231,6 +254,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
             if (!_swarm.Paused) return;
             _swarm.Paused = false;
             _swarm.Book.RetryAllNow();
+            _webSeeds.Start();
         }
         _connections.ConnectMore();
     }
@@ -244,14 +268,17 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>Stops all connections, lets queued pieces finish verifying and flushes storage. Storage stays open (the caller owns it).</summary>
     public async ValueTask DisposeAsync()
     {
+        Task webSeeds;
         lock (_swarm.Sync)
         {
             if (_swarm.Stopped) return;
             _swarm.Stopped = true;
+            webSeeds = _webSeeds.StopAsync();
         }
         Engine.Unregister(this);
         Engine.Clock.Remove(this);
         await _connections.CloseAllAsync("torrent stopped", stop: true).ConfigureAwait(false);
+        await webSeeds.ConfigureAwait(false); // no web seed block reaches the verifier after this
         if (_verifier is not null) await _verifier.CompleteAsync().ConfigureAwait(false);
         if (_swarm.Storage is { } storage)
         {

@@ -41,6 +41,9 @@ public sealed record TorrentStatus(
 
     public int Seeds => Peers.Count(p => p.IsSeed);
 
+    /// <summary>The torrent's web seeds (BEP 19), beside <see cref="Peers"/>; their rates are part of <see cref="DownloadRate"/>.</summary>
+    public IReadOnlyList<WebSeedStatus> WebSeeds { get; init; } = [];
+
     /// <summary>Estimated time to completion at the current rate; null when unknown.</summary>
     public TimeSpan? Eta => DownloadRate < 1 ? null : TimeSpan.FromSeconds((TotalBytes - VerifiedBytes) / DownloadRate);
 }
@@ -65,3 +68,14 @@ public sealed record PeerStatus(
     bool IsEncrypted = false,
     long QueuedBytes = 0,
     bool IsObfuscated = false);
+
+/// <summary>
+/// A web seed (BEP 19) of a torrent: its URL, what it sent, and whether it works: <see cref="IsFetching"/> while a
+/// request is under way, <see cref="RetryAt"/> while it rests after an error, <see cref="IsBanned"/> once its data failed
+/// verification (never used again).
+/// </summary>
+public sealed record WebSeedStatus(Uri Url, double DownloadRate, long Downloaded, bool IsFetching, bool IsBanned, string? LastError, DateTimeOffset? RetryAt)
+{
+    /// <summary>Usable: not banned and not resting after an error.</summary>
+    public bool IsWorking => !IsBanned && RetryAt is null;
+}

@@ -71,10 +71,13 @@ internal sealed class VerificationOutcomes(SwarmContext swarm, RequestScheduler 
         {
             swarm.HashFailures++;
             Interlocked.Add(ref swarm.Wasted, download.Size);
-            var senders = download.Contributors.OfType<PeerConnection>().ToList();
+            var contributors = download.Contributors;
+            var senders = contributors.OfType<PeerConnection>().ToList();
+            // A piece from a web seed alone proves it wrong: it is dropped at once (BEP 19).
+            if (contributors is [WebSeeds.WebSeedPeer webSeed]) webSeed.OnBadData(download.Index);
             // Only a piece that came from one address alone proves that address wrong; a mixed piece waits for the
             // smart-ban verdict when it passes (OnPieceHashed), so an innocent peer that shared it is never blamed.
-            if (senders.Select(p => p.RemoteEndPoint.Address).Distinct().Count() == 1)
+            else if (senders.Count == contributors.Count && senders.Select(p => p.RemoteEndPoint.Address).Distinct().Count() == 1)
             {
                 foreach (var peer in senders)
                 {

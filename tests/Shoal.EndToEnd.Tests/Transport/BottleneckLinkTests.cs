@@ -13,6 +13,7 @@ namespace Shoal.EndToEnd.Tests.Transport;
 /// tc, nft and iperf3: skipped with the reason otherwise (failing under CI=true). Figures go to the test output.
 /// </summary>
 [Trait("Category", "Netns")]
+[Collection(BottleneckLinkCollection.Name)]
 public sealed class BottleneckLinkTests(ITestOutputHelper output)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -22,17 +23,27 @@ public sealed class BottleneckLinkTests(ITestOutputHelper output)
     [Fact]
     public async Task uTP_keeps_most_of_TCPs_throughput_over_a_lossy_bottleneck()
     {
+        // uTP runs in user space with a small window on this short path (LEDBAT++), so a busy CPU costs it more than
+        // the kernel's TCP: compare the medians of three alternating 5-second runs each.
         using var link = BottleneckLink.Create();
-        double tcp = (await TransferAsync(link, "tcp", TimeSpan.FromSeconds(8), 7000)).Mbps;
-        double utp = (await TransferAsync(link, "utp", TimeSpan.FromSeconds(8), 7001)).Mbps;
-        output.WriteLine($"50 Mbit/s, 1% loss: TCP {tcp:0.0} Mbit/s, uTP {utp:0.0} Mbit/s ({utp / tcp:P0} of TCP)");
-        // Measured here ~70% (the issue's target is 80%, not met yet); the bound catches a collapse, not a few percent.
-        Assert.True(utp >= 0.5 * tcp, $"uTP {utp:0.0} Mbit/s against TCP {tcp:0.0} Mbit/s");
+        var tcp = new List<double>();
+        var utp = new List<double>();
+        for (int i = 0; i < 3; i++)
+        {
+            tcp.Add((await TransferAsync(link, "tcp", TimeSpan.FromSeconds(5), 7000 + 2 * i)).Mbps);
+            utp.Add((await TransferAsync(link, "utp", TimeSpan.FromSeconds(5), 7001 + 2 * i)).Mbps);
+        }
+        double tcpMedian = tcp.Order().ElementAt(1), utpMedian = utp.Order().ElementAt(1);
+        output.WriteLine($"50 Mbit/s, 1% loss, median of 3: TCP ({link.TcpCongestionControl}) {tcpMedian:0.0} Mbit/s, uTP {utpMedian:0.0} Mbit/s " +
+            $"({utpMedian / tcpMedian:P0} of TCP); runs: TCP {string.Join(", ", tcp.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))}, " +
+            $"uTP {string.Join(", ", utp.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))}");
+        Assert.True(utpMedian >= 0.8 * tcpMedian, $"uTP {utpMedian:0.0} Mbit/s against TCP {tcpMedian:0.0} Mbit/s");
     }
 
-    // Measured here (2026-12-05): with 1% loss TCP's own window stays small, so the queue never passes LEDBAT's 100 ms
-    // target and uTP keeps 60-66% of the link (TCP 16-18 Mbit/s, uTP 26-30). Kept runnable to measure the fix.
-    [Fact(Skip = "uTP does not yet yield to TCP on a lossy bottleneck: measured share 60-66%, target under 33% (issue 15)")]
+    // With 1% loss neither flow builds a queue near LEDBAT's 100 ms target (a few ms here), so what makes uTP yield is
+    // LEDBAT++'s slower growth on a short path (1/16 packet per round trip against TCP's one or more) under the same
+    // losses. See README "Encryption and uTP" for the figures.
+    [Fact]
     public async Task uTP_yields_to_a_competing_TCP_flow()
     {
         using var link = BottleneckLink.Create();
@@ -53,12 +64,17 @@ public sealed class BottleneckLinkTests(ITestOutputHelper output)
         }
         double utp = (BytesAt(end) - BytesAt(start)) * 8 / (end - start) / 1e6;
         double share = utp / (utp + tcp);
-        output.WriteLine($"50 Mbit/s, 1% loss, with an iperf3 TCP flow: TCP {tcp:0.0} Mbit/s, uTP {utp:0.0} Mbit/s (uTP's share {share:P0})");
+        output.WriteLine($"50 Mbit/s, 1% loss, with an iperf3 TCP flow ({link.TcpCongestionControl}): TCP {tcp:0.0} Mbit/s, uTP {utp:0.0} Mbit/s (uTP's share {share:P0})");
         Assert.True(utp > 0, "uTP moved nothing while TCP ran");
         Assert.True(share < 1.0 / 3, $"uTP took {share:P0} of the link against TCP");
     }
 
     private sealed record Result(long Bytes, double Mbps);
+
+    // Every program moving bytes runs at a raised CPU priority (the test is root): rates are measured in real time on a
+    // machine that may be running other tests, and a user-space transport (the probe's uTP) suffers more from waiting
+    // for a core than the kernel's TCP does. TCP's programs get the same priority.
+    private static readonly string[] Favoured = ["nice", "-n", "-10"];
 
     /// <summary>Runs the probe's receiver in b and its sender in a for <paramref name="duration"/>; the receiver's figures.</summary>
     private async Task<Result> TransferAsync(BottleneckLink link, string transport, TimeSpan duration, int port, Action<long>? progress = null)
@@ -66,7 +82,7 @@ public sealed class BottleneckLinkTests(ITestOutputHelper output)
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var done = new TaskCompletionSource<Result>(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var receiver = ReferenceProcess.Start("probe-serve", "ip",
-            ["netns", "exec", link.B, "dotnet", Probe, "serve", "--transport", transport, "--bind", $"{BottleneckLink.AddressB}:{port}"], line =>
+            ["netns", "exec", link.B, .. Favoured, "dotnet", Probe, "serve", "--transport", transport, "--bind", $"{BottleneckLink.AddressB}:{port}"], line =>
             {
                 using var json = JsonDocument.Parse(line);
                 var root = json.RootElement;
@@ -79,7 +95,7 @@ public sealed class BottleneckLinkTests(ITestOutputHelper output)
             });
         await Waits.UntilAsync(ready.Task, receiver, TimeSpan.FromSeconds(30), Ct, "the probe's receiver");
         await using var sender = ReferenceProcess.Start("probe-send", "ip",
-            ["netns", "exec", link.A, "dotnet", Probe, "send", "--transport", transport, "--to", $"{BottleneckLink.AddressB}:{port}",
+            ["netns", "exec", link.A, .. Favoured, "dotnet", Probe, "send", "--transport", transport, "--to", $"{BottleneckLink.AddressB}:{port}",
                 "--seconds", duration.TotalSeconds.ToString(CultureInfo.InvariantCulture)]);
         await Waits.UntilAsync(done.Task, receiver, duration + TimeSpan.FromSeconds(60), Ct, "the transfer");
         return await done.Task;
@@ -88,15 +104,22 @@ public sealed class BottleneckLinkTests(ITestOutputHelper output)
     /// <summary>An iperf3 TCP flow from a to b for <paramref name="seconds"/>; the rate received, in Mbit/s.</summary>
     private static async Task<double> IperfAsync(BottleneckLink link, int seconds)
     {
-        await using var server = ReferenceProcess.Start("iperf3-s", "ip", ["netns", "exec", link.B, "iperf3", "-s", "-1", "-B", BottleneckLink.AddressB]);
+        await using var server = ReferenceProcess.Start("iperf3-s", "ip", ["netns", "exec", link.B, .. Favoured, "iperf3", "-s", "-1", "-B", BottleneckLink.AddressB]);
         await Task.Delay(500, Ct);
         var client = await Task.Run(() => ProcessRunner.Run("ip",
-            ["netns", "exec", link.A, "iperf3", "-c", BottleneckLink.AddressB, "-t", seconds.ToString(CultureInfo.InvariantCulture), "-J"],
+            ["netns", "exec", link.A, .. Favoured, "iperf3", "-c", BottleneckLink.AddressB, "-t", seconds.ToString(CultureInfo.InvariantCulture), "-J"],
             TimeSpan.FromSeconds(seconds + 30)), Ct);
         client.EnsureSuccess("iperf3 -c");
         using var json = JsonDocument.Parse(client.StdOut);
         return json.RootElement.GetProperty("end").GetProperty("sum_received").GetProperty("bits_per_second").GetDouble() / 1e6;
     }
+}
+
+/// <summary>Rates measured in real time: these tests run on their own, after the parallel ones.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BottleneckLinkCollection
+{
+    public const string Name = "Bottleneck link";
 }
 
 /// <summary>Two namespaces joined by a veth pair with a 50 Mbit/s tbf bottleneck each way and 1% random loss (nftables).</summary>
@@ -114,6 +137,10 @@ internal sealed class BottleneckLink : IDisposable
     public string A { get; }
 
     public string B { get; }
+
+    /// <summary>The TCP congestion control the competing flows use (the system's default: BBR or CUBIC on Linux).</summary>
+    public string TcpCongestionControl =>
+        ProcessRunner.Run("ip", ["netns", "exec", A, "sysctl", "-n", "net.ipv4.tcp_congestion_control"], TimeSpan.FromSeconds(10)).StdOut.Trim();
 
     /// <summary>Builds the link, or skips the test with the reason (fails under CI=true).</summary>
     public static BottleneckLink Create()

@@ -272,4 +272,31 @@ public class PiecePickerTests
         int common = first[0].Intersect(first[1]).Count();
         Assert.True(common < 15, $"{common} of 30 first pieces are the same for both leechers");
     }
+    [Fact]
+    public void A_web_seed_gets_the_blocks_of_one_piece_preferring_pieces_no_peer_has_and_never_endgame_duplicates()
+    {
+        var picker = NewPicker(4);
+        var peer = new FakePeer(Pieces(4, 0, 1, 2));
+        picker.AddPeer(peer.Have);
+        var web = new FakePeer(All(4));
+        var picks = new BlockRequest[8];
+
+        // Piece 3 is the one no peer has: the web seed's first, and only its two blocks although there is room for eight.
+        int n = picker.PickPiece(web, picks);
+        Assert.Equal([(3, 0), (3, 16 * 1024)], picks[..n].Select(r => (r.Piece, r.Begin)));
+
+        // A peer's partly requested piece comes before a new one: its remaining blocks, nothing of another piece.
+        var peerPicks = new BlockRequest[1];
+        Assert.Equal(1, picker.Pick(peer, peerPicks));
+        n = picker.PickPiece(web, picks);
+        Assert.Equal(1, n);
+        Assert.Equal(peerPicks[0].Piece, picks[0].Piece);
+        Assert.NotEqual(peerPicks[0].Begin, picks[0].Begin);
+
+        // Take everything else; then, in endgame, a peer is offered duplicates but the web seed is not.
+        while (picker.PickPiece(web, picks) > 0) { }
+        Assert.True(picker.InEndgame);
+        Assert.Equal(0, picker.PickPiece(web, picks));
+        Assert.True(picker.Pick(peer, picks) > 0);
+    }
 }

@@ -31,7 +31,8 @@ public sealed class NginxServer : IAsyncDisposable
     public static string? Find() => ReferenceExecutables.Find("nginx") ?? ReferenceExecutables.Find("/usr/sbin/nginx");
 
     /// <summary>Starts nginx serving <paramref name="root"/>; its config, logs and pid live in <paramref name="workDirectory"/>.</summary>
-    public static async Task<NginxServer> StartAsync(string nginx, string root, string workDirectory)
+    /// <param name="limitRate">nginx's limit_rate per connection (e.g. "256k"), to make the web seed slower than a peer; null = none.</param>
+    public static async Task<NginxServer> StartAsync(string nginx, string root, string workDirectory, string? limitRate = null)
     {
         for (int attempt = 1; ; attempt++)
         {
@@ -59,7 +60,7 @@ public sealed class NginxServer : IAsyncDisposable
                     server {
                         listen 127.0.0.1:{{port}};
                         root {{root}};
-                        location / { }
+                        location / { {{(limitRate is null ? "" : $"limit_rate {limitRate};")}} }
                     }
                 }
                 """);

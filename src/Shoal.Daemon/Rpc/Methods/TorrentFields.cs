@@ -110,7 +110,7 @@ internal static class TorrentFields
         ["uploadRatio"] = (w, c) => w.WriteNumberValue(c.S.UploadRatio),
         ["wanted"] = (w, c) => WriteInts(w, c.Files.Select(f => f.Wanted ? 1 : 0)),
         ["webseeds"] = (w, c) => WriteStrings(w, c.S.Metainfo?.WebSeeds ?? []),
-        ["webseedsSendingToUs"] = (w, _) => w.WriteNumberValue(0), // web seeds are not fetched from yet
+        ["webseedsSendingToUs"] = (w, c) => w.WriteNumberValue(c.S.WebSeedsSendingToUs),
     };
 
     public static IReadOnlyCollection<string> Supported => Writers.Keys;

@@ -171,6 +171,11 @@ public sealed partial class DhtNode
         }
     }
 
+    private bool TablesAreEmpty()
+    {
+        lock (_gate) return Tables().All(t => t.Count == 0);
+    }
+
     /// <summary>Starts the announce rounds that are due (each torrent at most one round at a time).</summary>
     private void RunDueAnnouncements(long now)
     {
@@ -195,9 +200,17 @@ public sealed partial class DhtNode
     /// <summary>
     /// The full re-announce interval after a fruitful round; after one that reached no node, or found no peer for a
     /// torrent that wants some, a retry delay that doubles each time (a just-started node or a waiting magnet link).
+    /// With an empty routing table there is no one to retry with: the round waits for the table's first node, which
+    /// restarts it (<see cref="RetryStrandedAnnouncements"/>), so a daemon of a thousand torrents started offline does
+    /// not run a thousand empty lookups every few seconds.
     /// </summary>
     private TimeSpan NextRoundDelay(DhtAnnouncement announcement, DhtLookupResult result)
     {
+        if (result.AnnouncedTo == 0 && TablesAreEmpty())
+        {
+            announcement.RetryDelay = TimeSpan.Zero;
+            return _options.ReannounceInterval;
+        }
         bool unfruitful = result.AnnouncedTo == 0 || (result.PeersFound == 0 && announcement.WantsPeers?.Invoke() == true);
         if (!unfruitful)
         {

@@ -34,6 +34,9 @@ public sealed class WebSeed
 
     public Uri Url { get; }
 
+    /// <summary>The bounds it is fetched within (its client's).</summary>
+    public WebSeedOptions Options => _client.Options;
+
     public bool FromUser { get; }
 
     public WebSeedBackoff Backoff { get; }
@@ -78,6 +81,7 @@ public sealed class WebSeed
             Backoff.Failed(ex.Failure, ex.RetryAfter);
             throw;
         }
+        if (Backoff.IsBanned) return; // a request that was under way when its data failed: the seed stays dropped
         LastError = null;
         Backoff.Succeeded();
     }

@@ -33,6 +33,7 @@ public sealed class WebSeedBackoff(WebSeedOptions options, TimeProvider time, Ra
     {
         lock (_lock)
         {
+            if (IsBanned) return;
             FailuresInARow = 0;
             LastFailure = WebSeedFailure.None;
             _retryAt = DateTimeOffset.MinValue;

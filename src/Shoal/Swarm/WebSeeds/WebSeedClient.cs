@@ -41,6 +41,11 @@ public sealed class WebSeedClient : IDisposable
         {
             await FetchCoreAsync(allowPrivate ? _trusted : _public, url, offset, destination, linked.Token).ConfigureAwait(false);
         }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            // Cancelled by the caller (a pause, a stop): a read cut short surfaces as an IOException, which is no failure of the server.
+            throw new OperationCanceledException("the web seed request was cancelled", ex, cancellationToken);
+        }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new WebSeedException(WebSeedFailure.Timeout, $"{url.Host}: no complete answer within {Options.RequestTimeout.TotalSeconds:0.#} s");

@@ -9,6 +9,12 @@ public sealed record WebSeedOptions
     /// <summary>Connecting to the server must finish within this.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Largest range asked for in one request (a whole piece when smaller): a big piece from a slow server arrives in
+    /// parts, each within <see cref="RequestTimeout"/>, instead of timing out whole again and again.
+    /// </summary>
+    public int MaxRequestBytes { get; init; } = 1024 * 1024;
+
     /// <summary>Redirects followed for one request (each one checked like the first URL).</summary>
     public int MaxRedirects { get; init; } = 5;
 

@@ -12,7 +12,11 @@ internal sealed partial class UtpConnection
     public bool Tick(long now)
     {
         if (State is UtpState.Failed or UtpState.Closed) return now >= _lingerUntil;
-        if (now < _timeoutAt) return false;
+        if (now < _timeoutAt)
+        {
+            if (now >= _probeAt) ProbeTail(now);
+            return false;
+        }
 
         bool outstanding = _sent.Count > 0;
         if (outstanding || !_confirmed) _numTimeouts++;
@@ -57,6 +61,29 @@ internal sealed partial class UtpConnection
         }
         return false;
     }
+
+    /// <summary>
+    /// A tail loss probe (RFC 8985): nothing was heard for two round trips although packets are in flight. With a small
+    /// window one lost ACK may have covered all of them, and nothing else will come back to reveal it; resending the
+    /// newest packet draws a fresh ACK (and a selective ACK of any real gap) long before the retransmission timeout,
+    /// without taking the loss of the whole window for granted. Once per silence (re-armed by an ACK of new data).
+    /// </summary>
+    private void ProbeTail(long now)
+    {
+        _probeAt = long.MaxValue;
+        // A peer whose receive window is full is probed by the retransmission timer, at its slower pace.
+        if (State is not (UtpState.Connected or UtpState.FinSent) || _bytesInFlight == 0 || _peerWindow < _bytesInFlight) return;
+        for (ushort seq = (ushort)(_seqNr - 1); seq != _ackedSeqNr; seq--)
+        {
+            if (!_sent.Contains(seq) || _sent[seq].NeedsResend) continue;
+            Resend(seq, now, fast: true);
+            Statistics.TailProbes++;
+            return;
+        }
+    }
+
+    /// <summary>When to probe the tail if nothing is heard: two round trips from now, at least 10 ms.</summary>
+    private void ArmTailProbe(long now) => _probeAt = _clock.After(now, (int)Math.Max(2 * _rtt.RttMicros / 1000, 10));
 
     /// <summary>Reads what has arrived in order. False when nothing has yet (arm <see cref="ReadSignal"/> and wait); 0 bytes with true is the end of the stream.</summary>
     public bool TryRead(Span<byte> destination, long now, out int count)

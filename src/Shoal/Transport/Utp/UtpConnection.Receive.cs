@@ -91,6 +91,7 @@ internal sealed partial class UtpConnection
 
         _numTimeouts = 0;
         _timeoutAt = _clock.After(now, _rtt.TimeoutMs(0));
+        if (ackedBytes > 0) ArmTailProbe(now);
 
         if (ackedBytes > 0) DetectLossByTime(now);
 
@@ -102,11 +103,18 @@ internal sealed partial class UtpConnection
             Statistics.FastRetransmits++;
         }
 
+        if (minRtt != long.MaxValue)
+        {
+            bool rttStep = _clock.MicrosBetween(_lastRttHistoryStep, now) > OneMinuteMicros;
+            if (rttStep) _lastRttHistoryStep = now;
+            _rttHistory.AddSample((uint)Math.Min(minRtt, int.MaxValue), rttStep);
+        }
         if (delay >= 0 && ackedBytes > 0 && inFlightBefore > 0)
         {
             // The one-way delay cannot exceed the round trip: clamp the noisy sample by what was just measured.
             if (minRtt != long.MaxValue) delay = Math.Min(delay, minRtt);
-            _congestion.OnAck(ackedBytes, delay, inFlightBefore, _bytesInFlight, _windowLimited);
+            _lastQueueingDelay = delay;
+            _congestion.OnAck(ackedBytes, delay, inFlightBefore, _bytesInFlight, _windowLimited, BaseRttMicros);
             _windowLimited = false;
         }
 
@@ -248,11 +256,11 @@ internal sealed partial class UtpConnection
         }
     }
 
-    /// <summary>A packet was lost: halve the window, once per round trip (only for packets sent after the last cut).</summary>
+    /// <summary>A packet was lost: halve the window, once per round trip (and only for packets sent after the last cut).</summary>
     private bool OnLoss(ushort seq, long now)
     {
         if (SequenceNumber.Before(seq, (ushort)(_lossSeqNr + 1))) return false;
-        if (!_congestion.OnLoss(_clock.MicrosOf(now))) return false;
+        if (!_congestion.OnLoss(_clock.MicrosOf(now), _rtt.RttMicros)) return false;
         _lossSeqNr = _seqNr;
         return true;
     }

@@ -72,7 +72,11 @@ internal sealed partial class UtpConnection
             ref var entry = ref _sent.Insert(seq, buffer, length);
             entry.Transmissions = 1;
             entry.SentAt = now;
-            if (_bytesInFlight == 0) _timeoutAt = _clock.After(now, _rtt.TimeoutMs(_numTimeouts));
+            if (_bytesInFlight == 0)
+            {
+                _timeoutAt = _clock.After(now, _rtt.TimeoutMs(_numTimeouts));
+                ArmTailProbe(now);
+            }
             _bytesInFlight += payload;
             if (partial) _nagleSeqNr = seq;
             WriteHeader(buffer, UtpPacketType.Data, seq, now);

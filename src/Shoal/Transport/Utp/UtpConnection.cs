@@ -37,6 +37,8 @@ internal sealed partial class UtpConnection
     private readonly SegmentQueue _unsent = new();
     private readonly LedbatController _congestion;
     private readonly RttEstimator _rtt = new();
+    private readonly DelayHistory _rttHistory = new(); // the lowest round trip per minute: LEDBAT++'s base for the gain
+    private long _lastRttHistoryStep;
     private ushort _seqNr;            // the next sequence number to send
     private ushort _ackedSeqNr;       // every packet up to this one is acknowledged
     private ushort _fastResendSeqNr;  // packets before this were fast-resent already
@@ -60,6 +62,7 @@ internal sealed partial class UtpConnection
     private readonly DelayHistory _theirDelays = new(); // the peer's packets' one-way delay (as we measure it)
     private readonly long[] _recentDelays = [long.MaxValue, long.MaxValue, long.MaxValue];
     private int _recentDelayIndex;
+    private long _lastQueueingDelay = -1;
     private int _outOfOrderBytes;
     private ushort _outOfOrderHighest;
     private ushort _ackNr;            // the last sequence number received in order
@@ -73,6 +76,7 @@ internal sealed partial class UtpConnection
     // Life.
     private int _numTimeouts;
     private long _timeoutAt;
+    private long _probeAt = long.MaxValue; // a tail loss probe is due (see ProbeTail)
     private long _lingerUntil;
     private bool _confirmed;          // heard from the peer beyond a SYN: its address is not spoofed
     private int _wake;
@@ -90,6 +94,7 @@ internal sealed partial class UtpConnection
         IsOutgoing = outgoing;
         _peerWindow = (uint)_options.PacketSize;
         _lastHistoryStep = _clock.Now;
+        _lastRttHistoryStep = _lastHistoryStep;
     }
 
     /// <summary>Held by whoever calls into the connection.</summary>
@@ -136,6 +141,11 @@ internal sealed partial class UtpConnection
     internal long RttMicros => _rtt.RttMicros;
 
     internal bool InSlowStart => _congestion.SlowStart;
+
+    internal UtpCongestionSnapshot CongestionSnapshot =>
+        new(_congestion.Window, _bytesInFlight, (int)_peerWindow, _lastQueueingDelay, _rtt.RttMicros, BaseRttMicros, _congestion.SlowStart);
+
+    private long BaseRttMicros => _rttHistory.Initialized ? _rttHistory.Base : 0;
 
     /// <summary>Starts an outgoing connection: the SYN carries our receive id; everything after it uses id + 1.</summary>
     public static UtpConnection Connect(UtpSocketManager manager, IPEndPoint remote, ushort receiveId, ushort initialSeqNr, long now)
@@ -224,6 +234,13 @@ internal sealed partial class UtpConnection
     private static void ReturnPacket(byte[] buffer) => PacketBuffers.Return(buffer);
 }
 
+/// <summary>
+/// LEDBAT's state at one moment: the congestion window, the bytes in flight, the peer's receive window (bytes), the
+/// last queueing delay measured (µs, -1 before the first), the smoothed round trip and the lowest lately (µs).
+/// </summary>
+public readonly record struct UtpCongestionSnapshot(int Window, int BytesInFlight, int PeerWindow, long QueueingDelayMicros, long RttMicros,
+    long BaseRttMicros, bool SlowStart);
+
 /// <summary>Counters of one connection (for diagnostics, tests and benchmarks).</summary>
 public sealed class UtpStatistics
 {
@@ -231,6 +248,8 @@ public sealed class UtpStatistics
     public long PacketsResent { get; internal set; }
     public long FastRetransmits { get; internal set; }
     public long Timeouts { get; internal set; }
+    /// <summary>Tail loss probes: the newest packet resent after two silent round trips.</summary>
+    public long TailProbes { get; internal set; }
     public long PacketsReceived { get; internal set; }
     public long DuplicatePacketsReceived { get; internal set; }
     public long PacketsDroppedWindowFull { get; internal set; }

@@ -29,8 +29,9 @@ public sealed record UtpOptions
     /// <summary>Incoming connections not yet taken by <see cref="UtpSocketManager.AcceptAsync"/>; SYNs beyond it are ignored.</summary>
     public int AcceptBacklog { get; init; } = 64;
 
-    /// <summary>How often timers (retransmission, connect, linger) are checked.</summary>
-    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>How often timers (retransmission, tail-loss probe, connect, linger) are checked: a probe is due 10 ms (two
+    /// round trips) after the last ACK, and each tick it waits for costs a small window that much of the link.</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Transmissions of one packet (first send included) before the connection is given up as dead.</summary>
     public int MaxTransmissions { get; init; } = 6;

@@ -31,6 +31,9 @@ public sealed class UtpStream : Stream
     /// <summary>The smoothed round-trip time.</summary>
     public TimeSpan RoundTripTime { get { lock (_connection.Gate) return TimeSpan.FromMicroseconds(_connection.RttMicros); } }
 
+    /// <summary>LEDBAT's state now, for diagnostics (the probe's trace, benchmarks).</summary>
+    public UtpCongestionSnapshot Congestion { get { lock (_connection.Gate) return _connection.CongestionSnapshot; } }
+
     internal UtpConnection Connection => _connection;
 
     public override bool CanRead => true;

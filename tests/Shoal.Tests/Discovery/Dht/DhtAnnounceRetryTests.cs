@@ -13,7 +13,7 @@ public sealed class DhtAnnounceRetryTests
     private static readonly InfoHash Torrent = InfoHash.Parse("2123456789abcdef0123456789abcdef01234567");
 
     [Fact]
-    public async Task A_node_alone_retries_its_announce_with_a_doubling_delay_until_it_has_neighbours()
+    public async Task A_node_alone_waits_for_its_first_neighbour_and_announces_to_it_at_once()
     {
         await using var rig = new DhtRig(seed: 21);
         var lone = rig.AddNode();
@@ -22,13 +22,13 @@ public sealed class DhtAnnounceRetryTests
         Assert.Equal(1, announcement.Rounds);
         Assert.Equal(0, announcement.LastResult!.AnnouncedTo);
 
-        // Retries at about 5, 15 and 35 s (5 s doubling), not at 15 minutes.
-        rig.Run(TimeSpan.FromSeconds(36));
-        Assert.Equal(4, announcement.Rounds);
+        // An empty table has no one to retry with: no empty rounds every few seconds.
+        rig.Run(TimeSpan.FromMinutes(5));
+        Assert.Equal(1, announcement.Rounds);
 
         var others = rig.Build(12);
         lone.AddNode(rig.Endpoint(others[0]));
-        // The first node in its table starts a round at once, not at the next retry (75 s away here).
+        // The first node in its table starts a round at once.
         Assert.True(rig.Time.RunWhile(() => announcement.LastResult!.AnnouncedTo == 0, TimeSpan.FromSeconds(5)), $"{announcement.LastResult}");
         int rounds = announcement.Rounds;
 
@@ -37,6 +37,26 @@ public sealed class DhtAnnounceRetryTests
         Assert.Equal(rounds, announcement.Rounds);
         rig.Run(TimeSpan.FromMinutes(2));
         Assert.Equal(rounds + 1, announcement.Rounds);
+    }
+
+    [Fact]
+    public async Task A_node_whose_neighbours_all_went_silent_retries_with_a_doubling_delay()
+    {
+        await using var rig = new DhtRig(seed: 23);
+        var lone = rig.AddNode();
+        var others = rig.Build(3);
+        foreach (var other in others) lone.AddNode(rig.Endpoint(other));
+        rig.Run(TimeSpan.FromSeconds(5));
+        Assert.True(lone.GetRoutingTableNodes().Count > 0);
+        foreach (var other in others) await rig.RemoveAsync(other);
+
+        using var announcement = lone.KeepAnnouncing(Torrent, 6000, isPrivate: false);
+        Assert.True(rig.Time.RunWhile(() => announcement.Rounds == 0 || announcement.LastResult is null, TimeSpan.FromSeconds(30)));
+        Assert.Equal(0, announcement.LastResult!.AnnouncedTo);
+        int first = announcement.Rounds;
+        // The table still holds the silent nodes, so the round is retried soon (5 s doubling), not in 15 minutes.
+        rig.Run(TimeSpan.FromMinutes(3));
+        Assert.InRange(announcement.Rounds - first, 2, 5);
     }
 
     [Fact]

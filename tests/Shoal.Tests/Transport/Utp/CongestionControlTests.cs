@@ -59,34 +59,70 @@ public sealed class CongestionControlTests
     {
         var ledbat = new LedbatController(Packet, TimeSpan.FromMilliseconds(100), 8 << 20);
         Assert.Equal(2 * Packet, ledbat.Window);
-        // A full window acknowledged with no queueing delay: the window doubles (or grows by the 3,000-byte linear
-        // gain when that is more, as libtorrent takes the larger).
+        // A full window acknowledged with no queueing delay: the window doubles.
         ledbat.OnAck(ledbat.Window, delayMicros: 0, inFlightBefore: ledbat.Window, inFlightAfter: 0, windowLimited: true);
-        Assert.Equal(2 * Packet + 3000, ledbat.Window);
+        Assert.Equal(4 * Packet, ledbat.Window);
         ledbat.OnAck(ledbat.Window, 0, ledbat.Window, 0, windowLimited: true);
-        Assert.Equal(2 * (2 * Packet + 3000), ledbat.Window);
+        Assert.Equal(8 * Packet, ledbat.Window);
         Assert.True(ledbat.SlowStart);
         ledbat.OnAck(Packet, delayMicros: 150_000, inFlightBefore: ledbat.Window, inFlightAfter: ledbat.Window - Packet);
         Assert.False(ledbat.SlowStart);
-        Assert.Equal(2 * Packet + 3000, ledbat.SlowStartThreshold);
+        Assert.Equal(4 * Packet, ledbat.SlowStartThreshold);
     }
 
-    [Fact]
-    public void Above_the_target_the_window_shrinks_in_proportion_below_it_grows_by_at_most_3000_bytes_a_round_trip()
+    [Theory]
+    [InlineData(0, Packet)]             // base RTT unknown: one packet per round trip (RFC 6817: never faster than TCP)
+    [InlineData(200_000, Packet)]       // 2 x target / base = 1
+    [InlineData(50_000, Packet / 4)]    // 4
+    [InlineData(30_000, Packet / 7)]    // ceil(6.67) = 7
+    [InlineData(1_000, Packet / 16)]    // 200, capped at 16
+    [InlineData(30, Packet / 16)]       // a veth pair
+    public void The_gain_is_one_packet_per_round_trip_divided_by_ledbat_plus_plus_factor(long baseRttMicros, int gain)
     {
         var ledbat = new LedbatController(Packet, TimeSpan.FromMilliseconds(100), 8 << 20);
-        ledbat.OnLoss(0); // leave slow start
-        for (int i = 0; i < 40; i++) ledbat.OnAck(ledbat.Window, 0, ledbat.Window, 0, windowLimited: true);
-        int grown = ledbat.Window;
-        Assert.InRange(grown, Packet + 39 * 3000, Packet + 40 * 3000 + 100);
+        Assert.Equal(gain, ledbat.GainBytesPerRtt(baseRttMicros));
+    }
 
-        // One round trip 100 ms over the target (delay 200 ms): the window loses GainBytesPerRtt.
-        ledbat.OnAck(ledbat.Window, 200_000, ledbat.Window, 0, windowLimited: true);
-        Assert.Equal(grown - LedbatController.GainBytesPerRtt, ledbat.Window, tolerance: 2);
-        // Half a round trip's worth acknowledged 50 ms over: a quarter of that.
-        int before = ledbat.Window;
-        ledbat.OnAck(ledbat.Window / 2, 150_000, ledbat.Window, ledbat.Window / 2);
-        Assert.Equal(before - LedbatController.GainBytesPerRtt / 4, ledbat.Window, tolerance: 2);
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1_000)]
+    [InlineData(200_000)]
+    public void Below_the_target_the_window_grows_in_proportion_at_it_stays_and_above_it_shrinks(long baseRttMicros)
+    {
+        LedbatController Converged()
+        {
+            var ledbat = new LedbatController(Packet, TimeSpan.FromMilliseconds(100), 8 << 20);
+            ledbat.OnLoss(0); // leave slow start
+            for (int i = 0; i < 200; i++) ledbat.OnAck(40 * Packet, 0, 40 * Packet, 0, windowLimited: true, baseRttMicros);
+            return ledbat;
+        }
+        var below = Converged();
+        int start = below.Window;
+        int gain = below.GainBytesPerRtt(baseRttMicros);
+        Assert.Equal(LedbatController.MinWindowPackets * Packet + 200 * gain, start, tolerance: 200);
+
+        // A whole round trip's worth acknowledged with no queueing delay: the full gain; at 75 ms of 100: a quarter.
+        below.OnAck(start, 0, start, 0, windowLimited: true, baseRttMicros);
+        Assert.Equal(start + gain, below.Window, tolerance: 2);
+        int before = below.Window;
+        below.OnAck(before, 75_000, before, 0, windowLimited: true, baseRttMicros);
+        Assert.Equal(before + gain / 4, below.Window, tolerance: 2);
+
+        var at = Converged();
+        at.OnAck(at.Window, 100_000, at.Window, 0, windowLimited: true, baseRttMicros);
+        Assert.Equal(start, at.Window);
+
+        // Over the target it shrinks by (delay / target - 1) of the window per round trip, at most half.
+        var over = Converged();
+        over.OnAck(over.Window, 120_000, over.Window, 0, windowLimited: true, baseRttMicros);
+        Assert.Equal(start * 0.8, over.Window, tolerance: 2);
+        over.OnAck(over.Window / 2, 150_000, over.Window, over.Window / 2, baseRttMicros: baseRttMicros); // half a round trip
+        Assert.Equal(start * 0.8 * 0.75, over.Window, tolerance: 2);
+        int shrunk = over.Window;
+        over.OnAck(over.Window, 900_000, over.Window, 0, baseRttMicros: baseRttMicros);
+        Assert.Equal(shrunk / 2, over.Window, tolerance: 2);
+        for (int i = 0; i < 20; i++) over.OnAck(over.Window, 900_000, over.Window, 0, baseRttMicros: baseRttMicros);
+        Assert.Equal(LedbatController.MinWindowPackets * Packet, over.Window);
     }
 
     [Fact]
@@ -100,16 +136,18 @@ public sealed class CongestionControlTests
     }
 
     [Fact]
-    public void Loss_halves_the_window_once_per_100_ms_and_a_timeout_drops_it_to_one_packet()
+    public void Loss_halves_the_window_once_per_round_trip_down_to_two_packets_and_a_timeout_drops_it_to_one()
     {
         var ledbat = new LedbatController(Packet, TimeSpan.FromMilliseconds(100), 8 << 20);
         for (int i = 0; i < 5; i++) ledbat.OnAck(ledbat.Window, 0, ledbat.Window, 0, windowLimited: true);
         int window = ledbat.Window;
-        Assert.True(ledbat.OnLoss(nowMicros: 1_000_000));
+        Assert.True(ledbat.OnLoss(nowMicros: 1_000_000, rttMicros: 10_000));
         Assert.Equal(window / 2, ledbat.Window, tolerance: 1);
-        Assert.False(ledbat.OnLoss(nowMicros: 1_050_000));
-        Assert.True(ledbat.OnLoss(nowMicros: 1_100_000));
+        Assert.False(ledbat.OnLoss(nowMicros: 1_009_999, rttMicros: 10_000)); // the same round trip
+        Assert.True(ledbat.OnLoss(nowMicros: 1_010_000, rttMicros: 10_000));
         Assert.Equal(window / 4, ledbat.Window, tolerance: 1);
+        for (int i = 1; i <= 10; i++) ledbat.OnLoss(1_010_000 + i * 10_000, 10_000);
+        Assert.Equal(2 * Packet, ledbat.Window);
         ledbat.OnTimeout(idle: false);
         Assert.Equal(Packet, ledbat.Window);
         Assert.True(ledbat.SlowStart);

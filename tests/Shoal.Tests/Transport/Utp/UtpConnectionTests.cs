@@ -79,20 +79,33 @@ public sealed class UtpConnectionTests
     }
 
     [Fact]
-    public async Task The_last_packet_lost_is_recovered_by_the_retransmission_timeout()
+    public async Task The_last_packet_lost_is_recovered_by_a_tail_loss_probe_long_before_the_retransmission_timeout()
     {
         await using var lab = new UtpLab(seed: 5);
         var (client, server) = await lab.ConnectAsync();
-        bool droppedOnce = false;
+        int dropped = 0;
         lab.Network.Filter = (datagram, from, _) =>
-        {
-            if (droppedOnce || !from.Equals(lab.PortA.LocalEndPoint) || TypeOf(datagram) != UtpPacketType.Data) return true;
-            droppedOnce = true;
-            return false;
-        };
+            dropped++ > 0 || !from.Equals(lab.PortA.LocalEndPoint) || TypeOf(datagram) != UtpPacketType.Data;
         var data = UtpLab.RandomBytes(1000, 9); // one packet: no later packet can produce duplicate ACKs
         var (received, elapsed) = lab.Transfer(client, server, data, TimeSpan.FromSeconds(30), close: false);
         Assert.Equal(data, received);
+        Assert.Equal(1, client.Statistics.TailProbes);
+        Assert.Equal(0, client.Statistics.Timeouts);
+        Assert.True(elapsed < TimeSpan.FromMilliseconds(200), $"took {elapsed}"); // 10 ms, on the next 50 ms tick
+    }
+
+    [Fact]
+    public async Task When_the_probe_is_lost_too_the_retransmission_timeout_recovers_the_packet()
+    {
+        await using var lab = new UtpLab(seed: 5);
+        var (client, server) = await lab.ConnectAsync();
+        int dropped = 0;
+        lab.Network.Filter = (datagram, from, _) =>
+            dropped >= 2 || !from.Equals(lab.PortA.LocalEndPoint) || TypeOf(datagram) != UtpPacketType.Data || dropped++ < 0;
+        var data = UtpLab.RandomBytes(1000, 9);
+        var (received, elapsed) = lab.Transfer(client, server, data, TimeSpan.FromSeconds(30), close: false);
+        Assert.Equal(data, received);
+        Assert.Equal(1, client.Statistics.TailProbes);
         Assert.Equal(1, client.Statistics.Timeouts);
         Assert.InRange(elapsed, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(2)); // the timeout is at least 500 ms
     }

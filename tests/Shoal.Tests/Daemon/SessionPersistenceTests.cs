@@ -68,4 +68,31 @@ public sealed class SessionPersistenceTests
         Assert.Equal(bytes, row.Metainfo);
         Assert.Equal(id + 1, other.GetValue<System.Text.Json.Nodes.JsonObject>("next-id")?["Value"]?.GetValue<int>());
     }
+
+    [Fact]
+    public async Task After_a_restart_every_resumed_seed_is_seeding_on_the_first_tick_without_hashing()
+    {
+        // The restart path of the 1,000-torrent benchmark, in process: nothing may wait for a later tick (or a queue plan that
+        // is never requested) or hash data the resume record vouches for. The fake clock is never advanced after the restart.
+        using var dir = new TempDirectory("daemon-restart-seeding");
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 5, 12, 0, 0, TimeSpan.Zero));
+        const int count = 12;
+        await using (var daemon = await TestDaemon.StartAsync(dir, time))
+        {
+            for (int i = 0; i < count; i++)
+            {
+                var (_, bytes, _) = await daemon.MakeTorrentAsync($"seed-{i}.bin", 200 + i, [16 * 1024], complete: true);
+                await daemon.AddAsync(bytes);
+            }
+            for (int id = 1; id <= count; id++) await daemon.WaitForStatusAsync(id, 6);
+        }
+        await using (var daemon = await TestDaemon.StartAsync(dir, time))
+        {
+            await daemon.Session.WhenIdleAsync();
+            var torrents = (await daemon.OkAsync("torrent-get", new { fields = new[] { "id", "status" } })).GetProperty("torrents").EnumerateArray().ToList();
+            Assert.Equal(count, torrents.Count);
+            Assert.All(torrents, t => Assert.Equal(6, t.GetProperty("status").GetInt32()));
+            for (int id = 1; id <= count; id++) Assert.Equal(0, daemon.Session.EngineOf(id)!.PiecesHashedAtStart);
+        }
+    }
 }

@@ -6,7 +6,7 @@ using Shoal.Tests.Support.Reference;
 namespace Shoal.Harness;
 
 /// <summary>
-/// One seeder → one leecher over TCP on 127.0.0.1, for several program pairs in the same run. Pairs alternate (each
+/// One seeder → one leecher over TCP (or uTP, every program on it alone) on 127.0.0.1, for several program pairs in the same run. Pairs alternate (each
 /// round starts with a different pair) so that no program always meets the warmest or coldest machine state; every
 /// pair gets an untimed warm-up transfer first. A run is timed from the leecher's start to its report of every
 /// piece verified; its output is then compared byte for byte with the payload.
@@ -36,14 +36,18 @@ public sealed class PairScenario(PairOptions options, TextWriter log)
                 log.WriteLine($"  round {round + 1} {pair.Name,-12} {run.MegabytesPerSecond,8:0.0} MB/s  {run.Seconds,6:0.00} s  " +
                     $"leecher {run.LeecherCpuSeconds,5:0.0} CPU-s {run.LeecherPeakRssBytes / 1e6,7:0} MB peak RSS");
             }
-        return new PairReport(options.Size, options.PieceLength, options.Runs, runs, MachineInfo.Describe());
+        return new PairReport(options.Size, options.PieceLength, options.Runs, runs, MachineInfo.Describe()) { Transport = options.Transport };
     }
 
     private async Task<PairRun> RunOnceAsync(TransferPair pair, Payload payload, string runDirectory, CancellationToken cancellationToken)
     {
         try
         {
-            var seederSetup = new TransferSetup("", "") { ReannounceEvery = TransferParticipants.ReannounceNeededFor(pair.Leecher) };
+            var seederSetup = new TransferSetup("", "")
+            {
+                ReannounceEvery = TransferParticipants.ReannounceNeededFor(pair.Leecher),
+                Transport = options.Transport,
+            };
             await using var swarm = await SeededSwarm.StartAsync(payload, runDirectory, pair.Seeder, seederSetup, options.Timeout, cancellationToken);
             var target = Path.Combine(runDirectory, "leech");
             MemoryWarmer.Touch(payload.Length + (256L << 20));
@@ -51,7 +55,7 @@ public sealed class PairScenario(PairOptions options, TextWriter log)
             var seederBefore = swarm.SeederUsage.Sample();
             var clock = Stopwatch.StartNew();
             await using var leecher = await pair.Leecher.StartAsync(TransferRole.Leech,
-                new TransferSetup(swarm.TorrentPath, target) { KeepRunningWhenDone = true }, cancellationToken);
+                new TransferSetup(swarm.TorrentPath, target) { KeepRunningWhenDone = true, Transport = options.Transport }, cancellationToken);
             await using var usage = new ProcessSampler(leecher.ProcessId ?? throw new InvalidOperationException($"{leecher.Name} has no process to measure"));
             await leecher.WaitForCompletionAsync(options.Timeout, cancellationToken);
             var seconds = clock.Elapsed.TotalSeconds;
@@ -76,7 +80,9 @@ public sealed record TransferPair(ITransferParticipant Seeder, ITransferParticip
     public string Name => $"{Seeder.Kind}:{Leecher.Kind}";
 }
 
-public sealed record PairOptions(IReadOnlyList<TransferPair> Pairs, long Size, int PieceLength, int Runs, int Warmups, TimeSpan Timeout);
+/// <param name="Transport">"tcp" or "utp": every program on that transport alone.</param>
+public sealed record PairOptions(IReadOnlyList<TransferPair> Pairs, long Size, int PieceLength, int Runs, int Warmups, TimeSpan Timeout,
+    string Transport = "tcp");
 
 /// <param name="MegabytesPerSecond">Payload bytes / 10^6 / seconds.</param>
 /// <param name="SeederCpuSeconds">CPU the seeder spent while the leecher ran.</param>
@@ -90,6 +96,8 @@ public sealed record PairSummary(string Pair, int Runs, double MedianMegabytesPe
 public sealed record PairReport(long Size, int PieceLength, int RunsPerPair, IReadOnlyList<PairRun> Runs, MachineInfo Machine)
 {
     public string Scenario => "pair";
+
+    public string Transport { get; init; } = "tcp";
 
     public IReadOnlyList<PairSummary> Summary =>
     [

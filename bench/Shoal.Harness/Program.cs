@@ -18,9 +18,15 @@ var pairs = new Option<string[]>("--pair")
     Arity = ArgumentArity.OneOrMore,
 };
 var warmups = new Option<int>("--warmups") { Description = "Untimed transfers per pair before timing", DefaultValueFactory = _ => 1 };
-var pairCommand = new Command("pair", "1 seeder → 1 leecher over TCP: MB/s, leecher CPU-seconds and peak RSS, per program pair")
+var transport = new Option<string>("--transport")
 {
-    pairs, size, pieceSize, runs, warmups, json, timeout,
+    Description = "tcp or utp: every program on that transport alone (Shoal's default dials uTP first; the libtorrent script is TCP only)",
+    DefaultValueFactory = _ => "tcp",
+};
+transport.AcceptOnlyFromAmong("tcp", "utp");
+var pairCommand = new Command("pair", "1 seeder → 1 leecher over TCP or uTP: MB/s, leecher CPU-seconds and peak RSS, per program pair")
+{
+    pairs, size, pieceSize, runs, warmups, json, timeout, transport,
 };
 pairCommand.SetAction((parse, ct) => Guarded(async () =>
 {
@@ -28,7 +34,7 @@ pairCommand.SetAction((parse, ct) => Guarded(async () =>
     await UseReadyToRunShoalAsync(parsedPairs.SelectMany(p => new[] { p.Seeder, p.Leecher }), ct);
     var options = new PairOptions(
         [.. parsedPairs], ByteSize.Parse(parse.GetValue(size)!), PieceLength(parse.GetValue(pieceSize)!),
-        parse.GetValue(runs), parse.GetValue(warmups), TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 600));
+        parse.GetValue(runs), parse.GetValue(warmups), TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 600), parse.GetValue(transport)!);
     var report = await new PairScenario(options, Console.Out).RunAsync(ct);
     Report.Print(report, Console.Out);
     if (parse.GetValue(json) is { } path) Report.WriteJson(report, path);

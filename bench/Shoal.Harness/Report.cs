@@ -12,7 +12,7 @@ public static class Report
     public static void Print(PairReport report, TextWriter output)
     {
         output.WriteLine();
-        output.WriteLine($"1 seeder → 1 leecher, {ByteSize.Format(report.Size)}, {ByteSize.Format(report.PieceLength)} pieces, TCP on 127.0.0.1, " +
+        output.WriteLine($"1 seeder → 1 leecher, {ByteSize.Format(report.Size)}, {ByteSize.Format(report.PieceLength)} pieces, {(report.Transport == "utp" ? "uTP" : "TCP")} on 127.0.0.1, " +
             $"median of {report.RunsPerPair} ({report.Machine.Cores} cores, {report.Machine.Cpu}, load average {report.Machine.LoadAverage})");
         Table(output, ["pair (seed:leech)", "MB/s", "min–max MB/s", "seconds", "leecher CPU-s", "leecher peak RSS MB", "seeder CPU-s"],
             report.Summary.Select(s => new[]

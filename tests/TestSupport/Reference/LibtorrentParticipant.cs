@@ -14,6 +14,14 @@ public sealed class LibtorrentParticipant : ITransferParticipant
             ? null : "python3-libtorrent is not installed (run scripts/install-reference-programs.sh)";
     }
 
+    private static readonly Dictionary<string, string> UtpOnly = new()
+    {
+        ["enable_outgoing_tcp"] = "false",
+        ["enable_incoming_tcp"] = "false",
+        ["enable_outgoing_utp"] = "true",
+        ["enable_incoming_utp"] = "true",
+    };
+
     public async Task<IReferencePeer> StartAsync(TransferRole role, TransferSetup setup, CancellationToken cancellationToken = default)
     {
         var options = new LibtorrentOptions
@@ -22,6 +30,7 @@ public sealed class LibtorrentParticipant : ITransferParticipant
             DownloadRateLimit = setup.DownloadRateLimit,
             ConnectTo = setup.ConnectTo,
             ReannounceEvery = setup.ReannounceEvery,
+            ExtraSettings = setup.Transport == "utp" ? UtpOnly : new Dictionary<string, string>(),
         };
         return role == TransferRole.Seed
             ? await LibtorrentPeer.SeedAsync(setup.TorrentPath, setup.DataDirectory, options, cancellationToken)

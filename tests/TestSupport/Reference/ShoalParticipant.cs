@@ -17,6 +17,7 @@ public sealed class ShoalParticipant : ITransferParticipant
             DownloadRateLimit = setup.DownloadRateLimit,
             ConnectTo = setup.ConnectTo,
             ReannounceEvery = setup.ReannounceEvery,
+            ExtraArguments = setup.Transport is { } transport ? ["--transport", transport] : [],
         };
         return role == TransferRole.Seed
             ? await ShoalPeer.SeedAsync(setup.TorrentPath, setup.DataDirectory, options, cancellationToken)

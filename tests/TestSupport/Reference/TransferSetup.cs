@@ -23,4 +23,8 @@ public sealed record TransferSetup(string TorrentPath, string DataDirectory)
     /// <summary>A leecher stays running after completing (so its process can still be measured); some programs
     /// (aria2) exit on completion otherwise.</summary>
     public bool KeepRunningWhenDone { get; init; }
+
+    /// <summary>"tcp" or "utp" to use that transport alone (Shoal and libtorrent); null = the program's own choice
+    /// (libtorrent's reference script is TCP only, Shoal dials uTP first).</summary>
+    public string? Transport { get; init; }
 }

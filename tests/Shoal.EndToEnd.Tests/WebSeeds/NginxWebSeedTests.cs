@@ -18,15 +18,7 @@ public sealed class NginxWebSeedTests
     private const int Piece = 64 * 1024;
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<(NginxServer Server, TempDirectory Dir)> StartAsync()
-    {
-        var nginx = NginxServer.Find();
-        if (nginx is null) ReferencePrograms.Unavailable("nginx is not installed (run scripts/install-reference-programs.sh)");
-        var dir = new TempDirectory("webseed");
-        Directory.CreateDirectory(dir.Combine("www"));
-        Directory.CreateDirectory(dir.Combine("nginx"));
-        return (await NginxServer.StartAsync(nginx!, dir.Combine("www"), dir.Combine("nginx")), dir);
-    }
+    private static Task<(NginxServer Server, TempDirectory Dir)> StartAsync() => WebSeedSite.StartAsync("webseed");
 
     private static async Task<Torrent> BuildAsync(string path, TorrentFormat format = TorrentFormat.V1) =>
         await new TorrentBuilder { PieceLength = Piece, Format = format, IncludeCreationDate = false }.BuildAsync(path, cancellationToken: Ct);
@@ -85,10 +77,7 @@ public sealed class NginxWebSeedTests
         var (server, dir) = await StartAsync();
         await using var _ = server;
         using var __ = dir;
-        dir.WriteRandomFile("www/pub/album/01 intro.flac", 300_001, 1);
-        dir.WriteRandomFile("www/pub/album/cover é.jpg", 70_000, 2);
-        dir.WriteRandomFile("www/pub/album/extras/notes.txt", 20, 3);
-        dir.WriteRandomFile("www/pub/album/extras/empty", 0, 4);
+        WebSeedSite.WriteAlbum(dir);
         var torrent = await BuildAsync(dir.Combine("www/pub/album"), TorrentFormat.Hybrid);
         using var client = new WebSeedClient();
         var seed = new WebSeed(server.Url("/pub"), torrent.Info, client, fromUser: true);

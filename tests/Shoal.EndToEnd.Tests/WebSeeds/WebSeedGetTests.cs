@@ -15,15 +15,7 @@ public sealed class WebSeedGetTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<(NginxServer Server, TempDirectory Dir)> StartAsync(string? limitRate = null)
-    {
-        var nginx = NginxServer.Find();
-        if (nginx is null) ReferencePrograms.Unavailable("nginx is not installed (run scripts/install-reference-programs.sh)");
-        var dir = new TempDirectory("webseed-get");
-        Directory.CreateDirectory(dir.Combine("www"));
-        Directory.CreateDirectory(dir.Combine("nginx"));
-        return (await NginxServer.StartAsync(nginx!, dir.Combine("www"), dir.Combine("nginx"), limitRate), dir);
-    }
+    private static Task<(NginxServer Server, TempDirectory Dir)> StartAsync(string? limitRate = null) => WebSeedSite.StartAsync("webseed-get", limitRate);
 
     private static string Create(TempDirectory dir, string content, string webSeed)
     {
@@ -72,10 +64,7 @@ public sealed class WebSeedGetTests
         var (server, dir) = await StartAsync();
         await using var _ = server;
         using var __ = dir;
-        dir.WriteRandomFile("www/pub/album/01 intro.flac", 300_001, 1);
-        dir.WriteRandomFile("www/pub/album/cover é.jpg", 70_000, 2);
-        dir.WriteRandomFile("www/pub/album/extras/notes.txt", 20, 3);
-        dir.WriteRandomFile("www/pub/album/extras/empty", 0, 4);
+        WebSeedSite.WriteAlbum(dir);
         var torrent = Create(dir, dir.Combine("www/pub/album"), server.Url("/pub/").ToString());
 
         var result = await GetAsync(torrent, dir.Combine("out"));

@@ -18,7 +18,7 @@ public sealed partial class ManagedTorrent
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private readonly string? _displayName;
-    private AnnounceScheduler? _trackers;
+    private SwarmAnnouncers? _trackers;
     private Task? _stopTask;
 
     /// <param name="open">For a magnet link: opens the storage once the metadata is known; null when storage is attached already.</param>
@@ -68,7 +68,11 @@ public sealed partial class ManagedTorrent
 
     public TorrentStatus Status => Session.GetStatus();
 
+    /// <summary>The trackers as announced to in the torrent's first swarm (a hybrid's v1 one; see <see cref="SwarmHashes"/>).</summary>
     public IReadOnlyList<TrackerStatus> Trackers => Announcer?.Status ?? [];
+
+    /// <summary>The hashes the torrent is announced and found under: its info-hash, and a hybrid's truncated v2 hash too.</summary>
+    public IReadOnlyList<InfoHash> SwarmHashes => Session.SwarmHashes;
 
     /// <summary>The tracker tiers this torrent was added with.</summary>
     public IReadOnlyList<IReadOnlyList<string>> AnnounceTiers { get; }
@@ -106,7 +110,7 @@ public sealed partial class ManagedTorrent
     /// <summary>This torrent's LSD registration, if LSD runs (disposed at stop).</summary>
     internal IDisposable? LocalDiscovery { get; set; }
 
-    private AnnounceScheduler? Announcer
+    private SwarmAnnouncers? Announcer
     {
         get { lock (_sync) return _trackers; }
     }
@@ -116,7 +120,7 @@ public sealed partial class ManagedTorrent
     /// <summary>Closes every connection and stops announcing ('stopped'); storage stays open. <see cref="Resume"/> undoes it.</summary>
     public async Task PauseAsync()
     {
-        AnnounceScheduler? trackers;
+        SwarmAnnouncers? trackers;
         lock (_sync)
         {
             if (_stopTask is not null) return;
@@ -125,13 +129,13 @@ public sealed partial class ManagedTorrent
         }
         StopDht();
         await Session.PauseAsync().ConfigureAwait(false);
-        if (trackers is not null) await StopTrackersAsync(trackers).ConfigureAwait(false);
+        if (trackers is not null) await trackers.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Connects and announces again after <see cref="PauseAsync"/>.</summary>
     public void Resume()
     {
-        AnnounceScheduler? trackers;
+        SwarmAnnouncers? trackers;
         lock (_sync)
         {
             if (_stopTask is not null || _trackers is not null || !Session.IsPaused) return;
@@ -156,32 +160,33 @@ public sealed partial class ManagedTorrent
         LocalDiscovery?.Dispose();
         StopDht(forever: true);
         await Session.DisposeAsync().ConfigureAwait(false);
-        AnnounceScheduler? trackers;
+        SwarmAnnouncers? trackers;
         lock (_sync)
         {
             trackers = _trackers;
             _trackers = null;
         }
-        if (trackers is not null) await StopTrackersAsync(trackers).ConfigureAwait(false);
+        if (trackers is not null) await trackers.DisposeAsync().ConfigureAwait(false);
         // A magnet link's storage may still be opening: it is disposed as soon as it is (see below).
         try { await _ready.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); } finally { _ready.TrySetCanceled(); }
         if (Session.Storage is { } storage) await storage.DisposeAsync().ConfigureAwait(false);
     }
 
-    private AnnounceScheduler? CreateTrackers()
+    /// <summary>One announce scheduler per swarm: a hybrid is announced to every tracker under both of its hashes (as libtorrent does).</summary>
+    private SwarmAnnouncers? CreateTrackers()
     {
         if (!AnnounceTiers.Any(t => t.Count > 0)) return null;
         var options = _client.Options;
-        var scheduler = new AnnounceScheduler(AnnounceTiers, BuildRequest, options.Trackers, options.Time, options.Loggers?.CreateLogger("Shoal.Trackers"));
-        // A tracker on this machine may send us to loopback peers (tests, a local swarm); a remote one may not.
-        scheduler.PeersDiscoveredFrom += (peers, tracker) => Session.AddPeers(peers, PeerSource.Tracker, tracker.IsLoopback ? IPAddress.Loopback : null);
-        return scheduler;
-    }
-
-    private static async Task StopTrackersAsync(AnnounceScheduler trackers)
-    {
-        await trackers.StopAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
-        await trackers.DisposeAsync().ConfigureAwait(false);
+        var schedulers = new List<AnnounceScheduler>();
+        foreach (var swarm in Session.SwarmHashes)
+        {
+            var scheduler = new AnnounceScheduler(AnnounceTiers, () => BuildRequest(swarm), options.Trackers, options.Time, options.Loggers?.CreateLogger("Shoal.Trackers"));
+            // A tracker on this machine may send us to loopback peers (tests, a local swarm); a remote one may not.
+            scheduler.PeersDiscoveredFrom += (peers, tracker) =>
+                Session.AddPeers(peers, PeerSource.Tracker, tracker.IsLoopback ? IPAddress.Loopback : null, swarm);
+            schedulers.Add(scheduler);
+        }
+        return new SwarmAnnouncers(schedulers);
     }
 
     /// <summary>A magnet link: once the metadata is in, open (and check) the storage and let the download start.</summary>
@@ -229,10 +234,10 @@ public sealed partial class ManagedTorrent
         _ready.TrySetResult();
     }
 
-    internal AnnounceRequest BuildRequest()
+    internal AnnounceRequest BuildRequest(InfoHash swarm)
     {
         var options = _client.Options;
-        return new AnnounceRequest(InfoHash, _client.Engine.PeerId, _client.ListenPort, Session.Uploaded, Session.Downloaded,
+        return new AnnounceRequest(swarm, _client.Engine.PeerId, _client.ListenPort, Session.Uploaded, Session.Downloaded,
             Session.Left, AnnounceEvent.None, options.NumWant, options.AnnounceAddress?.ToString());
     }
 }

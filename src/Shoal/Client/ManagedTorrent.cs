@@ -79,8 +79,17 @@ public sealed partial class ManagedTorrent
 
     public bool IsPaused => Session.IsPaused;
 
-    /// <summary>A .torrent for what is shared (its info dictionary byte for byte, and its trackers), e.g. to save a magnet's metadata.</summary>
-    public Torrent ToTorrent() => new(Info, AnnounceTiers, pieceLayers: Info.PieceLayers); // a v2 magnet's layers, fetched from peers
+    /// <summary>A .torrent for what is shared (its info dictionary byte for byte, its trackers and web seeds), e.g. to save a magnet's metadata.</summary>
+    public Torrent ToTorrent() => new(Info, AnnounceTiers, webSeeds: WebSeedUrls, pieceLayers: Info.PieceLayers); // a v2 magnet's layers, fetched from peers
+
+    /// <summary>The web seeds given to <see cref="AddWebSeeds"/> and accepted (used once the metadata is known).</summary>
+    public IReadOnlyList<string> WebSeedUrls
+    {
+        get { lock (_sync) return [.. _webSeedUrls]; }
+    }
+
+    private readonly List<string> _webSeedUrls = [];
+    private (List<Uri> Urls, bool FromUser)? _pendingWebSeeds;
 
     /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);
@@ -89,6 +98,7 @@ public sealed partial class ManagedTorrent
     /// Uses the torrent's web seeds (BEP 19 'url-list', e.g. <see cref="Torrent.WebSeeds"/>) beside its peers.
     /// <paramref name="fromUser"/>: the torrent came from the user (a file they gave), so web seeds on private addresses
     /// (this machine, the LAN) may be used. Returns why each unusable URL was ignored (BEP 19: ignored, not fatal).
+    /// Before a magnet link's metadata has arrived they are kept, and used from then on (a magnet's 'ws').
     /// </summary>
     public IReadOnlyList<string> AddWebSeeds(IEnumerable<string> urls, bool fromUser)
     {
@@ -100,7 +110,20 @@ public sealed partial class ManagedTorrent
             if (Swarm.WebSeeds.WebSeedUrls.TryParse(text, out var url, out var error)) usable.Add(url!);
             else ignored.Add($"web seed '{(text.Length > 200 ? text[..200] + "…" : text)}' ignored: {error}");
         }
-        if (usable.Count > 0) Session.AddWebSeeds(usable, fromUser);
+        if (usable.Count == 0) return ignored;
+        lock (_sync)
+        {
+            _webSeedUrls.AddRange(usable.Select(u => u.OriginalString).Where(u => !_webSeedUrls.Contains(u)));
+            if (!HasMetadata)
+            {
+                // Applied by OpenWhenMetadataArrivesAsync; checked again there, under this lock, against a race with it.
+                var pending = _pendingWebSeeds ??= ([], fromUser);
+                pending.Urls.AddRange(usable);
+                _pendingWebSeeds = (pending.Urls, pending.FromUser && fromUser);
+                return ignored;
+            }
+        }
+        Session.AddWebSeeds(usable, fromUser);
         return ignored;
     }
 
@@ -203,6 +226,13 @@ public sealed partial class ManagedTorrent
             else _ready.TrySetException(ex);
             return;
         }
+        (List<Uri> Urls, bool FromUser)? webSeeds;
+        lock (_sync)
+        {
+            webSeeds = _pendingWebSeeds;
+            _pendingWebSeeds = null;
+        }
+        if (webSeeds is { } seeds) Session.AddWebSeeds(seeds.Urls, seeds.FromUser);
         // BEP 27: the metadata may say the torrent is private: no LSD for it from now on.
         if (info.IsPrivate)
         {

@@ -41,6 +41,8 @@ public sealed partial class ShoalClient
     /// <see cref="AddMagnet(InfoHash, IReadOnlyList{IReadOnlyList{string}}, IEnumerable{IPEndPoint}, string, IProgress{RecheckProgress}?, string?)"/>
     /// for a parsed link: each 'tr' is a tier of its own (announced to in parallel, as libtorrent does), 'x.pe' peers are
     /// dialled (host names resolved in the background; ones that do not resolve are skipped), and <paramref name="extraPeers"/> (--peer) too.
+    /// Its 'ws' web seeds are used once the metadata has arrived; a link is something the user gives, so they may be on
+    /// this machine or the LAN (see <see cref="ManagedTorrent.AddWebSeeds"/>): leave them out of the link to not use them.
     /// </summary>
     public ManagedTorrent AddMagnet(MagnetLink link, string downloadDirectory, IEnumerable<IPEndPoint>? extraPeers = null,
         IProgress<RecheckProgress>? recheck = null)
@@ -51,6 +53,7 @@ public sealed partial class ShoalClient
         IReadOnlyList<IReadOnlyList<string>> tiers = [.. link.Trackers.Select(t => (IReadOnlyList<string>)[t])];
         var managed = AddMagnet(link.InfoHashes, tiers, peers, downloadDirectory, recheck, link.DisplayName);
         foreach (var named in link.Peers.OfType<DnsEndPoint>()) _ = ResolveIntoAsync(managed, named);
+        managed.AddWebSeeds(link.WebSeeds, fromUser: true);
         return managed;
     }
 

@@ -110,6 +110,26 @@ public sealed class HybridSwarmTests
     }
 
     [Fact]
+    public async Task A_hybrid_magnet_fetches_metadata_and_data_from_a_seeder_known_only_in_its_v2_swarm()
+    {
+        using var dir = new TempDirectory("hybrid-v2-magnet");
+        var (torrent, space) = await V2SwarmTests.MakeAsync(dir, TorrentFormat.Hybrid);
+        var info = torrent.Info;
+        await using var tracker = await StartTrackerAsync();
+        await using var seeder = await ClientEngine.StartAsync(new EngineSettings { ListenAddress = IPAddress.Loopback, RandomSeed = 9 });
+        seeder.AddTorrent(info, MemoryStorage.CreateSeeded(info, space));
+        await AnnounceOnlyUnderAsync(tracker.HttpAnnounceUrl, info.InfoHashes.V2Truncated!.Value, seeder.ListenEndPoint);
+
+        await using var leecher = await ShoalClient.StartAsync(Loopback);
+        var link = new MagnetLink(info.InfoHashes, "album", [tracker.HttpAnnounceUrl]);
+        var download = leecher.AddMagnet(link, dir.Combine("out"));
+        Assert.Equal(info.InfoHashes.WireForms, download.SwarmHashes);
+        await download.Completion.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(info.InfoHash, download.Info.InfoHash);
+        Assert.True(download.Storage!.Verified.IsComplete);
+    }
+
+    [Fact]
     public async Task A_hybrid_is_announced_on_the_dht_under_both_hashes()
     {
         using var dir = new TempDirectory("hybrid-dht");

@@ -1,4 +1,5 @@
 using System.Net;
+using Shoal.Transport.Mse;
 
 namespace Shoal.Transport;
 
@@ -51,6 +52,14 @@ public sealed class TransportConnection : IAsyncDisposable
     /// it may still be plaintext (MSE's "plaintext" crypto method). True whenever <see cref="IsEncrypted"/> is.
     /// </summary>
     public bool IsObfuscated { get; }
+
+    /// <summary>
+    /// Sends <paramref name="scratch"/>, which the caller gives up: it may hold ciphertext afterwards. An RC4 stream
+    /// encrypts it in place and sends it in one write, where <see cref="Stream"/>'s WriteAsync would copy it through a
+    /// 32 KiB buffer in several writes.
+    /// </summary>
+    public ValueTask SendAsync(Memory<byte> scratch, CancellationToken cancellationToken) =>
+        Stream is EncryptedStream encrypted ? encrypted.WriteInPlaceAsync(scratch, cancellationToken) : Stream.WriteAsync(scratch, cancellationToken);
 
     /// <summary>The same connection over a wrapping stream (an upgrade's output); disposing the result disposes <paramref name="stream"/>.</summary>
     public TransportConnection Wrap(Stream stream, bool isEncrypted, bool isObfuscated = false) =>

@@ -190,11 +190,14 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         {
             using var connectTimeout = new CancellationTokenSource(Settings.ConnectTimeout, swarm.Time);
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, connectTimeout.Token))
-                connection = await Engine.DialAsync(entry.EndPoint, swarm.InfoHash, linked.Token).ConfigureAwait(false);
+            {
+                var ours = HandshakeExchange.Ours(swarm.InfoHash, Engine.PeerId, swarm.Reserved);
+                connection = await Engine.DialAsync(entry.EndPoint, swarm.InfoHash, ours, linked.Token).ConfigureAwait(false);
+            }
             using var handshakeTimeout = new CancellationTokenSource(Settings.HandshakeTimeout, swarm.Time);
             using var linkedHandshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, handshakeTimeout.Token);
-            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, swarm.Reserved, linkedHandshake.Token)
-                .ConfigureAwait(false);
+            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, swarm.Reserved, linkedHandshake.Token,
+                alreadySent: connection.HandshakeSent).ConfigureAwait(false);
             if (handshake.PeerId.Span.SequenceEqual(Engine.PeerId))
             {
                 lock (swarm.Sync) entry.IsSelf = true;

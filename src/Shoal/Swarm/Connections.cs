@@ -192,7 +192,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, connectTimeout.Token))
             {
                 var ours = HandshakeExchange.Ours(swarm.InfoHash, Engine.PeerId, swarm.Reserved);
-                connection = await Engine.DialAsync(entry.EndPoint, swarm.InfoHash, ours, linked.Token).ConfigureAwait(false);
+                connection = await Engine.DialAsync(entry.EndPoint, entry.DialFirst, swarm.InfoHash, ours, linked.Token).ConfigureAwait(false);
             }
             using var handshakeTimeout = new CancellationTokenSource(Settings.HandshakeTimeout, swarm.Time);
             using var linkedHandshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, handshakeTimeout.Token);

@@ -114,16 +114,25 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// Adds addresses to try (from a tracker, the command line, PEX, LSD or the DHT). <paramref name="reportedBy"/> is
     /// who told us (a tracker's or peer's address), when known: only one on this machine may send us to loopback.
     /// </summary>
-    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy = null)
+    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy = null) =>
+        AddPeers(endPoints.Select(e => new PexPeer(e)), source, reportedBy, withFlags: false);
+
+    /// <summary>Adds PEX contacts with their BEP 11 flags, which pick the transport dialled first (<see cref="PeerBook.Entry.NoteExchangeFlags"/>).</summary>
+    internal void AddExchangedPeers(IEnumerable<PexPeer> peers, IPAddress? reportedBy) =>
+        AddPeers(peers, PeerSource.PeerExchange, reportedBy, withFlags: true);
+
+    private void AddPeers(IEnumerable<PexPeer> peers, PeerSource source, IPAddress? reportedBy, bool withFlags)
     {
         bool added = false;
         lock (_swarm.Sync)
         {
-            foreach (var endPoint in endPoints)
+            foreach (var (endPoint, flags) in peers)
             {
                 var normalized = Normalize(endPoint);
-                if (_connections.IsAcceptableAddress(normalized) && _connections.MayDial(normalized, source, reportedBy))
-                    added |= _swarm.Book.Add(normalized, source);
+                if (!_connections.IsAcceptableAddress(normalized) || !_connections.MayDial(normalized, source, reportedBy)) continue;
+                bool isNew = _swarm.Book.Add(normalized, source);
+                added |= isNew;
+                if (withFlags) _swarm.Book.Get(normalized)?.NoteExchangeFlags(flags, isNew);
             }
         }
         _connections.ConnectMore();

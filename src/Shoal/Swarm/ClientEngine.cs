@@ -154,13 +154,17 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
                 if (owner == session) _torrents.TryRemove(new(hash, session));
     }
 
-    /// <summary>Opens a connection to a peer for a torrent: dial, then the upgrade stage (encryption, when configured).</summary>
-    internal async Task<TransportConnection> DialAsync(IPEndPoint endPoint, InfoHash infoHash, CancellationToken ct)
+    /// <summary>
+    /// Opens a connection to a peer for a torrent: dial (trying the transport <paramref name="first"/> first, when known),
+    /// then the upgrade stage (encryption, when configured), which may send <paramref name="handshake"/> itself (<see cref="TransportConnection.HandshakeSent"/>).
+    /// </summary>
+    internal async Task<TransportConnection> DialAsync(IPEndPoint endPoint, TransportKind? first, InfoHash infoHash, ReadOnlyMemory<byte> handshake,
+        CancellationToken ct)
     {
-        var connection = await _transports.Dialer.DialAsync(endPoint, ct).ConfigureAwait(false);
+        var connection = await _transports.Dialer.DialAsync(endPoint, first, ct).ConfigureAwait(false);
         try
         {
-            return await _transports.Upgrade.UpgradeOutgoingAsync(connection, infoHash, ct).ConfigureAwait(false);
+            return await _transports.Upgrade.UpgradeOutgoingAsync(connection, infoHash, handshake, ct).ConfigureAwait(false);
         }
         catch
         {

@@ -191,11 +191,14 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         {
             using var connectTimeout = new CancellationTokenSource(Settings.ConnectTimeout, swarm.Time);
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, connectTimeout.Token))
-                connection = await Engine.DialAsync(entry.EndPoint, swarmHash, linked.Token).ConfigureAwait(false);
+            {
+                var ours = HandshakeExchange.Ours(swarmHash, Engine.PeerId, swarm.ReservedFor(swarmHash));
+                connection = await Engine.DialAsync(entry.EndPoint, entry.DialFirst, swarmHash, ours, linked.Token).ConfigureAwait(false);
+            }
             using var handshakeTimeout = new CancellationTokenSource(Settings.HandshakeTimeout, swarm.Time);
             using var linkedHandshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, handshakeTimeout.Token);
-            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarmHash, Engine.PeerId, swarm.ReservedFor(swarmHash), linkedHandshake.Token)
-                .ConfigureAwait(false);
+            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarmHash, Engine.PeerId, swarm.ReservedFor(swarmHash), linkedHandshake.Token,
+                alreadySent: connection.HandshakeSent).ConfigureAwait(false);
             if (handshake.PeerId.Span.SequenceEqual(Engine.PeerId))
             {
                 lock (swarm.Sync) entry.IsSelf = true;

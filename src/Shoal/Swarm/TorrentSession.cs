@@ -123,18 +123,27 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <paramref name="swarm"/> is the hash (one of <see cref="SwarmHashes"/>) they were found under: a hybrid's peers
     /// found in its v2 swarm are dialled with the v2 hash. Null means <see cref="InfoHash"/>.
     /// </summary>
-    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy = null, InfoHash? swarm = null)
+    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy = null, InfoHash? swarm = null) =>
+        AddPeers(endPoints.Select(e => new PexPeer(e)), source, reportedBy, withFlags: false, swarm);
+
+    /// <summary>Adds PEX contacts with their BEP 11 flags, which pick the transport dialled first (<see cref="PeerBook.Entry.NoteExchangeFlags"/>).</summary>
+    internal void AddExchangedPeers(IEnumerable<PexPeer> peers, IPAddress? reportedBy) =>
+        AddPeers(peers, PeerSource.PeerExchange, reportedBy, withFlags: true, swarm: null);
+
+    private void AddPeers(IEnumerable<PexPeer> peers, PeerSource source, IPAddress? reportedBy, bool withFlags, InfoHash? swarm)
     {
         if (swarm == InfoHash) swarm = null;
         else if (swarm is not null && swarm != _swarm.V2Swarm) throw new ArgumentException($"{swarm} is not a swarm of torrent {InfoHash}", nameof(swarm));
         bool added = false;
         lock (_swarm.Sync)
         {
-            foreach (var endPoint in endPoints)
+            foreach (var (endPoint, flags) in peers)
             {
                 var normalized = Normalize(endPoint);
-                if (_connections.IsAcceptableAddress(normalized) && _connections.MayDial(normalized, source, reportedBy))
-                    added |= _swarm.Book.Add(normalized, source, swarm);
+                if (!_connections.IsAcceptableAddress(normalized) || !_connections.MayDial(normalized, source, reportedBy)) continue;
+                bool isNew = _swarm.Book.Add(normalized, source, swarm);
+                added |= isNew;
+                if (withFlags) _swarm.Book.Get(normalized)?.NoteExchangeFlags(flags, isNew);
             }
         }
         _connections.ConnectMore();

@@ -96,7 +96,7 @@ public sealed partial class TorrentSession
     {
         if (!info.HasV2) return false;
         _swarm.SpeaksV2 |= !info.HasV1;
-        _swarm.Hashes = new V2.HashExchange(info, _swarm.Time, (peer, reason) => _outcomes.Ban(peer, reason), () =>
+        _swarm.Hashes = new V2.HashExchange(_swarm, info, _outcomes, () =>
         {
             ReportMetadataProgress();
             _metadataReceived.TrySetResult(info);

@@ -142,17 +142,24 @@ public sealed class MerkleHashStore
     /// in <paramref name="bad"/> each block of <paramref name="data"/> that does not match its leaf. Returns the number of
     /// bad blocks, or -1 when the hashes themselves do not prove (their sender lied; the blocks are not judged).
     /// </summary>
-    public int FindBadBlocks(int piece, ReadOnlySpan<byte> data, in HashRequest answer, ReadOnlySpan<byte> hashes, Span<bool> bad)
+    public int FindBadBlocks(int piece, ReadOnlySpan<byte> data, in HashRequest answer, ReadOnlySpan<byte> hashes, Span<bool> bad) =>
+        ProveBlockHashes(piece, answer, hashes) ? MerkleVerifier.FindBadBlocks(data, hashes[..(answer.Length * Merkle.HashSize)], bad) : -1;
+
+    /// <summary>
+    /// True when <paramref name="hashes"/> answers <see cref="BlockHashesRequest"/> for <paramref name="piece"/> (the same
+    /// range at the leaf layer, any proof layers) and its leaf hashes, the first <c>Length</c> of them, climb to a node we
+    /// already trust (the piece's hash, or higher). False: the sender lied, or answered something else.
+    /// </summary>
+    public bool ProveBlockHashes(int piece, in HashRequest answer, ReadOnlySpan<byte> hashes)
     {
         var file = FileOf(piece);
         var expected = BlockHashesRequest(piece);
         if (expected is not { } request || answer.BaseLayer != 0 || answer.Index != request.Index || answer.Length != request.Length
             || !answer.PiecesRoot.SequenceEqual(file.Root.Span) || answer.ProofLayers >= file.Height
             || hashes.Length != answer.AnswerHashCount * Merkle.HashSize)
-            return -1;
+            return false;
         var leaves = hashes[..(answer.Length * Merkle.HashSize)];
-        if (!ProvesAgainstKnown(file, leaves, answer, hashes[leaves.Length..])) return -1;
-        return MerkleVerifier.FindBadBlocks(data, leaves, bad);
+        return ProvesAgainstKnown(file, leaves, answer, hashes[leaves.Length..]);
     }
 
     /// <summary>

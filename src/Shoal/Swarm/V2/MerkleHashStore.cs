@@ -180,7 +180,7 @@ public sealed class MerkleHashStore
         long firstLeaf = (long)request.Index << request.BaseLayer >> rootHeight << rootHeight;
         firstPiece = file.FirstPiece + (int)(firstLeaf * Merkle.BlockSize / _info.PieceLength);
         long pastLast = Math.Min(file.PieceCount, ((firstLeaf + (1L << rootHeight)) * Merkle.BlockSize + _info.PieceLength - 1) / _info.PieceLength);
-        pieceCount = (int)(pastLast - (firstPiece - file.FirstPiece));
+        pieceCount = (int)Math.Max(0, pastLast - (firstPiece - file.FirstPiece)); // none when the window lies past the file's end
         return true;
     }
 
@@ -193,14 +193,20 @@ public sealed class MerkleHashStore
     {
         if (!TryGetLeafWindow(request, out int firstPiece, out int pieceCount)) return -1;
         var file = FileByRoot(request.PiecesRoot)!;
-        if (pieceCount == 0) return MerkleProof.Write(file.Tree!, request.BaseLayer, request.Index, request.Length, request.ProofLayers, destination);
+        int rootHeight = WindowHeight(file, request);
+        long windowIndex = ((long)request.Index << request.BaseLayer) >> rootHeight;
+        if (pieceCount == 0)
+        {
+            if (request.BaseLayer >= _pieceHeight) return MerkleProof.Write(file.Tree!, request.BaseLayer, request.Index, request.Length, request.ProofLayers, destination);
+            // Below the piece layer wholly past the file's end: every node there is a pad.
+            var pads = MerkleTree.Build(Merkle.PadHash(request.BaseLayer), request.BaseLayer, rootHeight);
+            return MerkleProof.Write(file.Tree!, pads, windowIndex, request.BaseLayer, request.Index, request.Length, request.ProofLayers, destination);
+        }
 
         long leaves = 0;
         for (int p = firstPiece; p < firstPiece + pieceCount; p++) leaves += Merkle.BlockCount(PieceDataLength(p));
         if (windowLeaves.Length != leaves * Merkle.HashSize) return -1;
-        int rootHeight = WindowHeight(file, request);
         var window = MerkleTree.Build(windowLeaves, 0, rootHeight);
-        long windowIndex = (long)(firstPiece - file.FirstPiece) * _info.PieceLength / Merkle.BlockSize >> rootHeight;
         var tree = file.Tree ?? window; // a file of one piece: the window is its whole tree
         return MerkleProof.Write(tree, window, windowIndex, request.BaseLayer, request.Index, request.Length, request.ProofLayers, destination);
     }

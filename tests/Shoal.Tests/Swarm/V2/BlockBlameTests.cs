@@ -1,4 +1,5 @@
 using System.Net;
+using CsCheck;
 using Microsoft.Extensions.Time.Testing;
 using Shoal.Metainfo;
 using Shoal.Storage;
@@ -87,6 +88,54 @@ public sealed class BlockBlameTests
             }
             catch (IOException) { } // banned: the engine hung up
         }
+    }
+
+    [Fact]
+    public async Task A_seeder_answers_leaf_hash_requests_from_its_data_and_rejects_invalid_ones()
+    {
+        using var dir = new TempDirectory("v2-blame");
+        var (torrent, space) = await V2SwarmTests.MakeAsync(dir, TorrentFormat.V2, PieceLength);
+        var info = torrent.Info;
+        var network = new InMemoryNetwork();
+        await using var seeder = ClientEngine.Start(Settings, network.NewHost(), _time);
+        seeder.AddTorrent(info, MemoryStorage.CreateSeeded(info, space));
+        await using var peer = new ScriptedPeer(network.Connect(seeder.ListenEndPoint));
+        await peer.SendHandshakeAsync(info.InfoHash, ReservedBits.Shoal.WithV2());
+        await peer.ReceiveHandshakeAsync(Ct);
+
+        // one.bin: 150,003 bytes, 10 leaves in a tree of height 4 (16 leaves), pieces of 4 leaves (the piece layer is height 2).
+        var file = info.Files.Single(f => f.Length == 150_003);
+        var data = space.AsSpan((int)file.Offset, (int)file.Length).ToArray();
+        var full = MerkleTree.Build(Metainfo.NaiveMerkle.Leaves(data).SelectMany(h => h).ToArray(), 0, Merkle.FileHeight(data.Length));
+        var field = Gen.OneOf(Gen.Int[0, 20], Gen.Int[0, 1 << 16], Gen.Int[0, 13].Select(k => 1 << k));
+        var arbitrary = Gen.Select(Gen.Int[0, 6], field, field, Gen.Int[0, 6]);
+        var withinTree = Gen.Int[0, full.Height - 1].SelectMany(b => Gen.Int[1, full.Height - b].SelectMany(k =>
+            Gen.Select(Gen.Int[0, (1 << (full.Height - b - k)) - 1], Gen.Int[0, full.Height - b - 1], (m, p) => (b, m << k, 1 << k, p))));
+        var requests = Gen.OneOf(arbitrary, withinTree).Array[60].Single(_ => true, "0N0XIzNsQ0O2");
+        int answered = 0, rejected = 0;
+        foreach (var (i, (baseLayer, index, length, proof)) in requests.Index())
+        {
+            if (i % 20 == 19) _time.Advance(TimeSpan.FromSeconds(1)); // the per-peer answer budget refills each second
+            var request = new HashRequest(file.PiecesRoot.Span, baseLayer, index, length, proof);
+            await peer.SendAsync(b => MessageWriter.WriteHashRequest(b, MessageId.HashRequest, request));
+            (MessageId Id, int Index, int Begin, int Length, byte[] Payload)? reply;
+            do reply = await peer.ReceiveAsync(Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
+            while (reply is { Id: not (MessageId.Hashes or MessageId.HashReject) });
+            Assert.NotNull(reply); // never hung up on
+            bool valid = request.IsWellFormed && MerkleProof.IsValidRequest(full.Height, baseLayer, index, length, proof);
+            Assert.True((valid ? MessageId.Hashes : MessageId.HashReject) == reply.Value.Id, $"{request} (#{i}) got {reply.Value.Id}");
+            Assert.True(HashRequest.Read(reply.Value.Payload) == request);
+            if (!valid)
+            {
+                rejected++;
+                continue;
+            }
+            var expected = new byte[request.AnswerHashCount * Merkle.HashSize];
+            MerkleProof.Write(full, baseLayer, index, length, proof, expected);
+            Assert.Equal(expected, reply.Value.Payload.AsSpan(HashRequest.EncodedLength).ToArray());
+            answered++;
+        }
+        Assert.True(answered >= 5 && rejected >= 5, $"{answered} answered, {rejected} rejected: the sample should hold both");
     }
 
     [Theory]

@@ -83,8 +83,8 @@ public sealed partial class TorrentSession
     {
         _swarm.Info = info;
         _dispatch.SetPieceCount(info.PieceCount, info.HasV2);
-        StartHashExchange(info);
-        _metadataReceived.TrySetResult(info);
+        // A v2-only .torrent without its piece layers has them fetched first, as a v2 magnet link does.
+        if (!StartHashExchange(info)) _metadataReceived.TrySetResult(info);
     }
 
     /// <summary>

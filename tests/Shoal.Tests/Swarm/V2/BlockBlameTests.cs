@@ -36,7 +36,7 @@ public sealed class BlockBlameTests
         var end = _time.GetUtcNow() + simulated;
         while (!done() && _time.GetUtcNow() < end)
         {
-            _time.Advance(TimeSpan.FromMilliseconds(50));
+            _time.Advance(TimeSpan.FromMilliseconds(10)); // small steps: a busy machine must not make a peer's answer "late"
             await Task.Delay(1, Ct);
         }
         return done();

@@ -139,13 +139,24 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
         return session;
     }
 
-    private TorrentSession Register(InfoHash infoHash, TorrentInfo? info, bool v2Only = false)
+    /// <summary>
+    /// As <see cref="AddMagnet(InfoHash, bool)"/> for a link's hashes: a v1 hash, a v2 hash, or both (a hybrid, which
+    /// is in both swarms from the start: found, announced and answered under either).
+    /// </summary>
+    public TorrentSession AddMagnet(InfoHashes hashes)
+    {
+        var session = Register(hashes.Primary, info: null, v2Only: !hashes.HasV1, hashes.WireForms);
+        session.Start();
+        return session;
+    }
+
+    private TorrentSession Register(InfoHash infoHash, TorrentInfo? info, bool v2Only = false, IReadOnlyList<InfoHash>? wireForms = null)
     {
         Random random;
         lock (_random) random = new Random(_random.Next());
-        var session = new TorrentSession(this, infoHash, info, random, v2Only);
         // A hybrid answers in both swarms: peers handshake with its v1 hash or its truncated v2 hash.
-        var forms = info?.InfoHashes.WireForms ?? [infoHash];
+        var forms = info?.InfoHashes.WireForms ?? wireForms ?? [infoHash];
+        var session = new TorrentSession(this, infoHash, info, random, v2Only, forms.Count > 1 ? forms[1] : null);
         lock (_torrents)
         {
             foreach (var form in forms)

@@ -1,4 +1,5 @@
 using System.Net;
+using Shoal.Metainfo;
 
 namespace Shoal.Swarm;
 
@@ -41,13 +42,22 @@ internal sealed class PeerBook(TimeProvider time, int capacity = 2000)
         public bool Banned { get; set; }
         /// <summary>Our own listener (we connected to ourselves): never dial again.</summary>
         public bool IsSelf { get; set; }
+        /// <summary>A hybrid's v2 swarm hash when the address was heard of only there (it is dialled with it); null: the torrent's own.</summary>
+        public InfoHash? Swarm { get; set; }
     }
 
-    public bool Add(IPEndPoint endPoint, PeerSource source)
+    /// <param name="swarm">The hybrid's v2 swarm the address was found in; null for the torrent's own hash. An address
+    /// heard in both is dialled in the v1 swarm, which every client of a hybrid joins.</param>
+    public bool Add(IPEndPoint endPoint, PeerSource source, InfoHash? swarm = null)
     {
-        if (_entries.ContainsKey(endPoint) || _bannedAddresses.Contains(endPoint.Address)) return false;
+        if (_entries.TryGetValue(endPoint, out var known))
+        {
+            if (swarm is null) known.Swarm = null;
+            return false;
+        }
+        if (_bannedAddresses.Contains(endPoint.Address)) return false;
         if (_entries.Count >= capacity && !EvictOne()) return false;
-        _entries[endPoint] = new Entry(endPoint, source);
+        _entries[endPoint] = new Entry(endPoint, source) { Swarm = swarm };
         return true;
     }
 

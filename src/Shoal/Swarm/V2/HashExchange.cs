@@ -58,7 +58,10 @@ internal sealed class HashExchange
     /// </summary>
     public bool TryHoldFailed(FailedPiece failed, IReadOnlyList<PeerConnection> peers)
     {
-        if (!_blame.TryHold(failed)) return false;
+        // Nobody connected has the piece to tell its leaf hashes (web seeds only): no use waiting.
+        bool anyoneCanAnswer = false;
+        foreach (var peer in peers) anyoneCanAnswer |= !peer.IsClosed && peer.Availability.Bits?[failed.Piece] == true;
+        if (!anyoneCanAnswer || !_blame.TryHold(failed)) return false;
         Fill(peers);
         return true;
     }

@@ -17,23 +17,30 @@ public sealed class PairScenario(PairOptions options, TextWriter log)
     {
         using var work = new TempDirectory("harness");
         log.WriteLine($"generating {ByteSize.Format(options.Size)} payload in {work.Path} ...");
-        var payload = await Payload.CreateAsync(work.Path, options.Size, options.PieceLength, cancellationToken);
+        var v1 = await Payload.CreateAsync(work.Path, options.Size, options.PieceLength, cancellationToken);
+        // Every pair once per torrent format (the same file as v1, v2-only or hybrid), named "seeder:leecher v2" past plain v1.
+        var variants = new List<(TransferPair Pair, Payload Payload, string Name)>();
+        foreach (var format in options.Formats)
+        {
+            var payload = format == "v1" ? v1 : await v1.WithFormatAsync(work.Path, format, options.PieceLength, cancellationToken);
+            foreach (var pair in options.Pairs) variants.Add((pair, payload, options.Formats is ["v1"] ? pair.Name : $"{pair.Name} {format}"));
+        }
 
         for (int w = 0; w < options.Warmups; w++)
-            foreach (var pair in options.Pairs)
+            foreach (var (pair, payload, name) in variants)
             {
                 var warm = await RunOnceAsync(pair, payload, work.Combine("warmup"), cancellationToken);
-                log.WriteLine($"  warm-up {pair.Name,-12} {warm.MegabytesPerSecond,8:0.0} MB/s (not counted)");
+                log.WriteLine($"  warm-up {name,-19} {warm.MegabytesPerSecond,8:0.0} MB/s (not counted)");
             }
 
         var runs = new List<PairRun>();
         for (int round = 0; round < options.Runs; round++)
-            for (int i = 0; i < options.Pairs.Count; i++)
+            for (int i = 0; i < variants.Count; i++)
             {
-                var pair = options.Pairs[(i + round) % options.Pairs.Count];
-                var run = await RunOnceAsync(pair, payload, work.Combine($"run-{round}-{i}"), cancellationToken) with { Round = round + 1 };
+                var (pair, payload, name) = variants[(i + round) % variants.Count];
+                var run = await RunOnceAsync(pair, payload, work.Combine($"run-{round}-{i}"), cancellationToken) with { Round = round + 1, Pair = name };
                 runs.Add(run);
-                log.WriteLine($"  round {round + 1} {pair.Name,-12} {run.MegabytesPerSecond,8:0.0} MB/s  {run.Seconds,6:0.00} s  " +
+                log.WriteLine($"  round {round + 1} {name,-19} {run.MegabytesPerSecond,8:0.0} MB/s  {run.Seconds,6:0.00} s  " +
                     $"leecher {run.LeecherCpuSeconds,5:0.0} CPU-s {run.LeecherPeakRssBytes / 1e6,7:0} MB peak RSS");
             }
         return new PairReport(options.Size, options.PieceLength, options.Runs, runs, MachineInfo.Describe()) { Transport = options.Transport };
@@ -81,8 +88,12 @@ public sealed record TransferPair(ITransferParticipant Seeder, ITransferParticip
 }
 
 /// <param name="Transport">"tcp" or "utp": every program on that transport alone.</param>
+/// <param name="Formats">Torrent formats to run every pair with: "v1", "v2" (v2-only), "hybrid"; null = v1.</param>
 public sealed record PairOptions(IReadOnlyList<TransferPair> Pairs, long Size, int PieceLength, int Runs, int Warmups, TimeSpan Timeout,
-    string Transport = "tcp");
+    string Transport = "tcp", IReadOnlyList<string>? Formats = null)
+{
+    public IReadOnlyList<string> Formats { get; init; } = Formats is { Count: > 0 } ? Formats : ["v1"];
+}
 
 /// <param name="MegabytesPerSecond">Payload bytes / 10^6 / seconds.</param>
 /// <param name="SeederCpuSeconds">CPU the seeder spent while the leecher ran.</param>

@@ -24,9 +24,16 @@ var transport = new Option<string>("--transport")
     DefaultValueFactory = _ => "tcp",
 };
 transport.AcceptOnlyFromAmong("tcp", "utp");
+var format = new Option<string[]>("--format")
+{
+    Description = "Torrent format(s) of the payload, repeatable to compare in one run: v1, v2 (v2-only, BEP 52) or hybrid",
+    DefaultValueFactory = _ => ["v1"],
+    Arity = ArgumentArity.OneOrMore,
+};
+format.AcceptOnlyFromAmong("v1", "v2", "hybrid");
 var pairCommand = new Command("pair", "1 seeder → 1 leecher over TCP or uTP: MB/s, leecher CPU-seconds and peak RSS, per program pair")
 {
-    pairs, size, pieceSize, runs, warmups, json, timeout, transport,
+    pairs, size, pieceSize, runs, warmups, json, timeout, transport, format,
 };
 pairCommand.SetAction((parse, ct) => Guarded(async () =>
 {
@@ -34,7 +41,8 @@ pairCommand.SetAction((parse, ct) => Guarded(async () =>
     await UseReadyToRunShoalAsync(parsedPairs.SelectMany(p => new[] { p.Seeder, p.Leecher }), ct);
     var options = new PairOptions(
         [.. parsedPairs], ByteSize.Parse(parse.GetValue(size)!), PieceLength(parse.GetValue(pieceSize)!),
-        parse.GetValue(runs), parse.GetValue(warmups), TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 600), parse.GetValue(transport)!);
+        parse.GetValue(runs), parse.GetValue(warmups), TimeSpan.FromSeconds(parse.GetValue(timeout) ?? 600), parse.GetValue(transport)!,
+        [.. parse.GetValue(format)!.Distinct()]);
     var report = await new PairScenario(options, Console.Out).RunAsync(ct);
     Report.Print(report, Console.Out);
     if (parse.GetValue(json) is { } path) Report.WriteJson(report, path);

@@ -67,7 +67,6 @@ internal static class GetCommand
                 if (patterns.Length > 0)
                     throw new UserErrorException("--only needs the file list, which a magnet link does not carry: get the .torrent first (shoal get LINK --save-torrent FILE), or use shoal add and shoal files");
                 magnet = MagnetLink.Parse(what);
-                TorrentSources.EnsureSharable(magnet.InfoHashes, null, magnet.DisplayName ?? magnet.InfoHash.ToHex());
             }
             else
             {
@@ -75,7 +74,6 @@ internal static class GetCommand
                     ? await CatalogueGet.ListOrFetchAsync(what, extraTiers, mode, ct)
                     : TorrentSources.LoadTorrentFile(what!);
                 if (torrent is null) return ExitCodes.Success; // the catalogue was listed
-                TorrentSources.EnsureSharable(torrent.InfoHashes, torrent.Info, torrent.Info.Name);
             }
             Directory.CreateDirectory(directory);
 

@@ -41,7 +41,7 @@ internal static class SeedCommand
             if (parse.GetValue(torrentFile) is { } given)
             {
                 torrent = TorrentSources.LoadTorrentFile(given);
-                TorrentSources.EnsureSharable(torrent.InfoHashes, torrent.Info, torrent.Info.Name);
+                TorrentSources.EnsureSeedable(torrent.InfoHashes, torrent.Info, torrent.Info.Name);
                 torrentPath = Path.GetFullPath(given);
                 if (torrent.Info.Name != Path.GetFileName(data))
                     throw new UserErrorException($"{given} describes '{torrent.Info.Name}', but {data} is named '{Path.GetFileName(data)}'");

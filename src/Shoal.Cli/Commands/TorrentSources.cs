@@ -16,15 +16,15 @@ internal static class TorrentSources
     }
 
     /// <summary>
-    /// The peer engine downloads v1, hybrid and v2-only torrents and magnet links (a v2 link's piece layers come from
-    /// peers' answers to hash requests), but a v2-only .torrent without its 'piece layers' cannot be verified yet, so is
-    /// refused (shoal info reads it).
+    /// The peer engine downloads v1, hybrid and v2-only torrents and magnet links (piece layers missing from a v2 link or
+    /// .torrent come from peers' answers to hash requests), but seeding a v2-only .torrent needs its 'piece layers' to
+    /// check the data, so that is refused (shoal info reads it).
     /// </summary>
-    public static void EnsureSharable(InfoHashes hashes, TorrentInfo? info, string name)
+    public static void EnsureSeedable(InfoHashes hashes, TorrentInfo info, string name)
     {
-        if (hashes.HasV1 || info is null) return;
+        if (hashes.HasV1) return;
         if (!info.HasAllPieceHashes)
-            throw new UserErrorException($"'{TerminalText.Safe(name)}' is a v2-only torrent without its piece layers: Shoal cannot fetch them from peers for a .torrent yet");
+            throw new UserErrorException($"'{TerminalText.Safe(name)}' is a v2-only torrent without its piece layers: it cannot be seeded (shoal get fetches them from peers)");
     }
 
     /// <summary>The torrent's own tiers followed by extra ones, without repeating a URL.</summary>

@@ -111,6 +111,15 @@ public sealed partial class ShoalClient : IAsyncDisposable
     public async Task<ManagedTorrent> AddAsync(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> trackers, string downloadDirectory,
         IProgress<RecheckProgress>? recheck = null, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(info);
+        if (!info.HasAllPieceHashes)
+        {
+            // A v2-only .torrent without its piece layers: they come from peers first, then the storage is opened and
+            // rechecked (as for a magnet link), so data already on disk is verified against them.
+            var session = Engine.AddTorrentFetchingLayers(info);
+            return Track(new ManagedTorrent(this, session, trackers, displayName: null,
+                async (i, token) => await FileStorage.OpenAsync(i, downloadDirectory, Options.Storage, recheck, token).ConfigureAwait(false)), lsd: !info.IsPrivate);
+        }
         var storage = await FileStorage.OpenAsync(info, downloadDirectory, Options.Storage, recheck, ct).ConfigureAwait(false);
         return Add(info, trackers, storage);
     }

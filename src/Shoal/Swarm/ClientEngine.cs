@@ -95,13 +95,32 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
         return new ClientEngine(settings, transports, time ?? TimeProvider.System, loggers ?? NullLoggerFactory.Instance);
     }
 
-    /// <summary>Starts sharing a torrent whose storage is open (and rechecked): it begins seeding or downloading at once.</summary>
+    /// <summary>
+    /// Starts sharing a torrent whose storage is open (and rechecked): it begins seeding or downloading at once. A v2-only
+    /// torrent whose piece layers are missing (a .torrent without them) first fetches them from peers, as a v2 magnet
+    /// link does; the storage is attached once they are in (<see cref="TorrentSession.MetadataReceived"/>).
+    /// </summary>
     public TorrentSession AddTorrent(TorrentInfo info, IPieceStorage storage)
     {
         ArgumentNullException.ThrowIfNull(info);
-        if (!info.HasAllPieceHashes) throw new ArgumentException("a v2-only torrent needs its piece layers to verify pieces", nameof(info));
+        ArgumentNullException.ThrowIfNull(storage);
         var session = Register(info.InfoHash, info);
-        session.AttachStorage(storage);
+        if (info.HasAllPieceHashes) session.AttachStorage(storage);
+        else _ = session.MetadataReceived.ContinueWith(t => { if (t.IsCompletedSuccessfully) session.AttachStorage(storage); },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        session.Start();
+        return session;
+    }
+
+    /// <summary>
+    /// Starts a torrent whose storage is not open yet: a v2-only torrent without its piece layers, which it fetches from
+    /// peers first. Open the storage (and recheck it, now that every piece can be verified) once
+    /// <see cref="TorrentSession.MetadataReceived"/> completes, then <see cref="TorrentSession.AttachStorage"/>.
+    /// </summary>
+    public TorrentSession AddTorrentFetchingLayers(TorrentInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        var session = Register(info.InfoHash, info);
         session.Start();
         return session;
     }

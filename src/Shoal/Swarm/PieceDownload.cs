@@ -108,6 +108,25 @@ internal sealed class PieceDownload
         return true;
     }
 
+    /// <summary>
+    /// After the piece failed and its bad blocks were found (v2 leaf hashes): those blocks are emptied to be requested
+    /// again, the good ones are kept (torrent lock; the piece is complete, so no copy is under way).
+    /// </summary>
+    public void Reopen(ReadOnlySpan<bool> bad)
+    {
+        int reopened = 0;
+        for (int block = BlockCount - 1; block >= 0; block--)
+        {
+            if (!bad[block] || _states[block] != (byte)BlockState.Received) continue;
+            _states[block] = (byte)BlockState.Free;
+            _senders[block] = null;
+            _released.Push(block);
+            reopened++;
+        }
+        _claimed -= reopened;
+        Interlocked.Add(ref _received, -reopened);
+    }
+
     /// <summary>A claimed block has been copied in (no lock needed); true for the copy that completed the piece.</summary>
     public bool CompleteBlock() => Interlocked.Increment(ref _received) == BlockCount;
 

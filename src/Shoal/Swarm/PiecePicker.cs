@@ -248,6 +248,14 @@ internal sealed class PiecePicker
         if (_active[piece] is null) MakeFree(piece);
     }
 
+    /// <summary>A failed piece whose bad blocks were found: only those are requested again, the rest is kept.</summary>
+    public void Reopen(int piece, ReadOnlySpan<bool> bad)
+    {
+        var download = Active(piece) ?? throw new InvalidOperationException($"piece {piece} is not downloading");
+        download.Reopen(bad);
+        if (download.HasUnrequested && !_partial.Contains(download)) _partial.Add(download);
+    }
+
     /// <summary>The piece failed verification: drop its data and make it free to download again (if still wanted).</summary>
     public void Failed(int piece)
     {

@@ -85,8 +85,8 @@ public sealed partial class TorrentSession
     {
         _swarm.Info = info;
         _dispatch.SetPieceCount(info.PieceCount, info.HasV2);
-        StartHashExchange(info);
-        _metadataReceived.TrySetResult(info);
+        // A v2-only .torrent without its piece layers has them fetched first, as a v2 magnet link does.
+        if (!StartHashExchange(info)) _metadataReceived.TrySetResult(info);
     }
 
     /// <summary>
@@ -98,7 +98,7 @@ public sealed partial class TorrentSession
     {
         if (!info.HasV2) return false;
         _swarm.SpeaksV2 |= !info.HasV1;
-        _swarm.Hashes = new V2.HashExchange(info, _swarm.Time, (peer, reason) => _outcomes.Ban(peer, reason), () =>
+        _swarm.Hashes = new V2.HashExchange(_swarm, info, _outcomes, () =>
         {
             ReportMetadataProgress();
             _metadataReceived.TrySetResult(info);

@@ -30,12 +30,7 @@ internal static class HashMessages
         {
             if (message.Id == MessageId.HashReject) swarm.Hashes?.OnHashReject(peer, request);
             else if (swarm.Hashes is { } hashes) hashes.OnHashRequest(peer, request);
-            else
-            {
-                var reject = new byte[5 + HashRequest.EncodedLength];
-                MessageWriter.WriteHashRequest(reject, MessageId.HashReject, request);
-                peer.Send(new Outgoing(MessageId.HashReject, Payload: reject));
-            }
+            else HashExchange.Reject(peer, request);
         }
     }
 }

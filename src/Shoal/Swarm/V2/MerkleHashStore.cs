@@ -142,17 +142,24 @@ public sealed class MerkleHashStore
     /// in <paramref name="bad"/> each block of <paramref name="data"/> that does not match its leaf. Returns the number of
     /// bad blocks, or -1 when the hashes themselves do not prove (their sender lied; the blocks are not judged).
     /// </summary>
-    public int FindBadBlocks(int piece, ReadOnlySpan<byte> data, in HashRequest answer, ReadOnlySpan<byte> hashes, Span<bool> bad)
+    public int FindBadBlocks(int piece, ReadOnlySpan<byte> data, in HashRequest answer, ReadOnlySpan<byte> hashes, Span<bool> bad) =>
+        ProveBlockHashes(piece, answer, hashes) ? MerkleVerifier.FindBadBlocks(data, hashes[..(answer.Length * Merkle.HashSize)], bad) : -1;
+
+    /// <summary>
+    /// True when <paramref name="hashes"/> answers <see cref="BlockHashesRequest"/> for <paramref name="piece"/> (the same
+    /// range at the leaf layer, any proof layers) and its leaf hashes, the first <c>Length</c> of them, climb to a node we
+    /// already trust (the piece's hash, or higher). False: the sender lied, or answered something else.
+    /// </summary>
+    public bool ProveBlockHashes(int piece, in HashRequest answer, ReadOnlySpan<byte> hashes)
     {
         var file = FileOf(piece);
         var expected = BlockHashesRequest(piece);
         if (expected is not { } request || answer.BaseLayer != 0 || answer.Index != request.Index || answer.Length != request.Length
             || !answer.PiecesRoot.SequenceEqual(file.Root.Span) || answer.ProofLayers >= file.Height
             || hashes.Length != answer.AnswerHashCount * Merkle.HashSize)
-            return -1;
+            return false;
         var leaves = hashes[..(answer.Length * Merkle.HashSize)];
-        if (!ProvesAgainstKnown(file, leaves, answer, hashes[leaves.Length..])) return -1;
-        return MerkleVerifier.FindBadBlocks(data, leaves, bad);
+        return ProvesAgainstKnown(file, leaves, answer, hashes[leaves.Length..]);
     }
 
     /// <summary>
@@ -173,7 +180,7 @@ public sealed class MerkleHashStore
         long firstLeaf = (long)request.Index << request.BaseLayer >> rootHeight << rootHeight;
         firstPiece = file.FirstPiece + (int)(firstLeaf * Merkle.BlockSize / _info.PieceLength);
         long pastLast = Math.Min(file.PieceCount, ((firstLeaf + (1L << rootHeight)) * Merkle.BlockSize + _info.PieceLength - 1) / _info.PieceLength);
-        pieceCount = (int)(pastLast - (firstPiece - file.FirstPiece));
+        pieceCount = (int)Math.Max(0, pastLast - (firstPiece - file.FirstPiece)); // none when the window lies past the file's end
         return true;
     }
 
@@ -186,14 +193,20 @@ public sealed class MerkleHashStore
     {
         if (!TryGetLeafWindow(request, out int firstPiece, out int pieceCount)) return -1;
         var file = FileByRoot(request.PiecesRoot)!;
-        if (pieceCount == 0) return MerkleProof.Write(file.Tree!, request.BaseLayer, request.Index, request.Length, request.ProofLayers, destination);
+        int rootHeight = WindowHeight(file, request);
+        long windowIndex = ((long)request.Index << request.BaseLayer) >> rootHeight;
+        if (pieceCount == 0)
+        {
+            if (request.BaseLayer >= _pieceHeight) return MerkleProof.Write(file.Tree!, request.BaseLayer, request.Index, request.Length, request.ProofLayers, destination);
+            // Below the piece layer wholly past the file's end: every node there is a pad.
+            var pads = MerkleTree.Build(Merkle.PadHash(request.BaseLayer), request.BaseLayer, rootHeight);
+            return MerkleProof.Write(file.Tree!, pads, windowIndex, request.BaseLayer, request.Index, request.Length, request.ProofLayers, destination);
+        }
 
         long leaves = 0;
         for (int p = firstPiece; p < firstPiece + pieceCount; p++) leaves += Merkle.BlockCount(PieceDataLength(p));
         if (windowLeaves.Length != leaves * Merkle.HashSize) return -1;
-        int rootHeight = WindowHeight(file, request);
         var window = MerkleTree.Build(windowLeaves, 0, rootHeight);
-        long windowIndex = (long)(firstPiece - file.FirstPiece) * _info.PieceLength / Merkle.BlockSize >> rootHeight;
         var tree = file.Tree ?? window; // a file of one piece: the window is its whole tree
         return MerkleProof.Write(tree, window, windowIndex, request.BaseLayer, request.Index, request.Length, request.ProofLayers, destination);
     }

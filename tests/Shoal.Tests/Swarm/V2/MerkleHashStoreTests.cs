@@ -159,6 +159,38 @@ public class MerkleHashStoreTests
     }
 
     [Fact]
+    public void AnyLeafLayerRequestIsAnsweredAsTheWholeTreeWouldOrRejected()
+    {
+        // Arbitrary fields, most of them outside BEP 52's limits: never a throw; a reject exactly when the request is
+        // invalid for the file (base at or above the root, length not a power of two of at least two, index not a
+        // multiple of it or past the layer, proof layers reaching the root), else the answer a full leaf tree gives.
+        var content = Make(32 * 1024, 300_000, 40_000);
+        var store = new MerkleHashStore(content.Info, content.Layers);
+        foreach (int fileIndex in new[] { 0, 2 })
+        {
+            var data = content.Files[fileIndex == 0 ? 0 : 1];
+            var full = MerkleTree.Build(NaiveMerkle.Leaves(data).SelectMany(h => h).ToArray(), 0, Merkle.FileHeight(data.Length));
+            var root = content.Info.Files[fileIndex].PiecesRoot.ToArray();
+            var field = Gen.OneOf(Gen.Int[0, 20], Gen.Int[0, int.MaxValue], Gen.Int[0, 10].Select(k => 1 << k));
+            var arbitrary = Gen.Select(Gen.Int[0, full.Height + 2], field, field, Gen.Int[0, full.Height + 2]);
+            var withinTree = Gen.Int[0, full.Height - 1].SelectMany(b => Gen.Int[1, full.Height - b].SelectMany(k =>
+                Gen.Select(Gen.Int[0, (1 << (full.Height - b - k)) - 1], Gen.Int[0, full.Height - b - 1], (m, p) => (b, m << k, 1 << k, p))));
+            Gen.OneOf(arbitrary, withinTree).Sample((baseLayer, index, length, proof) =>
+            {
+                var request = new HashRequest(root, baseLayer, index, length, proof);
+                bool valid = request.IsWellFormed && MerkleProof.IsValidRequest(full.Height, baseLayer, index, length, proof);
+                var windowLeaves = store.TryGetLeafWindow(request, out _, out int count) && count > 0 ? content.WindowLeaves(store, request) : [];
+                var answer = new byte[valid ? request.AnswerHashCount * 32 : 0];
+                Assert.Equal(valid ? answer.Length : -1, store.Answer(request, windowLeaves, answer));
+                if (!valid) return;
+                var expected = new byte[answer.Length];
+                MerkleProof.Write(full, baseLayer, index, length, proof, expected);
+                Assert.Equal(expected, answer);
+            }, iter: 2000, seed: "0N0XIzNsQ0O2");
+        }
+    }
+
+    [Fact]
     public void RequestsForUnknownFilesOrOutsideTheTreeAreRejected()
     {
         var content = Make(32 * 1024, 100_000);

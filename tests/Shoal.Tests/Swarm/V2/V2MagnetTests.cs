@@ -55,6 +55,31 @@ public sealed class V2MagnetTests
     }
 
     [Fact]
+    public async Task A_v2_torrent_without_piece_layers_fetches_them_from_peers_then_downloads()
+    {
+        using var dir = new TempDirectory("v2-magnet");
+        var (torrent, space) = await V2SwarmTests.MakeAsync(dir, TorrentFormat.V2);
+        var network = new InMemoryNetwork();
+        await using var seeder = ClientEngine.Start(Settings, network.NewHost(), _time);
+        seeder.AddTorrent(torrent.Info, MemoryStorage.CreateSeeded(torrent.Info, space));
+        // The same info dictionary without the .torrent's 'piece layers' (as some tools write it).
+        var bare = TorrentInfo.Parse(torrent.Info.RawInfo);
+        Assert.False(bare.HasAllPieceHashes);
+        await using var leecher = ClientEngine.Start(Settings with { RandomSeed = 9 }, network.NewHost(), _time);
+        var storage = new MemoryStorage(bare);
+        var session = leecher.AddTorrent(bare, storage);
+        Assert.Null(session.Storage); // nothing can be verified before the layers are in
+        session.AddPeers([seeder.ListenEndPoint], PeerSource.Manual);
+
+        Assert.True(await RunUntilAsync(session.Completion, TimeSpan.FromMinutes(1)), "not done in a simulated minute");
+        Assert.True(bare.HasAllPieceHashes);
+        Assert.Equal(torrent.PieceLayers!.ForFile(0).ToArray(), bare.PieceLayers!.ForFile(0).ToArray());
+        Assert.Same(storage, session.Storage);
+        Assert.Equal(space, SwarmTestData.ReadAll(storage));
+        Assert.Equal(0, session.GetStatus().HashFailures);
+    }
+
+    [Fact]
     public async Task A_peer_whose_hashes_do_not_prove_is_banned_and_the_layers_come_from_an_honest_one()
     {
         using var dir = new TempDirectory("v2-magnet");

@@ -119,12 +119,18 @@ public sealed class SmartBanTests
         // It refuses every block but the last of a piece, so the honest seeder sends the rest and each piece it touches
         // mixes both: blaming every contributor of a failed piece would ban the honest seeder.
         var garbage = Garbage(16 * 1024);
-        var liar = ListenAsHostileSeed(swarm, (peer, r) => r.Begin + r.Length == Info.PieceSize(r.Index)
-            ? SendBlockAsync(peer, r.Index, r.Begin, garbage[..r.Length])
-            : peer.SendAsync(b => MessageWriter.WriteRequest(b, MessageId.RejectRequest, r.Index, r.Begin, r.Length)), HostileAddress);
-        // The liar first, so the honest seeder cannot finish the download before the liar touches a piece.
+        int lastBlocksServed = 0;
+        var liar = ListenAsHostileSeed(swarm, (peer, r) =>
+        {
+            if (r.Begin + r.Length != Info.PieceSize(r.Index))
+                return peer.SendAsync(b => MessageWriter.WriteRequest(b, MessageId.RejectRequest, r.Index, r.Begin, r.Length));
+            Interlocked.Increment(ref lastBlocksServed);
+            return SendBlockAsync(peer, r.Index, r.Begin, garbage[..r.Length]);
+        }, HostileAddress);
+        // The liar first, and the honest seeder only once the liar has sent a bad last block: the piece it belongs to is
+        // then finished by the honest seeder and fails, whatever the timing (the attack always reaches a piece).
         leecher.AddPeers([liar], PeerSource.Manual);
-        await swarm.Leecher.WaitUntilAsync(() => leecher.GetStatus().Peers.Count == 1, ct);
+        await swarm.Leecher.WaitUntilAsync(() => Volatile.Read(ref lastBlocksServed) > 0, ct);
         leecher.AddPeers([swarm.Seeder.Engine.ListenEndPoint], PeerSource.Manual);
 
         Assert.True(await swarm.RunUntilAsync(leecher.Completion, TimeSpan.FromMinutes(5), ct), swarm.Describe());

@@ -15,7 +15,7 @@ namespace Shoal.Daemon.Engine;
 /// <remarks>
 /// The <c>Apply…</c> methods hand a running torrent the settings the daemon stores (file selection and priorities,
 /// sequential download, per-torrent speed and peer limits). Each returns whether the engine honours the setting; the
-/// daemon stores and reports it either way. <see cref="CanRenamePaths"/> is the one seam still unfilled.
+/// daemon stores and reports it either way. Renamed files (torrent-rename-path) are opened under their new paths.
 /// </remarks>
 public sealed class EngineHost : IAsyncDisposable
 {
@@ -59,10 +59,11 @@ public sealed class EngineHost : IAsyncDisposable
     /// <summary>
     /// Opens the torrent's data under <paramref name="downloadDirectory"/> (an unchanged resume record skips the recheck;
     /// <paramref name="recheck"/> reports the fraction hashed otherwise) and starts sharing it. Files
-    /// <paramref name="wantedFiles"/> says no to (null: every file wanted) are kept off the disk from the first byte.
+    /// <paramref name="wantedFiles"/> says no to (null: every file wanted) are kept off the disk from the first byte;
+    /// <paramref name="filePaths"/> are the files' paths as renamed (<see cref="StorageOptions.FilePaths"/>), or null.
     /// </summary>
     public async Task<EngineTorrent> StartAsync(Torrent torrent, string downloadDirectory, IReadOnlyList<bool>? wantedFiles, Action<double>? recheck,
-        CancellationToken ct)
+        CancellationToken ct, IReadOnlyList<IReadOnlyList<string>?>? filePaths = null)
     {
         ArgumentNullException.ThrowIfNull(torrent);
         int hashed = 0;
@@ -72,7 +73,8 @@ public sealed class EngineHost : IAsyncDisposable
             recheck?.Invoke(p.ToCheck == 0 ? 1 : (double)p.Checked / p.ToCheck);
         });
         var info = torrent.Info;
-        var storage = await FileStorage.OpenAsync(info, downloadDirectory, _client.Options.Storage with { SkippedFiles = Skipped(info, wantedFiles) }, reporter, ct)
+        var storage = await FileStorage.OpenAsync(info, downloadDirectory, _client.Options.Storage with { SkippedFiles = Skipped(info, wantedFiles), FilePaths = filePaths },
+            reporter, ct)
             .ConfigureAwait(false);
         var managed = _client.Add(info, torrent.AnnounceTiers, storage);
         // The user added it (through the authenticated RPC), so its web seeds may be on their own network, as with `shoal get`.
@@ -98,10 +100,11 @@ public sealed class EngineHost : IAsyncDisposable
     /// else what an unchanged resume record does not vouch for. The resume record is rewritten.
     /// </summary>
     public async Task<Bitfield> CheckAsync(TorrentInfo info, string downloadDirectory, Action<double>? recheck, bool fullCheck, CancellationToken ct,
-        IReadOnlyList<bool>? wantedFiles = null)
+        IReadOnlyList<bool>? wantedFiles = null, IReadOnlyList<IReadOnlyList<string>?>? filePaths = null)
     {
         if (fullCheck) ForgetResumeRecord(info.InfoHash);
-        var options = _client.Options.Storage with { ResumeDirectory = _resumeDirectory, CheckFreeSpace = false, SkippedFiles = Skipped(info, wantedFiles) };
+        var options = _client.Options.Storage with { ResumeDirectory = _resumeDirectory, CheckFreeSpace = false, SkippedFiles = Skipped(info, wantedFiles),
+            FilePaths = filePaths };
         await using var storage = await FileStorage.OpenAsync(info, downloadDirectory, options, RecheckReporter(Fraction(recheck)), ct).ConfigureAwait(false);
         return storage.Verified.Clone();
     }
@@ -155,11 +158,6 @@ public sealed class EngineHost : IAsyncDisposable
         torrent.Session.MaxConnections = maxPeers;
         return true;
     }
-
-#pragma warning disable CA1822 // an instance seam, like the others
-    /// <summary>Seam for renaming a torrent's file or folder on disk (storage maps files by their names in the torrent). Not supported yet.</summary>
-    public bool CanRenamePaths => false;
-#pragma warning restore CA1822
 
     /// <summary>Stops every torrent (stop announces with a deadline, resume records written) and closes the peer port.</summary>
     public ValueTask DisposeAsync() => _client.DisposeAsync();

@@ -80,7 +80,8 @@ public sealed partial class DaemonSession
             try
             {
                 SetPhase(t, TorrentPhase.Checking);
-                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: true, _closing.Token, t.Settings.Wanted)
+                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: true, _closing.Token, t.Settings.Wanted,
+                    TorrentPaths.ForStorage(t.Info, t.Settings))
                     .ConfigureAwait(false);
                 t.LocalError = null;
             }
@@ -127,7 +128,7 @@ public sealed partial class DaemonSession
             _engine.ForgetResumeRecord(t.InfoHash);
             if (deleteData && t.Info is { } info)
             {
-                int deleted = DataFiles.Delete(info, t.DownloadDir);
+                int deleted = DataFiles.Delete(info, t.DownloadDir, TorrentPaths.ForStorage(info, t.Settings));
                 _log.LogInformation("removed {Name} and its {Count} files", t.Name, deleted);
             }
             else _log.LogInformation("removed {Name}", t.Name);
@@ -150,7 +151,7 @@ public sealed partial class DaemonSession
             {
                 try
                 {
-                    int moved = await Task.Run(() => DataFiles.Move(info, t.DownloadDir, target)).ConfigureAwait(false);
+                    int moved = await Task.Run(() => DataFiles.Move(info, t.DownloadDir, target, TorrentPaths.ForStorage(info, t.Settings))).ConfigureAwait(false);
                     _log.LogInformation("moved {Count} files of {Name} to {Target}", moved, t.Name, target);
                 }
                 catch (Exception ex) when (IsLocalProblem(ex))
@@ -181,16 +182,68 @@ public sealed partial class DaemonSession
         PlanQueue();
     }
 
-    public Task RenamePathAsync(IHostedTorrent torrent, string path, string name)
+    /// <summary>
+    /// Renames a file or folder of the torrent (Transmission's tr_torrentRenamePath): a running torrent stops, its data is
+    /// renamed on disk (if there is any yet), the new paths are stored, and it goes on. A renamed file's pieces are hashed
+    /// again at that start (a rename changes the file's ctime, which the resume record checks); a renamed folder's are not.
+    /// </summary>
+    public async Task RenamePathAsync(IHostedTorrent torrent, string path, string name)
     {
         var t = Of(torrent);
         if (t.Info is not { } info) throw new RpcException("torrent-rename-path: the torrent has no metadata yet");
-        bool known = info.Name == path || info.Files.Select((_, i) => FileProgress.DisplayName(info, i)).Any(f => f == path || f.StartsWith(path + "/", StringComparison.Ordinal));
-        if (!known) throw new RpcException($"torrent-rename-path: '{path}' is not a file or folder of this torrent");
-        if (PathSafety.WhyUnsafe(name) is { } why) throw new RpcException($"torrent-rename-path: invalid name '{name}': {why}");
-        if (!_engine.CanRenamePaths)
-            throw new RpcException("torrent-rename-path is not supported yet: Shoal's storage keeps the file names the torrent gives");
-        return Task.CompletedTask;
+        if (Renamed(info, t.Settings, path, name) is null) return; // the same name: nothing to do
+        bool wanted = !t.Paused;
+        await StopEngineAsync(t, keepWanting: true).ConfigureAwait(false);
+        await t.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (t.Removed) return;
+            try
+            {
+                if (Renamed(info, t.Settings, path, name) is { } paths)
+                {
+                    string[] from = path.Split('/');
+                    string[] to = [.. from[..^1], name];
+                    bool onDisk = await Task.Run(() => DataFiles.Rename(t.DownloadDir, from, to)).ConfigureAwait(false);
+                    lock (_sync)
+                    {
+                        t.Settings = t.Settings with { FilePaths = paths };
+                        t.EditDate = Time.GetUtcNow();
+                        t.Touch(Time.GetUtcNow());
+                    }
+                    _log.LogInformation("renamed {Path} of {Name} to {New}{OnDisk}", path, t.Name, name, onDisk ? "" : " (nothing on disk yet)");
+                    Save(t);
+                }
+            }
+            catch (Exception ex) when (IsLocalProblem(ex))
+            {
+                throw new RpcException($"torrent-rename-path: cannot rename '{path}': {ex.Message}");
+            }
+            finally
+            {
+                SetPhase(t, wanted ? TorrentPhase.Queued : TorrentPhase.Stopped);
+            }
+        }
+        finally
+        {
+            t.Gate.Release();
+        }
+        PlanQueue();
+    }
+
+    /// <summary>The files' paths after the rename, or null when the name is unchanged; a user mistake is an <see cref="RpcException"/>.</summary>
+    private static IReadOnlyList<string>? Renamed(TorrentInfo info, TorrentSettings settings, string path, string name)
+    {
+        try
+        {
+            var paths = TorrentPaths.Rename(info, settings, path, name);
+            bool same = path.Split('/')[^1] == name;
+            return same ? null : paths;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new RpcException($"torrent-rename-path: {ex.Message}");
+        }
     }
 
     /// <summary>Queued torrents are started here (by <see cref="PlanQueue"/>): opens the data (or fetches a magnet's metadata) and runs it.</summary>
@@ -219,7 +272,8 @@ public sealed partial class DaemonSession
                     if (t.Have is null)
                     {
                         // First look at a new torrent's data: learn what is there, then let the queue decide (as a seed or a download).
-                        var have = await _engine.CheckAsync(t.Metainfo.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: false, cancel.Token, t.Settings.Wanted)
+                        var have = await _engine.CheckAsync(t.Metainfo.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: false, cancel.Token, t.Settings.Wanted,
+                            TorrentPaths.ForStorage(t.Metainfo.Info, t.Settings))
                             .ConfigureAwait(false);
                         lock (_sync)
                         {
@@ -231,7 +285,8 @@ public sealed partial class DaemonSession
                     }
                     var torrent = t.EditedTrackers is null ? t.Metainfo : new Torrent(t.Metainfo.Info, t.EditedTrackers);
                     var wanted = t.Settings.Wanted;
-                    engine = await _engine.StartAsync(torrent, t.DownloadDir, wanted, p => t.CheckProgress = p, cancel.Token).ConfigureAwait(false);
+                    engine = await _engine.StartAsync(torrent, t.DownloadDir, wanted, p => t.CheckProgress = p, cancel.Token,
+                        TorrentPaths.ForStorage(torrent.Info, t.Settings)).ConfigureAwait(false);
                 }
                 finally
                 {

@@ -26,7 +26,7 @@ public sealed partial class DaemonSession
         lock (_sync)
         {
             if (t.Removed) return;
-            t.Settings = settings;
+            t.Settings = settings with { FilePaths = t.Settings.FilePaths }; // renames go through RenamePathAsync only
             t.EditDate = Time.GetUtcNow();
             t.Touch(Time.GetUtcNow());
         }

@@ -199,7 +199,7 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
             if (Torrent.Info is not { } info) return [];
             var done = FileProgress.Completed(info, Torrent.Engine?.Have() ?? Torrent.Have);
             var settings = Torrent.Settings;
-            return [.. info.Files.Select((f, i) => new FileView(FileProgress.DisplayName(info, i), f.Length, done[i], settings.IsWanted(i), settings.PriorityOf(i)))];
+            return [.. info.Files.Select((f, i) => new FileView(TorrentPaths.Of(info, settings, i), f.Length, done[i], settings.IsWanted(i), settings.PriorityOf(i)))];
         }
 
         public byte[]? Pieces()

@@ -60,6 +60,9 @@ public sealed record TorrentSettings
     /// <summary>Bandwidth group name (stored and reported; groups have no limits of their own yet).</summary>
     public string Group { get; init; } = "";
 
+    /// <summary>One path per file as renamed by the user (see <see cref="TorrentPaths"/>); empty = the torrent's own.</summary>
+    public IReadOnlyList<string> FilePaths { get; init; } = [];
+
     public bool IsWanted(int file) => file >= Wanted.Count || Wanted[file];
 
     public int PriorityOf(int file) => file < Priorities.Count ? Priorities[file] : FilePriority.Normal;

@@ -106,18 +106,4 @@ public sealed class TorrentActionTests
         Assert.Equal("new location path is not absolute", await daemon.FailAsync("torrent-set-location", new { ids = id, location = "rel" }));
         Assert.Equal("no location", await daemon.FailAsync("torrent-set-location", new { ids = id }));
     }
-
-    [Fact]
-    public async Task Rename_path_checks_its_arguments_and_says_it_is_not_supported_yet()
-    {
-        await using var daemon = await TestDaemon.StartAsync();
-        var (_, a, _) = await daemon.MakeTorrentAsync("rn", 38, [1000, 1000]);
-        var (_, b, _) = await daemon.MakeTorrentAsync("rn2", 39, [1000]);
-        int id = await daemon.AddAsync(a, paused: true);
-        await daemon.AddAsync(b, paused: true);
-        Assert.Equal("torrent-rename-path requires 1 torrent", await daemon.FailAsync("torrent-rename-path", new { path = "rn", name = "x" }));
-        Assert.Contains("not a file or folder", await daemon.FailAsync("torrent-rename-path", new { ids = id, path = "other", name = "x" }));
-        Assert.Contains("invalid name", await daemon.FailAsync("torrent-rename-path", new { ids = id, path = "rn/file0.bin", name = "../x" }));
-        Assert.Contains("not supported yet", await daemon.FailAsync("torrent-rename-path", new { ids = id, path = "rn/file0.bin", name = "y.bin" }));
-    }
 }

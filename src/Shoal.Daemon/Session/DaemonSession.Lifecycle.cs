@@ -402,7 +402,7 @@ public sealed partial class DaemonSession
         _engine.ApplyFileSelection(engine, [.. Enumerable.Range(0, files).Select(s.IsWanted)], [.. Enumerable.Range(0, files).Select(s.PriorityOf)]);
         _engine.ApplySequential(engine, s.Sequential);
         _engine.ApplyTorrentSpeedLimits(engine, s.UploadLimited ? s.UploadLimit * 1000 : null, s.DownloadLimited ? s.DownloadLimit * 1000 : null,
-            s.HonorsSessionLimits);
+            s.HonorsSessionLimits, s.Group);
         _engine.ApplyPeerLimit(engine, s.PeerLimit);
     }
 

@@ -23,6 +23,7 @@ public sealed partial class DaemonSession
     {
         ArgumentNullException.ThrowIfNull(settings);
         var t = Of(torrent);
+        EnsureGroup(settings.Group);
         lock (_sync)
         {
             if (t.Removed) return;

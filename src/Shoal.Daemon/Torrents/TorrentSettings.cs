@@ -57,7 +57,7 @@ public sealed record TorrentSettings
 
     public bool Sequential { get; init; }
 
-    /// <summary>Bandwidth group name (stored and reported; groups have no limits of their own yet).</summary>
+    /// <summary>Bandwidth group name (see group-set); empty for none.</summary>
     public string Group { get; init; } = "";
 
     /// <summary>One path per file as renamed by the user (see <see cref="TorrentPaths"/>); empty = the torrent's own.</summary>

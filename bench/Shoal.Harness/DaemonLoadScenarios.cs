@@ -46,14 +46,12 @@ internal sealed class DaemonLoadScenarios(string cli, TextWriter log) : IAsyncDi
             if (clock.Elapsed.TotalSeconds >= nextSample)
             {
                 nextSample = clock.Elapsed.TotalSeconds + 5;
-                samples.Add((clock.Elapsed.TotalSeconds, DaemonScenario.CurrentRss(daemon.ProcessId), Directory.GetFiles($"/proc/{daemon.ProcessId}/fd").Length,
-                    Directory.GetDirectories($"/proc/{daemon.ProcessId}/task").Length));
+                samples.Add(Sample(daemon.ProcessId, clock.Elapsed.TotalSeconds));
             }
             await ChurnOnceAsync(rpc, bytes, Path.Combine(downloads, torrent.Info.Name), ct);
             loops++;
         }
-        samples.Add((clock.Elapsed.TotalSeconds, DaemonScenario.CurrentRss(daemon.ProcessId), Directory.GetFiles($"/proc/{daemon.ProcessId}/fd").Length,
-            Directory.GetDirectories($"/proc/{daemon.ProcessId}/task").Length));
+        samples.Add(Sample(daemon.ProcessId, clock.Elapsed.TotalSeconds));
         var idleAfter = await IdleSampleAsync(daemon.ProcessId, ct);
         double window = Math.Min(60, duration.TotalSeconds / 3);
         var first = samples.Where(s => s.Seconds <= window).ToList();
@@ -64,13 +62,14 @@ internal sealed class DaemonLoadScenarios(string cli, TextWriter log) : IAsyncDi
         string w = window.ToString("0", CultureInfo.InvariantCulture);
         log.WriteLine($"{"",-8} {"first " + w + " s",16} {"last " + w + " s",16} {"change",8}  verdict");
         bool memory = Row("RSS MB", first.Select(s => s.Rss / 1e6), last.Select(s => s.Rss / 1e6), (a, b) => Math.Abs(b - a) <= 0.10 * a, "within ±10%");
-        bool fds = Row("fds", first.Select(s => (double)s.Fds), last.Select(s => (double)s.Fds), (a, b) => b <= a, "not grown");
+        bool fds = Row("fds*", first.Select(s => (double)s.Fds), last.Select(s => (double)s.Fds), (a, b) => b <= a, "not grown");
         bool threads = Row("threads", first.Select(s => (double)s.Threads), last.Select(s => (double)s.Threads), (a, b) => b <= a, "not grown");
         log.WriteLine($"idle (2 s without torrents) before → after: RSS {idleBefore.Rss / 1e6:0.0} → {idleAfter.Rss / 1e6:0.0} MB, " +
             $"fds {idleBefore.Fds.Count} → {idleAfter.Fds.Count}, threads {idleBefore.Threads} → {idleAfter.Threads}");
         // What the extra descriptors are, if any (a leak shows as many of one kind; an assembly loaded late as two of one file).
         var extra = idleAfter.Fds.GroupBy(f => f).Select(g => (g.Key, Count: g.Count() - idleBefore.Fds.Count(f => f == g.Key))).Where(e => e.Count > 0).ToList();
         foreach (var (target, count) in extra.Take(10)) log.WriteLine($"  +{count} fd {target}");
+        log.WriteLine("* descriptors other than assembly files (the runtime keeps each loaded assembly open: bounded, not a leak)");
         bool held = memory && fds && threads;
         log.WriteLine(held ? "soak: PASS" : "soak: FAIL");
         return held;
@@ -80,6 +79,15 @@ internal sealed class DaemonLoadScenarios(string cli, TextWriter log) : IAsyncDi
     private static async Task<(long Rss, List<string> Fds, int Threads)> IdleSampleAsync(int pid, CancellationToken ct)
     {
         await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        return (DaemonScenario.CurrentRss(pid), Descriptors(pid), Directory.GetDirectories($"/proc/{pid}/task").Length);
+    }
+
+    private static (double Seconds, long Rss, int Fds, int Threads) Sample(int pid, double seconds) =>
+        (seconds, DaemonScenario.CurrentRss(pid), Descriptors(pid).Count(f => !f.EndsWith(".dll", StringComparison.Ordinal)),
+            Directory.GetDirectories($"/proc/{pid}/task").Length);
+
+    private static List<string> Descriptors(int pid)
+    {
         var fds = new List<string>();
         foreach (var fd in Directory.GetFiles($"/proc/{pid}/fd"))
         {
@@ -90,7 +98,7 @@ internal sealed class DaemonLoadScenarios(string cli, TextWriter log) : IAsyncDi
             }
             catch (IOException) { } // closed meanwhile
         }
-        return (DaemonScenario.CurrentRss(pid), fds, Directory.GetDirectories($"/proc/{pid}/task").Length);
+        return fds;
     }
 
     /// <summary>One loop: add through the RPC, wait until every piece verified, remove with data, wait until it is gone from disk.</summary>

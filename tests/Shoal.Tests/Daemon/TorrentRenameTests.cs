@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Shoal.Daemon.Engine;
+using Shoal.Daemon.Torrents;
 using Shoal.Tests.Support;
 
 namespace Shoal.Tests.Daemon;
@@ -174,5 +175,24 @@ public sealed class TorrentRenameTests
         Assert.True(File.Exists(dir.Combine("t", "b.bin.part")));
         Assert.False(DataFiles.Rename(dir.Path, ["t", "missing.bin"], ["t", "c.bin"]));
         Assert.Throws<ArgumentException>(() => DataFiles.Rename(dir.Path, ["t", "b.bin"], ["u", "b.bin"]));
+    }
+
+    [Fact]
+    public async Task A_nested_folder_is_renamed_with_every_file_under_it_and_a_prefix_that_is_not_a_whole_component_is_unknown()
+    {
+        using var dir = new TempDirectory("rename-paths");
+        dir.WriteRandomFile(Path.Combine("t", "sub", "a.bin"), 100, 1);
+        dir.WriteRandomFile(Path.Combine("t", "sub", "b.bin"), 100, 2);
+        dir.WriteRandomFile(Path.Combine("t", "subway.bin"), 100, 3);
+        var info = (await new global::Shoal.Metainfo.TorrentBuilder { PieceLength = 16 * 1024 }.BuildAsync(dir.Combine("t"), cancellationToken: TestContext.Current.CancellationToken)).Info;
+        var none = new TorrentSettings();
+        var renamed = TorrentPaths.Rename(info, none, "t/sub", "disc 1");
+        Assert.Equal(["t/disc 1/a.bin", "t/disc 1/b.bin", "t/subway.bin"], renamed);
+        var settings = none with { FilePaths = renamed };
+        Assert.Equal("t", TorrentPaths.Name(info, settings));
+        Assert.Throws<ArgumentException>(() => TorrentPaths.Rename(info, settings, "t/sub", "x"));
+        Assert.Throws<ArgumentException>(() => TorrentPaths.Rename(info, settings, "t/disc", "x"));
+        Assert.Throws<ArgumentException>(() => TorrentPaths.Rename(info, settings, "t/subway.bin", "disc 1"));
+        Assert.Empty(TorrentPaths.Rename(info, settings, "t/disc 1", "sub")); // back to the torrent's own
     }
 }

@@ -30,7 +30,7 @@ public sealed partial class ShoalClient
             {
                 StartNode(Datagrams);
                 // A private torrent (BEP 27) refuses: it is barred from the DHT for good.
-                foreach (var torrent in Torrents) torrent.StartDht(isPrivate: false);
+                foreach (var torrent in Torrents.Where(t => !t.Session.IsPaused)) torrent.StartDht(isPrivate: false);
             }
             else if (!enabled && Dht is not null)
             {

@@ -190,9 +190,11 @@ internal sealed class DaemonLoadScenarios(string cli, TextWriter log) : IAsyncDi
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var args = await rpc.CallAsync("torrent-get", new JsonObject { ["fields"] = new JsonArray("percentDone", "status") }, ct);
+            var args = await rpc.CallAsync("torrent-get",
+                new JsonObject { ["fields"] = new JsonArray("percentDone", "status", "peersConnected", "errorString", "trackerStats") }, ct);
             if (done([.. args.GetProperty("torrents").EnumerateArray()])) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the daemon's {what} took longer than {timeout}");
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"the daemon's {what} took longer than {timeout}; its torrents: {args.GetProperty("torrents")}");
             await Task.Delay(20, ct);
         }
     }

@@ -23,6 +23,7 @@ public sealed class MagnetTests(Chromium chromium)
         await using var web = await WebPage.OpenAsync(browser, daemon.PageUrl);
         await web.Page.Locator("#btn-add").ClickAsync();
         await web.Page.Locator("#add-magnet").FillAsync(MagnetLink.FromTorrent(torrent).ToString());
+        await web.Page.Locator("#add-sequential").CheckAsync();
         await web.Page.Locator("#add-submit").ClickAsync();
         await Assertions.Expect(web.Page.Locator("#add-dialog")).ToBeHiddenAsync();
 
@@ -33,6 +34,8 @@ public sealed class MagnetTests(Chromium chromium)
         await web.ScreenshotAsync("magnet-complete");
 
         Assert.Null(ContentComparison.Differences(data, Path.Combine(daemon.DownloadDirectory, "magnet folder")));
+        var added = (await daemon.Rpc.CallAsync("torrent-get", new { fields = new[] { "name", "sequentialDownload" } })).GetProperty("torrents")[0];
+        Assert.True(added.GetProperty("sequentialDownload").GetBoolean(), "'Download in order' ticked in the add dialog reaches the torrent");
         web.AssertNothingWentWrong();
     }
 }

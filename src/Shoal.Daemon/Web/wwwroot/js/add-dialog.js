@@ -90,6 +90,7 @@ export class AddDialog {
     if (dir) common['download-dir'] = dir;
     const label = byId('add-label').value.trim();
     if (label) common.labels = label.split(',').map((s) => s.trim()).filter(Boolean);
+    if (byId('add-sequential').checked) common.sequentialDownload = true;
 
     const sources = [
       ...links.map((link) => ({ what: link.slice(0, 60), magnet: link.startsWith('magnet:'), args: async () => ({ filename: link }) })),

@@ -1,4 +1,4 @@
-// Details → General: identity of the torrent, transfer totals, and its own speed limits.
+// Details → General: identity of the torrent, transfer totals, its own speed limits and download order.
 
 import { copyText, el, setText } from '../dom.js';
 import * as fmt from '../format.js';
@@ -11,7 +11,7 @@ export class GeneralTab {
     'peersConnected', 'peersSendingToUs', 'peersGettingFromUs', 'secondsDownloading', 'secondsSeeding',
     'hashString', 'magnetLink', 'comment', 'creator', 'dateCreated', 'downloadDir', 'pieceCount', 'pieceSize',
     'isPrivate', 'addedDate', 'doneDate', 'activityDate', 'labels', 'metadataPercentComplete', 'recheckProgress',
-    'downloadLimit', 'downloadLimited', 'uploadLimit', 'uploadLimited', 'queuePosition',
+    'downloadLimit', 'downloadLimited', 'uploadLimit', 'uploadLimited', 'queuePosition', 'sequentialDownload',
   ];
 
   #panel;
@@ -72,6 +72,7 @@ export class GeneralTab {
     l.upOn.checked = !!t.uploadLimited;
     l.down.value = String(t.downloadLimit ?? 0);
     l.up.value = String(t.uploadLimit ?? 0);
+    l.sequential.checked = !!t.sequentialDownload;
   }
 
   #build() {
@@ -115,19 +116,23 @@ export class GeneralTab {
     const upOn = el('input', { type: 'checkbox', id: 'limit-up-on' });
     const down = el('input', { type: 'number', min: '0', step: '1', id: 'limit-down', 'aria-label': 'Download limit of this torrent' });
     const up = el('input', { type: 'number', min: '0', step: '1', id: 'limit-up', 'aria-label': 'Upload limit of this torrent' });
-    const controls = [downOn, upOn, down, up];
-    this.#limits = { downOn, upOn, down, up, editing: () => controls.includes(document.activeElement) };
+    // Pieces in index order instead of rarest first: a media player can start on the file's head while the rest arrives.
+    const sequential = el('input', { type: 'checkbox', id: 'sequential' });
+    const controls = [downOn, upOn, down, up, sequential];
+    this.#limits = { downOn, upOn, down, up, sequential, editing: () => controls.includes(document.activeElement) };
     const apply = () => {
       const whole = (input) => Math.max(0, Math.round(Number(input.value) || 0));
       this.#actions.setTorrent({
         downloadLimited: downOn.checked, downloadLimit: whole(down), uploadLimited: upOn.checked, uploadLimit: whole(up),
       });
     };
-    for (const control of controls) control.addEventListener('change', apply);
+    for (const control of [downOn, upOn, down, up]) control.addEventListener('change', apply);
+    sequential.addEventListener('change', () => this.#actions.setTorrent({ sequentialDownload: sequential.checked }));
     for (const [box, field] of [[downOn, down], [upOn, up]]) field.addEventListener('input', () => { box.checked = true; });
     return el('section', {}, el('h3', {}, 'This torrent\u2019s limits (', el('span', { class: 'speed-unit', text: fmt.speedLimitUnit().name }), ')'), el('div', { class: 'limits' },
       el('label', {}, downOn, 'Download at most'), down,
-      el('label', {}, upOn, 'Upload at most'), up));
+      el('label', {}, upOn, 'Upload at most'), up),
+      el('label', { class: 'order' }, sequential, 'Download in order, to play while downloading'));
   }
 }
 

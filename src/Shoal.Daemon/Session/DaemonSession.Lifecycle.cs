@@ -122,19 +122,41 @@ public sealed partial class DaemonSession
         }
         _store.Delete(t.Id);
         SaveQueuePositions();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_removals) _removals[t.InfoHash] = done.Task;
         RunInBackground(async () =>
         {
-            await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
-            _engine.ForgetResumeRecord(t.InfoHash);
-            if (deleteData && t.Info is { } info)
+            try
             {
-                int deleted = DataFiles.Delete(info, t.DownloadDir, TorrentPaths.ForStorage(info, t.Settings));
-                _log.LogInformation("removed {Name} and its {Count} files", t.Name, deleted);
+                await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
+                _engine.ForgetResumeRecord(t.InfoHash);
+                if (deleteData && t.Info is { } info)
+                {
+                    int deleted = DataFiles.Delete(info, t.DownloadDir, TorrentPaths.ForStorage(info, t.Settings));
+                    _log.LogInformation("removed {Name} and its {Count} files", t.Name, deleted);
+                }
+                else _log.LogInformation("removed {Name}", t.Name);
             }
-            else _log.LogInformation("removed {Name}", t.Name);
+            finally
+            {
+                lock (_removals)
+                {
+                    if (_removals.TryGetValue(t.InfoHash, out var current) && current == done.Task) _removals.Remove(t.InfoHash);
+                }
+                done.TrySetResult();
+            }
             PlanQueue();
         }, $"removing {t.Name}");
         return Task.CompletedTask;
+    }
+
+    // Removals still stopping their torrent or deleting its data, by info-hash: the same torrent added again waits for
+    // its earlier copy to be gone, or that copy's deletion could take the new download's files.
+    private readonly Dictionary<InfoHash, Task> _removals = [];
+
+    private Task PendingRemoval(InfoHash infoHash)
+    {
+        lock (_removals) return _removals.GetValueOrDefault(infoHash) ?? Task.CompletedTask;
     }
 
     public async Task SetLocationAsync(IHostedTorrent torrent, string location, bool move)
@@ -249,6 +271,7 @@ public sealed partial class DaemonSession
     /// <summary>Queued torrents are started here (by <see cref="PlanQueue"/>): opens the data (or fetches a magnet's metadata) and runs it.</summary>
     private async Task StartEngineAsync(DaemonTorrent t)
     {
+        await PendingRemoval(t.InfoHash).ConfigureAwait(false);
         await t.Gate.WaitAsync().ConfigureAwait(false);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         try

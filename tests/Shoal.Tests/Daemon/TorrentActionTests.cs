@@ -106,4 +106,21 @@ public sealed class TorrentActionTests
         Assert.Equal("new location path is not absolute", await daemon.FailAsync("torrent-set-location", new { ids = id, location = "rel" }));
         Assert.Equal("no location", await daemon.FailAsync("torrent-set-location", new { ids = id }));
     }
+
+    [Fact]
+    public async Task A_torrent_added_again_while_its_removal_deletes_the_data_waits_for_the_deletion()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        var (_, bytes, _) = await daemon.MakeTorrentAsync("again", 36, [200_000, 200_000], complete: true);
+        int id = await daemon.AddAsync(bytes);
+        await daemon.WaitForStatusAsync(id, 6);
+        await daemon.OkAsync("torrent-remove", new Dictionary<string, object> { ["ids"] = id, ["delete-local-data"] = true });
+        int again = await daemon.AddAsync(bytes, paused: false);
+        await daemon.Session.WhenIdleAsync();
+        // The new copy looked at the folder after the old copy's data was gone: nothing there, nothing claimed.
+        var t = await daemon.GetAsync(again, "percentDone", "errorString");
+        Assert.Equal(0.0, t.GetProperty("percentDone").GetDouble());
+        Assert.Equal("", t.GetProperty("errorString").GetString());
+        Assert.False(File.Exists(Path.Combine(daemon.Downloads, "again", "file0.bin")));
+    }
 }

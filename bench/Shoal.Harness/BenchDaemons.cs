@@ -160,6 +160,7 @@ internal sealed class QbittorrentBenchDaemon : BenchDaemon
             Session\InterfaceName=lo
             Session\InterfaceAddress=127.0.0.1
             Session\QueueingSystemEnabled=false
+            Session\MaxActiveCheckingTorrents=16
             Session\DefaultSavePath={downloads}
             Session\AnonymousModeEnabled=true
 

@@ -221,7 +221,7 @@ static async Task<int> Guarded(Func<Task<int>> action)
 // Unless SHOAL_CLI names a build to use, the `shoal` kind runs a freshly published ReadyToRun CLI.
 static async Task UseReadyToRunShoalAsync(IEnumerable<ITransferParticipant> participants, CancellationToken ct)
 {
-    if (!participants.Any(p => p.Kind == "shoal") || Environment.GetEnvironmentVariable("SHOAL_CLI") is { Length: > 0 }) return;
+    if (!participants.Any(p => p is ShoalParticipant) || Environment.GetEnvironmentVariable("SHOAL_CLI") is { Length: > 0 }) return;
     Environment.SetEnvironmentVariable("SHOAL_CLI", await ShoalBuild.PublishReadyToRunAsync(Console.Out, ct));
 }
 

@@ -88,7 +88,8 @@ internal static class GetCommand
             ManagedTorrent managed;
             if (magnet is not null)
             {
-                var fetched = await MagnetFetch.RunAsync(client, magnet, extraTiers, manualPeers, directory, mode, TimeSpan.FromSeconds(idleSeconds), ct);
+                var fetched = await MagnetFetch.RunAsync(client, magnet, extraTiers, manualPeers, directory, mode, TimeSpan.FromSeconds(idleSeconds),
+                    webSeeds: !parse.GetValue(noWebSeeds), ct);
                 if (fetched.Error is { } why)
                 {
                     CommandRunner.WriteError(why.Message);

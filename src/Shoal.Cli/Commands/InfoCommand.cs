@@ -115,6 +115,7 @@ internal static class InfoCommand
         if (link.Trackers.Count == 0) Field(output, "trackers", "none");
         foreach (var (tracker, i) in link.Trackers.Select((t, i) => (t, i))) Field(output, i == 0 ? "trackers" : "", TerminalText.Safe(tracker));
         foreach (var (peer, i) in link.Peers.Select((p, i) => (p, i))) Field(output, i == 0 ? "peers" : "", TerminalText.Safe(MagnetLink.FormatPeer(peer)));
+        foreach (var (seed, i) in link.WebSeeds.Select((s, i) => (s, i))) Field(output, i == 0 ? "web seeds" : "", TerminalText.Safe(seed));
         Field(output, "magnet", link.ToString());
         output.WriteLine("(the file list and piece hashes come from peers once a download starts)");
     }

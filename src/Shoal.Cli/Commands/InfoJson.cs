@@ -61,6 +61,7 @@ internal static class InfoJson
         else json.WriteNull("totalLength");
         StringArray(json, "trackers", link.Trackers);
         StringArray(json, "peers", link.Peers.Select(MagnetLink.FormatPeer));
+        StringArray(json, "webSeeds", link.WebSeeds);
         json.WriteString("magnet", link.ToString());
         json.WriteEndObject();
         json.Flush();

@@ -15,11 +15,14 @@ internal static class MagnetFetch
 {
     public sealed record Result(ManagedTorrent? Torrent, (int Code, string Message)? Error);
 
+    /// <param name="webSeeds">Use the link's 'ws' web seeds (not with --no-web-seeds).</param>
     public static async Task<Result> RunAsync(ShoalClient client, MagnetLink link, IReadOnlyList<IReadOnlyList<string>> extraTiers,
-        IReadOnlyList<IPEndPoint> peers, string directory, DisplayMode mode, TimeSpan idle, CancellationToken ct)
+        IReadOnlyList<IPEndPoint> peers, string directory, DisplayMode mode, TimeSpan idle, bool webSeeds, CancellationToken ct)
     {
-        var merged = new MagnetLink(link.InfoHash, link.DisplayName,
-            link.Trackers.Concat(extraTiers.SelectMany(t => t)).Distinct(StringComparer.Ordinal), link.Peers, link.ExactLength);
+        // Every hash of the link (a hybrid's two, or a v2 one), its trackers and --tracker's, its web seeds unless refused.
+        var merged = new MagnetLink(link.InfoHashes, link.DisplayName,
+            link.Trackers.Concat(extraTiers.SelectMany(t => t)).Distinct(StringComparer.Ordinal), link.Peers, link.ExactLength,
+            webSeeds ? link.WebSeeds : null);
         string name = TerminalText.Safe(link.DisplayName ?? link.InfoHash.ToHex());
         if (mode == DisplayMode.Live) Console.Out.WriteLine($"Fetching metadata of {name} from peers (port {client.ListenPort})");
 

@@ -413,8 +413,8 @@ public sealed partial class DaemonSession
     }
 
     private static MagnetLink MagnetWithTrackers(DaemonTorrent t) =>
-        t.EditedTrackers is null ? t.Magnet! : new MagnetLink(t.InfoHash, t.Magnet!.DisplayName, t.EditedTrackers.SelectMany(x => x), t.Magnet.Peers,
-            t.Magnet.ExactLength);
+        t.EditedTrackers is null ? t.Magnet! : new MagnetLink(t.Magnet!.InfoHashes, t.Magnet.DisplayName, t.EditedTrackers.SelectMany(x => x), t.Magnet.Peers,
+            t.Magnet.ExactLength, t.Magnet.WebSeeds);
 
     /// <summary>Hands the running engine the torrent's settings (all of them: a change back to a default must reach it too).</summary>
     private void ApplyToEngine(DaemonTorrent t)

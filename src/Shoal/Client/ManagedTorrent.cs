@@ -18,7 +18,7 @@ public sealed partial class ManagedTorrent
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private readonly string? _displayName;
-    private AnnounceScheduler? _trackers;
+    private SwarmAnnouncers? _trackers;
     private Task? _stopTask;
 
     /// <param name="open">For a magnet link: opens the storage once the metadata is known; null when storage is attached already.</param>
@@ -68,15 +68,28 @@ public sealed partial class ManagedTorrent
 
     public TorrentStatus Status => Session.GetStatus();
 
+    /// <summary>The trackers as announced to in the torrent's first swarm (a hybrid's v1 one; see <see cref="SwarmHashes"/>).</summary>
     public IReadOnlyList<TrackerStatus> Trackers => Announcer?.Status ?? [];
+
+    /// <summary>The hashes the torrent is announced and found under: its info-hash, and a hybrid's truncated v2 hash too.</summary>
+    public IReadOnlyList<InfoHash> SwarmHashes => Session.SwarmHashes;
 
     /// <summary>The tracker tiers this torrent was added with.</summary>
     public IReadOnlyList<IReadOnlyList<string>> AnnounceTiers { get; }
 
     public bool IsPaused => Session.IsPaused;
 
-    /// <summary>A .torrent for what is shared (its info dictionary byte for byte, and its trackers), e.g. to save a magnet's metadata.</summary>
-    public Torrent ToTorrent() => new(Info, AnnounceTiers, pieceLayers: Info.PieceLayers); // a v2 magnet's layers, fetched from peers
+    /// <summary>A .torrent for what is shared (its info dictionary byte for byte, its trackers and web seeds), e.g. to save a magnet's metadata.</summary>
+    public Torrent ToTorrent() => new(Info, AnnounceTiers, webSeeds: WebSeedUrls, pieceLayers: Info.PieceLayers); // a v2 magnet's layers, fetched from peers
+
+    /// <summary>The web seeds given to <see cref="AddWebSeeds"/> and accepted (used once the metadata is known).</summary>
+    public IReadOnlyList<string> WebSeedUrls
+    {
+        get { lock (_sync) return [.. _webSeedUrls]; }
+    }
+
+    private readonly List<string> _webSeedUrls = [];
+    private (List<Uri> Urls, bool FromUser)? _pendingWebSeeds;
 
     /// <summary>Adds peer addresses given by hand (<c>--peer</c>).</summary>
     public void AddPeers(IEnumerable<IPEndPoint> peers) => Session.AddPeers(peers, PeerSource.Manual);
@@ -85,6 +98,7 @@ public sealed partial class ManagedTorrent
     /// Uses the torrent's web seeds (BEP 19 'url-list', e.g. <see cref="Torrent.WebSeeds"/>) beside its peers.
     /// <paramref name="fromUser"/>: the torrent came from the user (a file they gave), so web seeds on private addresses
     /// (this machine, the LAN) may be used. Returns why each unusable URL was ignored (BEP 19: ignored, not fatal).
+    /// Before a magnet link's metadata has arrived they are kept, and used from then on (a magnet's 'ws').
     /// </summary>
     public IReadOnlyList<string> AddWebSeeds(IEnumerable<string> urls, bool fromUser)
     {
@@ -96,7 +110,20 @@ public sealed partial class ManagedTorrent
             if (Swarm.WebSeeds.WebSeedUrls.TryParse(text, out var url, out var error)) usable.Add(url!);
             else ignored.Add($"web seed '{(text.Length > 200 ? text[..200] + "…" : text)}' ignored: {error}");
         }
-        if (usable.Count > 0) Session.AddWebSeeds(usable, fromUser);
+        if (usable.Count == 0) return ignored;
+        lock (_sync)
+        {
+            _webSeedUrls.AddRange(usable.Select(u => u.OriginalString).Where(u => !_webSeedUrls.Contains(u)));
+            if (!HasMetadata)
+            {
+                // Applied by OpenWhenMetadataArrivesAsync; checked again there, under this lock, against a race with it.
+                var pending = _pendingWebSeeds ??= ([], fromUser);
+                pending.Urls.AddRange(usable);
+                _pendingWebSeeds = (pending.Urls, pending.FromUser && fromUser);
+                return ignored;
+            }
+        }
+        Session.AddWebSeeds(usable, fromUser);
         return ignored;
     }
 
@@ -106,7 +133,7 @@ public sealed partial class ManagedTorrent
     /// <summary>This torrent's LSD registration, if LSD runs (disposed at stop).</summary>
     internal IDisposable? LocalDiscovery { get; set; }
 
-    private AnnounceScheduler? Announcer
+    private SwarmAnnouncers? Announcer
     {
         get { lock (_sync) return _trackers; }
     }
@@ -116,7 +143,7 @@ public sealed partial class ManagedTorrent
     /// <summary>Closes every connection and stops announcing ('stopped'); storage stays open. <see cref="Resume"/> undoes it.</summary>
     public async Task PauseAsync()
     {
-        AnnounceScheduler? trackers;
+        SwarmAnnouncers? trackers;
         lock (_sync)
         {
             if (_stopTask is not null) return;
@@ -125,13 +152,13 @@ public sealed partial class ManagedTorrent
         }
         StopDht();
         await Session.PauseAsync().ConfigureAwait(false);
-        if (trackers is not null) await StopTrackersAsync(trackers).ConfigureAwait(false);
+        if (trackers is not null) await trackers.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Connects and announces again after <see cref="PauseAsync"/>.</summary>
     public void Resume()
     {
-        AnnounceScheduler? trackers;
+        SwarmAnnouncers? trackers;
         lock (_sync)
         {
             if (_stopTask is not null || _trackers is not null || !Session.IsPaused) return;
@@ -156,32 +183,33 @@ public sealed partial class ManagedTorrent
         LocalDiscovery?.Dispose();
         StopDht(forever: true);
         await Session.DisposeAsync().ConfigureAwait(false);
-        AnnounceScheduler? trackers;
+        SwarmAnnouncers? trackers;
         lock (_sync)
         {
             trackers = _trackers;
             _trackers = null;
         }
-        if (trackers is not null) await StopTrackersAsync(trackers).ConfigureAwait(false);
+        if (trackers is not null) await trackers.DisposeAsync().ConfigureAwait(false);
         // A magnet link's storage may still be opening: it is disposed as soon as it is (see below).
         try { await _ready.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); } finally { _ready.TrySetCanceled(); }
         if (Session.Storage is { } storage) await storage.DisposeAsync().ConfigureAwait(false);
     }
 
-    private AnnounceScheduler? CreateTrackers()
+    /// <summary>One announce scheduler per swarm: a hybrid is announced to every tracker under both of its hashes (as libtorrent does).</summary>
+    private SwarmAnnouncers? CreateTrackers()
     {
         if (!AnnounceTiers.Any(t => t.Count > 0)) return null;
         var options = _client.Options;
-        var scheduler = new AnnounceScheduler(AnnounceTiers, BuildRequest, options.Trackers, options.Time, options.Loggers?.CreateLogger("Shoal.Trackers"));
-        // A tracker on this machine may send us to loopback peers (tests, a local swarm); a remote one may not.
-        scheduler.PeersDiscoveredFrom += (peers, tracker) => Session.AddPeers(peers, PeerSource.Tracker, tracker.IsLoopback ? IPAddress.Loopback : null);
-        return scheduler;
-    }
-
-    private static async Task StopTrackersAsync(AnnounceScheduler trackers)
-    {
-        await trackers.StopAsync(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
-        await trackers.DisposeAsync().ConfigureAwait(false);
+        var schedulers = new List<AnnounceScheduler>();
+        foreach (var swarm in Session.SwarmHashes)
+        {
+            var scheduler = new AnnounceScheduler(AnnounceTiers, () => BuildRequest(swarm), options.Trackers, options.Time, options.Loggers?.CreateLogger("Shoal.Trackers"));
+            // A tracker on this machine may send us to loopback peers (tests, a local swarm); a remote one may not.
+            scheduler.PeersDiscoveredFrom += (peers, tracker) =>
+                Session.AddPeers(peers, PeerSource.Tracker, tracker.IsLoopback ? IPAddress.Loopback : null, swarm);
+            schedulers.Add(scheduler);
+        }
+        return new SwarmAnnouncers(schedulers);
     }
 
     /// <summary>A magnet link: once the metadata is in, open (and check) the storage and let the download start.</summary>
@@ -198,6 +226,13 @@ public sealed partial class ManagedTorrent
             else _ready.TrySetException(ex);
             return;
         }
+        (List<Uri> Urls, bool FromUser)? webSeeds;
+        lock (_sync)
+        {
+            webSeeds = _pendingWebSeeds;
+            _pendingWebSeeds = null;
+        }
+        if (webSeeds is { } seeds) Session.AddWebSeeds(seeds.Urls, seeds.FromUser);
         // BEP 27: the metadata may say the torrent is private: no LSD for it from now on.
         if (info.IsPrivate)
         {
@@ -229,10 +264,10 @@ public sealed partial class ManagedTorrent
         _ready.TrySetResult();
     }
 
-    internal AnnounceRequest BuildRequest()
+    internal AnnounceRequest BuildRequest(InfoHash swarm)
     {
         var options = _client.Options;
-        return new AnnounceRequest(InfoHash, _client.Engine.PeerId, _client.ListenPort, Session.Uploaded, Session.Downloaded,
+        return new AnnounceRequest(swarm, _client.Engine.PeerId, _client.ListenPort, Session.Uploaded, Session.Downloaded,
             Session.Left, AnnounceEvent.None, options.NumWant, options.AnnounceAddress?.ToString());
     }
 }

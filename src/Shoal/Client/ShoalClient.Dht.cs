@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Shoal.Discovery.Dht;
+using Shoal.Metainfo;
 using Shoal.Swarm;
 using Shoal.Transport;
 
@@ -73,23 +74,37 @@ public sealed partial class ShoalClient
 
     /// <summary>
     /// Keeps a torrent announced on the DHT (now, and every 15 minutes; sooner while it still wants peers and found
-    /// none) with its peers fed to the session; null when no DHT runs or the torrent is private (BEP 27).
+    /// none) with its peers fed to the session; null when no DHT runs or the torrent is private (BEP 27). A hybrid is
+    /// announced and looked up under both of its hashes, its peers dialled in the swarm they were found in.
     /// </summary>
     internal IDisposable? AnnounceOnDht(ManagedTorrent torrent, bool isPrivate)
     {
         if (Dht is not { } node || isPrivate) return null;
-        var feed = new DhtPeerFeed(torrent.Session);
         var session = torrent.Session;
-        var announcement = node.KeepAnnouncing(torrent.InfoHash, ListenPort, isPrivate: false, onPeer: feed.Add,
-            wantsPeers: () => !session.Completion.IsCompleted);
-        return announcement;
+        var announcements = new List<IDisposable>();
+        foreach (var swarm in session.SwarmHashes)
+        {
+            var feed = new DhtPeerFeed(session, swarm);
+            announcements.Add(node.KeepAnnouncing(swarm, ListenPort, isPrivate: false, onPeer: feed.Add,
+                wantsPeers: () => !session.Completion.IsCompleted));
+        }
+        return new Disposables(announcements);
+    }
+
+    /// <summary>Several registrations ended together (a hybrid's two swarms).</summary>
+    private sealed class Disposables(IReadOnlyList<IDisposable> items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var item in items) item.Dispose();
+        }
     }
 
     /// <summary>
     /// Carries peers from the DHT node (whose callback runs under its lock) to the session (which takes its own): they
     /// are queued and handed over in batches on the thread pool, so the two locks are never held together.
     /// </summary>
-    private sealed class DhtPeerFeed(TorrentSession session)
+    private sealed class DhtPeerFeed(TorrentSession session, InfoHash swarm)
     {
         private readonly ConcurrentQueue<IPEndPoint> _queue = new();
         private int _scheduled;
@@ -105,7 +120,7 @@ public sealed partial class ShoalClient
             Volatile.Write(ref _scheduled, 0);
             var batch = new List<IPEndPoint>();
             while (_queue.TryDequeue(out var peer)) batch.Add(peer);
-            if (batch.Count > 0) session.AddPeers(batch, PeerSource.Dht);
+            if (batch.Count > 0) session.AddPeers(batch, PeerSource.Dht, swarm: swarm);
         }
     }
 }

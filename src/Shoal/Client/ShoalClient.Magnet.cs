@@ -18,16 +18,17 @@ public sealed partial class ShoalClient
     /// </summary>
     public ManagedTorrent AddMagnet(InfoHash infoHash, IReadOnlyList<IReadOnlyList<string>> trackers, IEnumerable<IPEndPoint> peers,
         string downloadDirectory, IProgress<RecheckProgress>? recheck = null, string? displayName = null) =>
-        AddMagnet(infoHash, v2Only: false, trackers, peers, downloadDirectory, recheck, displayName);
+        AddMagnet(new InfoHashes(infoHash), trackers, peers, downloadDirectory, recheck, displayName);
 
-    /// <param name="v2Only">The link names only a v2 hash: the piece layers are fetched from peers after the metadata.</param>
-    private ManagedTorrent AddMagnet(InfoHash infoHash, bool v2Only, IReadOnlyList<IReadOnlyList<string>> trackers, IEnumerable<IPEndPoint> peers,
+    /// <param name="hashes">The link's hashes: with only a v2 hash the piece layers are fetched from peers after the
+    /// metadata; with both (a hybrid) the torrent is in both swarms from the start.</param>
+    private ManagedTorrent AddMagnet(InfoHashes hashes, IReadOnlyList<IReadOnlyList<string>> trackers, IEnumerable<IPEndPoint> peers,
         string downloadDirectory, IProgress<RecheckProgress>? recheck, string? displayName)
     {
         ArgumentNullException.ThrowIfNull(trackers);
         ArgumentNullException.ThrowIfNull(peers);
         ArgumentNullException.ThrowIfNull(downloadDirectory);
-        var session = Engine.AddMagnet(infoHash, v2Only);
+        var session = Engine.AddMagnet(hashes);
         var managed = new ManagedTorrent(this, session, trackers, displayName,
             async (info, ct) => await FileStorage.OpenAsync(info, downloadDirectory, Options.Storage, recheck, ct).ConfigureAwait(false));
         // Private or not is unknown until the metadata arrives: LSD is dropped then if it is.
@@ -40,6 +41,8 @@ public sealed partial class ShoalClient
     /// <see cref="AddMagnet(InfoHash, IReadOnlyList{IReadOnlyList{string}}, IEnumerable{IPEndPoint}, string, IProgress{RecheckProgress}?, string?)"/>
     /// for a parsed link: each 'tr' is a tier of its own (announced to in parallel, as libtorrent does), 'x.pe' peers are
     /// dialled (host names resolved in the background; ones that do not resolve are skipped), and <paramref name="extraPeers"/> (--peer) too.
+    /// Its 'ws' web seeds are used once the metadata has arrived; a link is something the user gives, so they may be on
+    /// this machine or the LAN (see <see cref="ManagedTorrent.AddWebSeeds"/>): leave them out of the link to not use them.
     /// </summary>
     public ManagedTorrent AddMagnet(MagnetLink link, string downloadDirectory, IEnumerable<IPEndPoint>? extraPeers = null,
         IProgress<RecheckProgress>? recheck = null)
@@ -48,8 +51,9 @@ public sealed partial class ShoalClient
         var peers = new List<IPEndPoint>(extraPeers ?? []);
         peers.AddRange(link.Peers.OfType<IPEndPoint>());
         IReadOnlyList<IReadOnlyList<string>> tiers = [.. link.Trackers.Select(t => (IReadOnlyList<string>)[t])];
-        var managed = AddMagnet(link.InfoHash, !link.InfoHashes.HasV1, tiers, peers, downloadDirectory, recheck, link.DisplayName);
+        var managed = AddMagnet(link.InfoHashes, tiers, peers, downloadDirectory, recheck, link.DisplayName);
         foreach (var named in link.Peers.OfType<DnsEndPoint>()) _ = ResolveIntoAsync(managed, named);
+        managed.AddWebSeeds(link.WebSeeds, fromUser: true);
         return managed;
     }
 

@@ -127,8 +127,10 @@ public sealed partial class ShoalClient : IAsyncDisposable
     private ManagedTorrent Track(ManagedTorrent managed, bool lsd)
     {
         var session = managed.Session;
+        // A hybrid is announced on the LAN under both hashes too (BEP 14 names any 20-byte info-hash).
         if (Lsd is not null && lsd)
-            managed.LocalDiscovery = Lsd.Register(session.InfoHash, peer => session.AddPeers([peer], PeerSource.LocalDiscovery));
+            managed.LocalDiscovery = new Disposables([.. session.SwarmHashes.Select(swarm =>
+                Lsd.Register(swarm, peer => session.AddPeers([peer], PeerSource.LocalDiscovery, swarm: swarm)))]);
         managed.StartDht(isPrivate: !lsd);
         lock (_torrents) _torrents.Add(managed);
         managed.Start();

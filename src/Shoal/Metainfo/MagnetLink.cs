@@ -5,20 +5,26 @@ using System.Text;
 namespace Shoal.Metainfo;
 
 /// <summary>
-/// A BEP 9 magnet link: <c>magnet:?xt=urn:btih:HASH&amp;dn=NAME&amp;tr=URL&amp;x.pe=HOST:PORT&amp;xl=BYTES</c> for a v1
-/// torrent, <c>xt=urn:btmh:1220HASH</c> (a SHA-256 multihash) for a v2 one, both for a hybrid. A v1 hash may be 40 hex
-/// digits or 32 base32 characters; <see cref="ToString"/> writes hex.
+/// A BEP 9 magnet link: <c>magnet:?xt=urn:btih:HASH&amp;dn=NAME&amp;tr=URL&amp;x.pe=HOST:PORT&amp;xl=BYTES&amp;ws=URL</c>
+/// for a v1 torrent, <c>xt=urn:btmh:1220HASH</c> (a SHA-256 multihash) for a v2 one, both for a hybrid. A v1 hash may
+/// be 40 hex digits or 32 base32 characters; <see cref="ToString"/> writes hex.
 /// </summary>
 public sealed class MagnetLink
 {
+    /// <summary>Most 'ws' web seeds kept from a link (the engine uses at most 8 at once); later ones are ignored.</summary>
+    public const int MaxWebSeeds = 32;
+
+    /// <summary>Longest 'ws' URL kept from a link.</summary>
+    public const int MaxWebSeedLength = 8 * 1024;
+
     public MagnetLink(InfoHash infoHash, string? displayName = null, IEnumerable<string>? trackers = null,
-        IEnumerable<EndPoint>? peers = null, long? exactLength = null)
-        : this(new InfoHashes(infoHash), displayName, trackers, peers, exactLength)
+        IEnumerable<EndPoint>? peers = null, long? exactLength = null, IEnumerable<string>? webSeeds = null)
+        : this(new InfoHashes(infoHash), displayName, trackers, peers, exactLength, webSeeds)
     {
     }
 
     public MagnetLink(InfoHashes infoHashes, string? displayName = null, IEnumerable<string>? trackers = null,
-        IEnumerable<EndPoint>? peers = null, long? exactLength = null)
+        IEnumerable<EndPoint>? peers = null, long? exactLength = null, IEnumerable<string>? webSeeds = null)
     {
         if (exactLength < 0) throw new ArgumentOutOfRangeException(nameof(exactLength), "must not be negative");
         if (!infoHashes.HasV1 && !infoHashes.HasV2) throw new ArgumentException("a magnet link needs an info-hash", nameof(infoHashes));
@@ -30,7 +36,21 @@ public sealed class MagnetLink
         if (Peers.Any(p => p is not (IPEndPoint or DnsEndPoint)))
             throw new ArgumentException("peers must be IPEndPoint or DnsEndPoint", nameof(peers));
         ExactLength = exactLength;
+        WebSeeds = Torrent.NormaliseUrls(webSeeds);
+        if (WebSeeds.Any(w => !IsUsableWebSeed(w))) throw new ArgumentException("web seeds must be absolute http:// or https:// URLs", nameof(webSeeds));
     }
+
+    /// <summary>
+    /// 'ws': web seeds (BEP 19 url-list entries, as libtorrent reads them from magnet links): the torrent's data is
+    /// downloaded from them too once the metadata has arrived from peers.
+    /// </summary>
+    public IReadOnlyList<string> WebSeeds { get; }
+
+    /// <summary>What a 'ws' must be to be kept: a bounded absolute http(s) URL with no user information or fragment.</summary>
+    public static bool IsUsableWebSeed(string? url) =>
+        url is { Length: > 0 and <= MaxWebSeedLength } && Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
+        uri.Scheme is "http" or "https" && string.IsNullOrEmpty(uri.UserInfo) && string.IsNullOrEmpty(uri.Fragment) &&
+        !url.Any(char.IsControl);
 
     /// <summary>The 20-byte hash to find peers by: the v1 hash, else the truncated v2 hash (<see cref="InfoHashes.Primary"/>).</summary>
     public InfoHash InfoHash { get; }
@@ -68,7 +88,8 @@ public sealed class MagnetLink
         ArgumentNullException.ThrowIfNull(torrent);
         // 'xl' is the size of the content: padding files are zeros no one downloads.
         long size = torrent.Info.Files.Where(f => !f.IsPadding).Sum(f => f.Length);
-        return new MagnetLink(torrent.InfoHashes, torrent.Info.Name, torrent.Trackers, exactLength: size);
+        return new MagnetLink(torrent.InfoHashes, torrent.Info.Name, torrent.Trackers, exactLength: size,
+            webSeeds: torrent.WebSeeds.Where(IsUsableWebSeed).Take(MaxWebSeeds));
     }
 
     public override string ToString()
@@ -80,6 +101,7 @@ public sealed class MagnetLink
         if (ExactLength is { } length) text.Append("&xl=").Append(length.ToString(CultureInfo.InvariantCulture));
         foreach (var tracker in Trackers) text.Append("&tr=").Append(Uri.EscapeDataString(tracker));
         foreach (var peer in Peers) text.Append("&x.pe=").Append(Uri.EscapeDataString(FormatPeer(peer)));
+        foreach (var seed in WebSeeds) text.Append("&ws=").Append(Uri.EscapeDataString(seed));
         return text.ToString();
     }
 

@@ -19,7 +19,7 @@ internal static class MagnetLinkParser
         link = null;
         error = Check(text, out var parts);
         if (error is not null) return false;
-        link = new MagnetLink(new InfoHashes(parts.Hash, parts.HashV2), parts.Name, parts.Trackers, parts.Peers, parts.Length);
+        link = new MagnetLink(new InfoHashes(parts.Hash, parts.HashV2), parts.Name, parts.Trackers, parts.Peers, parts.Length, parts.WebSeeds);
         return true;
     }
 
@@ -31,6 +31,7 @@ internal static class MagnetLinkParser
         public long? Length;
         public readonly List<string> Trackers = [];
         public readonly List<EndPoint> Peers = [];
+        public readonly List<string> WebSeeds = [];
     }
 
     private static string? Check(string? text, out Parts parts)
@@ -54,7 +55,8 @@ internal static class MagnetLinkParser
                 "tr" => ReadTracker(Unescape(rawValue), parts),
                 "x.pe" => ReadPeer(Unescape(rawValue), parts),
                 "xl" => ReadLength(Unescape(rawValue), parts),
-                _ => null, // BEP 9 lets clients ignore what they do not use (ws, as, xs, so, …)
+                "ws" => ReadWebSeed(Unescape(rawValue), parts),
+                _ => null, // BEP 9 lets clients ignore what they do not use (as, xs, so, …)
             };
             if (problem is not null) return problem;
         }
@@ -115,6 +117,18 @@ internal static class MagnetLinkParser
     {
         if (!TryParsePeer(value, out var peer)) return $"'x.pe={Shorten(value)}' is not a peer address (expected host:port, 1.2.3.4:port or [ipv6]:port)";
         parts.Peers.Add(peer);
+        return null;
+    }
+
+    /// <summary>
+    /// A web seed is optional: one that is not a usable http(s) URL, a repeat, or one past
+    /// <see cref="MagnetLink.MaxWebSeeds"/> is ignored (BEP 19: an unusable url-list entry is ignored), not an error.
+    /// </summary>
+    private static string? ReadWebSeed(string value, Parts parts)
+    {
+        value = value.Trim();
+        if (parts.WebSeeds.Count < MagnetLink.MaxWebSeeds && MagnetLink.IsUsableWebSeed(value) && !parts.WebSeeds.Contains(value))
+            parts.WebSeeds.Add(value);
         return null;
     }
 

@@ -120,13 +120,24 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
         return session;
     }
 
-    private TorrentSession Register(InfoHash infoHash, TorrentInfo? info, bool v2Only = false)
+    /// <summary>
+    /// As <see cref="AddMagnet(InfoHash, bool)"/> for a link's hashes: a v1 hash, a v2 hash, or both (a hybrid, which
+    /// is in both swarms from the start: found, announced and answered under either).
+    /// </summary>
+    public TorrentSession AddMagnet(InfoHashes hashes)
+    {
+        var session = Register(hashes.Primary, info: null, v2Only: !hashes.HasV1, hashes.WireForms);
+        session.Start();
+        return session;
+    }
+
+    private TorrentSession Register(InfoHash infoHash, TorrentInfo? info, bool v2Only = false, IReadOnlyList<InfoHash>? wireForms = null)
     {
         Random random;
         lock (_random) random = new Random(_random.Next());
-        var session = new TorrentSession(this, infoHash, info, random, v2Only);
         // A hybrid answers in both swarms: peers handshake with its v1 hash or its truncated v2 hash.
-        var forms = info?.InfoHashes.WireForms ?? [infoHash];
+        var forms = info?.InfoHashes.WireForms ?? wireForms ?? [infoHash];
+        var session = new TorrentSession(this, infoHash, info, random, v2Only, forms.Count > 1 ? forms[1] : null);
         lock (_torrents)
         {
             foreach (var form in forms)
@@ -143,13 +154,17 @@ public sealed class ClientEngine : IAsyncDisposable, IInfoHashLookup
                 if (owner == session) _torrents.TryRemove(new(hash, session));
     }
 
-    /// <summary>Opens a connection to a peer for a torrent: dial, then the upgrade stage (encryption, when configured).</summary>
-    internal async Task<TransportConnection> DialAsync(IPEndPoint endPoint, InfoHash infoHash, CancellationToken ct)
+    /// <summary>
+    /// Opens a connection to a peer for a torrent: dial (trying the transport <paramref name="first"/> first, when known),
+    /// then the upgrade stage (encryption, when configured), which may send <paramref name="handshake"/> itself (<see cref="TransportConnection.HandshakeSent"/>).
+    /// </summary>
+    internal async Task<TransportConnection> DialAsync(IPEndPoint endPoint, TransportKind? first, InfoHash infoHash, ReadOnlyMemory<byte> handshake,
+        CancellationToken ct)
     {
-        var connection = await _transports.Dialer.DialAsync(endPoint, ct).ConfigureAwait(false);
+        var connection = await _transports.Dialer.DialAsync(endPoint, first, ct).ConfigureAwait(false);
         try
         {
-            return await _transports.Upgrade.UpgradeOutgoingAsync(connection, infoHash, ct).ConfigureAwait(false);
+            return await _transports.Upgrade.UpgradeOutgoingAsync(connection, infoHash, handshake, ct).ConfigureAwait(false);
         }
         catch
         {

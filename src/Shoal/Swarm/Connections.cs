@@ -57,7 +57,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
                 _connecting++;
                 toDial.Add(entry);
             }
-            foreach (var entry in toDial) Track(ConnectAsync(entry));
+            foreach (var entry in toDial) Track(ConnectAsync(entry, entry.Swarm ?? swarm.InfoHash));
         }
     }
 
@@ -106,7 +106,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         byte[] peerId;
         try
         {
-            peerId = await HandshakeExchange.RespondAsync(connection.Stream, asked, Engine.PeerId, swarm.Reserved, handshakeTimeout).ConfigureAwait(false);
+            peerId = await HandshakeExchange.RespondAsync(connection.Stream, asked, Engine.PeerId, swarm.ReservedFor(asked), handshakeTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
         {
@@ -182,7 +182,8 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         return false;
     }
 
-    private async Task ConnectAsync(PeerBook.Entry entry)
+    /// <param name="swarmHash">The hash to handshake with: the torrent's, or a hybrid's v2 swarm hash for a peer found only there.</param>
+    private async Task ConnectAsync(PeerBook.Entry entry, InfoHash swarmHash)
     {
         TransportConnection? connection = null;
         PeerConnection? peer = null;
@@ -190,11 +191,14 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
         {
             using var connectTimeout = new CancellationTokenSource(Settings.ConnectTimeout, swarm.Time);
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, connectTimeout.Token))
-                connection = await Engine.DialAsync(entry.EndPoint, swarm.InfoHash, linked.Token).ConfigureAwait(false);
+            {
+                var ours = HandshakeExchange.Ours(swarmHash, Engine.PeerId, swarm.ReservedFor(swarmHash));
+                connection = await Engine.DialAsync(entry.EndPoint, entry.DialFirst, swarmHash, ours, linked.Token).ConfigureAwait(false);
+            }
             using var handshakeTimeout = new CancellationTokenSource(Settings.HandshakeTimeout, swarm.Time);
             using var linkedHandshake = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token, handshakeTimeout.Token);
-            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarm.InfoHash, Engine.PeerId, swarm.Reserved, linkedHandshake.Token)
-                .ConfigureAwait(false);
+            var handshake = await HandshakeExchange.InitiateAsync(connection.Stream, swarmHash, Engine.PeerId, swarm.ReservedFor(swarmHash), linkedHandshake.Token,
+                alreadySent: connection.HandshakeSent).ConfigureAwait(false);
             if (handshake.PeerId.Span.SequenceEqual(Engine.PeerId))
             {
                 lock (swarm.Sync) entry.IsSelf = true;

@@ -6,12 +6,20 @@ namespace Shoal.Swarm;
 /// <summary>Performs the 68-byte handshake on a fresh connection, within a deadline.</summary>
 internal static class HandshakeExchange
 {
-    /// <summary>Outgoing: send ours, then read and check theirs.</summary>
-    public static async Task<Handshake> InitiateAsync(Stream stream, InfoHash infoHash, ReadOnlyMemory<byte> peerId, ReservedBits reserved, CancellationToken ct)
+    /// <summary>Our 68-byte handshake.</summary>
+    public static byte[] Ours(InfoHash infoHash, ReadOnlyMemory<byte> peerId, ReservedBits reserved)
     {
         var buffer = new byte[Handshake.Length];
         new Handshake(infoHash, peerId, reserved).WriteTo(buffer);
-        await stream.WriteAsync(buffer, ct).ConfigureAwait(false);
+        return buffer;
+    }
+
+    /// <summary>Outgoing: send ours (unless the upgrade stage <paramref name="alreadySent"/> it, inside MSE), then read and check theirs.</summary>
+    public static async Task<Handshake> InitiateAsync(Stream stream, InfoHash infoHash, ReadOnlyMemory<byte> peerId, ReservedBits reserved, CancellationToken ct,
+        bool alreadySent = false)
+    {
+        var buffer = Ours(infoHash, peerId, reserved);
+        if (!alreadySent) await stream.WriteAsync(buffer, ct).ConfigureAwait(false);
         await ReadExactlyAsync(stream, buffer, ct).ConfigureAwait(false);
         var theirs = Handshake.Parse(buffer);
         if (theirs.InfoHash != infoHash) throw new WireProtocolException("peer answered with a different info-hash");

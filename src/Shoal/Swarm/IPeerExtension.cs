@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using Shoal.Metainfo;
+using Shoal.Transport;
 using Shoal.Wire;
 
 namespace Shoal.Swarm;
@@ -48,7 +49,8 @@ internal interface IExtensionPeer
 }
 
 /// <summary>A connected peer as PEX advertises it.</summary>
-internal readonly record struct PeerContact(IExtensionPeer Peer, IPEndPoint? ListenEndPoint, bool IsSeed, bool IsIncoming);
+internal readonly record struct PeerContact(IExtensionPeer Peer, IPEndPoint? ListenEndPoint, bool IsSeed, bool IsIncoming,
+    TransportKind Transport = TransportKind.Tcp, bool IsObfuscated = false);
 
 /// <summary>The torrent as its extensions see it.</summary>
 internal interface IExtensionHost
@@ -62,6 +64,9 @@ internal interface IExtensionHost
 
     /// <summary>Addresses learned from peers (PEX), told by <paramref name="reportedBy"/>.</summary>
     void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy);
+
+    /// <summary>PEX contacts with their BEP 11 flags (which transport to dial first), told by <paramref name="reportedBy"/>.</summary>
+    void AddExchangedPeers(IEnumerable<PexPeer> peers, IPAddress? reportedBy);
 
     /// <summary>The connected peers, captured under the torrent's lock.</summary>
     IReadOnlyList<PeerContact> ConnectedPeers();

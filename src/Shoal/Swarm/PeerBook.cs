@@ -1,4 +1,7 @@
 using System.Net;
+using Shoal.Metainfo;
+using Shoal.Transport;
+using Shoal.Wire;
 
 namespace Shoal.Swarm;
 
@@ -41,13 +44,36 @@ internal sealed class PeerBook(TimeProvider time, int capacity = 2000)
         public bool Banned { get; set; }
         /// <summary>Our own listener (we connected to ourselves): never dial again.</summary>
         public bool IsSelf { get; set; }
+        /// <summary>A hybrid's v2 swarm hash when the address was heard of only there (it is dialled with it); null: the torrent's own.</summary>
+        public InfoHash? Swarm { get; set; }
+
+        /// <summary>The transport to dial first, from PEX flags (see <see cref="NoteExchangeFlags"/>); null: the dialer's default.</summary>
+        public TransportKind? DialFirst { get; set; }
+
+        /// <summary>
+        /// BEP 11 flags from a PEX message: a peer flagged as speaking uTP is dialled over uTP first (any one report is
+        /// enough: the flag is only ever positive); a peer first heard of by PEX without the flag, over TCP first, since
+        /// the reporter reached it over TCP (a TCP-only peer then costs no uTP head start).
+        /// </summary>
+        public void NoteExchangeFlags(PexFlags flags, bool isNew)
+        {
+            if ((flags & PexFlags.SupportsUtp) != 0) DialFirst = TransportKind.Utp;
+            else if (isNew) DialFirst = TransportKind.Tcp;
+        }
     }
 
-    public bool Add(IPEndPoint endPoint, PeerSource source)
+    /// <param name="swarm">The hybrid's v2 swarm the address was found in; null for the torrent's own hash. An address
+    /// heard in both is dialled in the v1 swarm, which every client of a hybrid joins.</param>
+    public bool Add(IPEndPoint endPoint, PeerSource source, InfoHash? swarm = null)
     {
-        if (_entries.ContainsKey(endPoint) || _bannedAddresses.Contains(endPoint.Address)) return false;
+        if (_entries.TryGetValue(endPoint, out var known))
+        {
+            if (swarm is null) known.Swarm = null;
+            return false;
+        }
+        if (_bannedAddresses.Contains(endPoint.Address)) return false;
         if (_entries.Count >= capacity && !EvictOne()) return false;
-        _entries[endPoint] = new Entry(endPoint, source);
+        _entries[endPoint] = new Entry(endPoint, source) { Swarm = swarm };
         return true;
     }
 

@@ -65,7 +65,8 @@ internal sealed partial class PeerConnection
     private async ValueTask SendAsync(byte[] buffer, int count, CancellationToken ct)
     {
         Volatile.Write(ref _sendingSince, _limits.Time.GetTimestamp());
-        await _connection.Stream.WriteAsync(buffer.AsMemory(0, count), ct).ConfigureAwait(false);
+        // The buffer is refilled from the start after this, so an encrypted connection may encrypt it in place.
+        await _connection.SendAsync(buffer.AsMemory(0, count), ct).ConfigureAwait(false);
         long now = _limits.Time.GetTimestamp();
         Volatile.Write(ref _sendingSince, 0);
         LastSent = now;

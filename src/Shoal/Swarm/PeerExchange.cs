@@ -1,12 +1,13 @@
 using System.Buffers;
 using System.Net;
+using Shoal.Transport;
 using Shoal.Wire;
 
 namespace Shoal.Swarm;
 
 /// <summary>
 /// Peer exchange (BEP 11, <c>ut_pex</c>), a wire extension of one torrent: tells each peer that speaks it which peers we
-/// are connected to (changes only, at most once a minute, with seed/reachable flags), and hands the contacts peers tell
+/// are connected to (changes only, at most once a minute, with seed/uTP/encryption/reachable flags), and hands the contacts peers tell
 /// us to the torrent as <see cref="PeerSource.PeerExchange"/>. Off for private torrents (BEP 27): for a magnet link it
 /// waits for the metadata to say the torrent is not private.
 /// </summary>
@@ -30,7 +31,7 @@ internal sealed class PeerExchange(IExtensionHost host, TimeSpan? interval = nul
 
     public void OnMessage(IExtensionPeer peer, ReadOnlySequence<byte> payload)
     {
-        IReadOnlyList<IPEndPoint> learned;
+        IReadOnlyList<PexPeer> learned;
         lock (_sync)
         {
             if (!_states.TryGetValue(peer, out var state))
@@ -41,7 +42,7 @@ internal sealed class PeerExchange(IExtensionHost host, TimeSpan? interval = nul
             }
             learned = payload.IsSingleSegment ? state.Receive(payload.FirstSpan) : state.Receive(payload.ToArray());
         }
-        if (learned.Count > 0) host.AddPeers(learned, PeerSource.PeerExchange, peer.RemoteEndPoint.Address);
+        if (learned.Count > 0) host.AddExchangedPeers(learned, peer.RemoteEndPoint.Address);
     }
 
     public void OnDisconnected(IExtensionPeer peer)
@@ -58,8 +59,7 @@ internal sealed class PeerExchange(IExtensionHost host, TimeSpan? interval = nul
         foreach (var c in connected)
         {
             if (c.ListenEndPoint is not { } endPoint) continue; // an incoming peer that never told us its port
-            var flags = (c.IsSeed ? PexFlags.Seed : PexFlags.None) | (c.IsIncoming ? PexFlags.None : PexFlags.Reachable);
-            contacts.Add((c.Peer, new PexPeer(endPoint, flags)));
+            contacts.Add((c.Peer, new PexPeer(endPoint, FlagsOf(c))));
         }
         List<(IExtensionPeer Peer, byte[] Payload)> outgoing = [];
         lock (_sync)
@@ -73,6 +73,16 @@ internal sealed class PeerExchange(IExtensionHost host, TimeSpan? interval = nul
         }
         foreach (var (peer, payload) in outgoing) peer.SendExtended(Name, payload);
     }
+
+    /// <summary>
+    /// BEP 11 flags, as libtorrent writes them: seed; uTP when our connection to it is uTP (so it certainly speaks it);
+    /// prefers encryption when it made the MSE handshake with us; reachable when we dialled it.
+    /// </summary>
+    internal static PexFlags FlagsOf(PeerContact c) =>
+        (c.IsSeed ? PexFlags.Seed : PexFlags.None)
+        | (c.Transport == TransportKind.Utp ? PexFlags.SupportsUtp : PexFlags.None)
+        | (c.IsObfuscated ? PexFlags.PrefersEncryption : PexFlags.None)
+        | (c.IsIncoming ? PexFlags.None : PexFlags.Reachable);
 
     private bool Speaks(IExtensionPeer peer) => peer.RemoteExtensions?.Extensions.GetValueOrDefault(Name) is > 0;
 }

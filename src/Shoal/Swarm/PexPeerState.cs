@@ -59,7 +59,7 @@ internal sealed class PexPeerState(TimeProvider time, TimeSpan interval)
     /// Takes a received message: returns the new contacts worth trying (possibly none). Throws
     /// <see cref="WireProtocolException"/> once the peer has broken the rules too often.
     /// </summary>
-    public IReadOnlyList<IPEndPoint> Receive(ReadOnlySpan<byte> payload)
+    public IReadOnlyList<PexPeer> Receive(ReadOnlySpan<byte> payload)
     {
         long now = time.GetTimestamp();
         PexMessage message;
@@ -78,14 +78,14 @@ internal sealed class PexPeerState(TimeProvider time, TimeSpan interval)
             return [];
         }
         _lastAccepted = now;
-        var result = new List<IPEndPoint>();
+        var result = new List<PexPeer>();
         var addresses = new HashSet<IPAddress>();
-        foreach (var (endPoint, _) in message.Added)
+        foreach (var contact in message.Added)
         {
             if (_learned.Count >= MaxAcceptedPerPeer) break;
             // Many ports on one address is how PEX gets abused to aim connection floods at a victim.
-            if (!IPAddress.IsLoopback(endPoint.Address) && !addresses.Add(endPoint.Address)) continue;
-            if (_learned.Add(endPoint)) result.Add(endPoint);
+            if (!IPAddress.IsLoopback(contact.EndPoint.Address) && !addresses.Add(contact.EndPoint.Address)) continue;
+            if (_learned.Add(contact.EndPoint)) result.Add(contact);
         }
         return result;
     }

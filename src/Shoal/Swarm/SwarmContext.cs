@@ -67,6 +67,12 @@ internal sealed class SwarmContext(ClientEngine engine, InfoHash infoHash, Rando
     /// <summary>Our handshake's feature bits for this torrent.</summary>
     public Wire.ReservedBits Reserved => SpeaksV2 ? Engine.Reserved.WithV2() : Engine.Reserved;
 
+    /// <summary>A hybrid's second swarm: its truncated v2 hash (<see cref="InfoHash"/> is the v1 one); null otherwise.</summary>
+    public InfoHash? V2Swarm { get; init; }
+
+    /// <summary>Our feature bits in a handshake under <paramref name="swarmHash"/>: in a hybrid's v2 swarm we say we speak v2.</summary>
+    public Wire.ReservedBits ReservedFor(InfoHash swarmHash) => swarmHash == V2Swarm ? Engine.Reserved.WithV2() : Reserved;
+
     public Exception? Error { get; set; }
 
     public bool Stopped { get; set; }

@@ -17,6 +17,8 @@ public sealed partial class TorrentSession
 
         public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy) => session.AddPeers(endPoints, source, reportedBy);
 
+        public void AddExchangedPeers(IEnumerable<PexPeer> peers, IPAddress? reportedBy) => session.AddExchangedPeers(peers, reportedBy);
+
         public IReadOnlyList<PeerContact> ConnectedPeers()
         {
             var swarm = session._swarm;
@@ -24,7 +26,7 @@ public sealed partial class TorrentSession
             {
                 var result = new List<PeerContact>(swarm.Peers.Count);
                 foreach (var peer in swarm.Peers)
-                    if (!peer.IsClosed) result.Add(new PeerContact(peer, peer.ListenEndPoint, peer.IsSeed, peer.IsIncoming));
+                    if (!peer.IsClosed) result.Add(new PeerContact(peer, peer.ListenEndPoint, peer.IsSeed, peer.IsIncoming, peer.Transport, peer.IsObfuscated));
                 return result;
             }
         }

@@ -35,10 +35,11 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private PieceVerifier? _verifier;
     private int _ticking;
 
-    internal TorrentSession(ClientEngine engine, InfoHash infoHash, TorrentInfo? info, Random random, bool v2Only = false)
+    /// <param name="v2Swarm">A hybrid's truncated v2 hash (<paramref name="infoHash"/> being its v1 one): its second swarm.</param>
+    internal TorrentSession(ClientEngine engine, InfoHash infoHash, TorrentInfo? info, Random random, bool v2Only = false, InfoHash? v2Swarm = null)
     {
         Engine = engine;
-        _swarm = new SwarmContext(engine, infoHash, random, engine.Loggers.CreateLogger($"Shoal.Swarm.{infoHash.ToHex()[..8]}"));
+        _swarm = new SwarmContext(engine, infoHash, random, engine.Loggers.CreateLogger($"Shoal.Swarm.{infoHash.ToHex()[..8]}")) { V2Swarm = v2Swarm };
         _scheduler = new RequestScheduler(_swarm);
         _choking = new Choking(_swarm);
         _timeouts = new PeerTimeouts(_swarm, _scheduler);
@@ -64,6 +65,12 @@ public sealed partial class TorrentSession : IAsyncDisposable
     public Task<TorrentInfo> MetadataReceived => _metadataReceived.Task;
 
     public InfoHash InfoHash => _swarm.InfoHash;
+
+    /// <summary>
+    /// Every swarm this torrent is in, by the 20-byte hash trackers, the DHT and handshakes use: <see cref="InfoHash"/>,
+    /// then for a hybrid (BEP 52) its truncated v2 hash. A hybrid is announced under both and is one torrent inside.
+    /// </summary>
+    public IReadOnlyList<InfoHash> SwarmHashes => _swarm.V2Swarm is { } v2 ? [InfoHash, v2] : [InfoHash];
 
     /// <summary>Where the data goes; null until attached (a magnet link's after its metadata arrived).</summary>
     public IPieceStorage? Storage => _swarm.Storage;
@@ -113,17 +120,30 @@ public sealed partial class TorrentSession : IAsyncDisposable
     /// <summary>
     /// Adds addresses to try (from a tracker, the command line, PEX, LSD or the DHT). <paramref name="reportedBy"/> is
     /// who told us (a tracker's or peer's address), when known: only one on this machine may send us to loopback.
+    /// <paramref name="swarm"/> is the hash (one of <see cref="SwarmHashes"/>) they were found under: a hybrid's peers
+    /// found in its v2 swarm are dialled with the v2 hash. Null means <see cref="InfoHash"/>.
     /// </summary>
-    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy = null)
+    public void AddPeers(IEnumerable<IPEndPoint> endPoints, PeerSource source, IPAddress? reportedBy = null, InfoHash? swarm = null) =>
+        AddPeers(endPoints.Select(e => new PexPeer(e)), source, reportedBy, withFlags: false, swarm);
+
+    /// <summary>Adds PEX contacts with their BEP 11 flags, which pick the transport dialled first (<see cref="PeerBook.Entry.NoteExchangeFlags"/>).</summary>
+    internal void AddExchangedPeers(IEnumerable<PexPeer> peers, IPAddress? reportedBy) =>
+        AddPeers(peers, PeerSource.PeerExchange, reportedBy, withFlags: true, swarm: null);
+
+    private void AddPeers(IEnumerable<PexPeer> peers, PeerSource source, IPAddress? reportedBy, bool withFlags, InfoHash? swarm)
     {
+        if (swarm == InfoHash) swarm = null;
+        else if (swarm is not null && swarm != _swarm.V2Swarm) throw new ArgumentException($"{swarm} is not a swarm of torrent {InfoHash}", nameof(swarm));
         bool added = false;
         lock (_swarm.Sync)
         {
-            foreach (var endPoint in endPoints)
+            foreach (var (endPoint, flags) in peers)
             {
                 var normalized = Normalize(endPoint);
-                if (_connections.IsAcceptableAddress(normalized) && _connections.MayDial(normalized, source, reportedBy))
-                    added |= _swarm.Book.Add(normalized, source);
+                if (!_connections.IsAcceptableAddress(normalized) || !_connections.MayDial(normalized, source, reportedBy)) continue;
+                bool isNew = _swarm.Book.Add(normalized, source, swarm);
+                added |= isNew;
+                if (withFlags) _swarm.Book.Get(normalized)?.NoteExchangeFlags(flags, isNew);
             }
         }
         _connections.ConnectMore();

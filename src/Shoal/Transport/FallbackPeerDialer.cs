@@ -8,7 +8,9 @@ namespace Shoal.Transport;
 /// Dials with a preferred transport and falls back to another: uTP first, then TCP, as libtorrent prefers uTP. The
 /// fallback does not wait for the preferred dial to time out: it starts after <c>headStart</c> (or at once when the
 /// preferred one fails) and the first connection made wins, the other is closed ("happy eyeballs"). A peer whose
-/// preferred dial lost is remembered (a bounded set), so the next dial to it goes straight to the fallback.
+/// preferred dial lost is remembered (a bounded set), so the next dial to it goes straight to the fallback. A dial
+/// hinted to start with the fallback's transport (a PEX peer not flagged as speaking uTP) runs the same race the
+/// other way round.
 /// </summary>
 public sealed class FallbackPeerDialer : IPeerDialer
 {
@@ -18,9 +20,13 @@ public sealed class FallbackPeerDialer : IPeerDialer
     private readonly TimeProvider _time;
     private readonly int _memory;
     private readonly ConcurrentDictionary<IPEndPoint, byte> _preferredLost = new();
+    private readonly TransportKind _fallbackKind;
 
-    public FallbackPeerDialer(IPeerDialer preferred, IPeerDialer fallback, TimeSpan headStart, TimeProvider? time = null, int memory = 4096)
+    /// <param name="fallbackKind">The fallback's transport: a dial hinted to start with it races fallback first.</param>
+    public FallbackPeerDialer(IPeerDialer preferred, IPeerDialer fallback, TimeSpan headStart, TimeProvider? time = null, int memory = 4096,
+        TransportKind fallbackKind = TransportKind.Tcp)
     {
+        _fallbackKind = fallbackKind;
         _preferred = preferred ?? throw new ArgumentNullException(nameof(preferred));
         _fallback = fallback ?? throw new ArgumentNullException(nameof(fallback));
         _headStart = headStart;
@@ -31,32 +37,42 @@ public sealed class FallbackPeerDialer : IPeerDialer
     /// <summary>How long the preferred transport has alone (uTP answers within a round trip; a peer without it never does).</summary>
     public static readonly TimeSpan DefaultHeadStart = TimeSpan.FromSeconds(1);
 
-    public async Task<TransportConnection> DialAsync(IPEndPoint endPoint, CancellationToken ct)
+    public Task<TransportConnection> DialAsync(IPEndPoint endPoint, CancellationToken ct) => DialAsync(endPoint, null, ct);
+
+    public async Task<TransportConnection> DialAsync(IPEndPoint endPoint, TransportKind? first, CancellationToken ct)
     {
         if (_preferredLost.ContainsKey(endPoint)) return await _fallback.DialAsync(endPoint, ct).ConfigureAwait(false);
+        if (first == _fallbackKind) return (await RaceAsync(_fallback, _preferred, endPoint, ct).ConfigureAwait(false)).Connection;
+        var (connection, preferredWon) = await RaceAsync(_preferred, _fallback, endPoint, ct).ConfigureAwait(false);
+        if (!preferredWon) Remember(endPoint);
+        return connection;
+    }
 
-        using var preferredCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var preferred = _preferred.DialAsync(endPoint, preferredCancel.Token);
+    /// <summary><paramref name="firstDialer"/> alone for the head start, then both; the first connection made wins.</summary>
+    private async Task<(TransportConnection Connection, bool FirstWon)> RaceAsync(IPeerDialer firstDialer, IPeerDialer secondDialer, IPEndPoint endPoint,
+        CancellationToken ct)
+    {
+        using var firstCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var firstDial = firstDialer.DialAsync(endPoint, firstCancel.Token);
         var headStart = Task.Delay(_headStart, _time, ct);
-        await Task.WhenAny(preferred, headStart).ConfigureAwait(false);
-        if (preferred.IsCompletedSuccessfully) return preferred.Result;
+        await Task.WhenAny(firstDial, headStart).ConfigureAwait(false);
+        if (firstDial.IsCompletedSuccessfully) return (firstDial.Result, true);
         ct.ThrowIfCancellationRequested();
 
-        using var fallbackCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var fallback = _fallback.DialAsync(endPoint, fallbackCancel.Token);
-        var first = await Task.WhenAny(preferred, fallback).ConfigureAwait(false);
-        if (first == preferred ? preferred.IsCompletedSuccessfully : !fallback.IsCompletedSuccessfully)
+        using var secondCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var secondDial = secondDialer.DialAsync(endPoint, secondCancel.Token);
+        var done = await Task.WhenAny(firstDial, secondDial).ConfigureAwait(false);
+        if (done == firstDial ? firstDial.IsCompletedSuccessfully : !secondDial.IsCompletedSuccessfully)
         {
-            // uTP connected first, or TCP failed (no TCP listener there): uTP decides.
-            await fallbackCancel.CancelAsync().ConfigureAwait(false);
-            DisposeWhenDone(fallback);
-            return await preferred.ConfigureAwait(false);
+            // The first connected first, or the second failed (no listener there): the first decides.
+            await secondCancel.CancelAsync().ConfigureAwait(false);
+            DisposeWhenDone(secondDial);
+            return (await firstDial.ConfigureAwait(false), true);
         }
-        // TCP connected first, or uTP failed: TCP decides.
-        Remember(endPoint);
-        await preferredCancel.CancelAsync().ConfigureAwait(false);
-        DisposeWhenDone(preferred);
-        return await fallback.ConfigureAwait(false);
+        // The second connected first, or the first failed: the second decides.
+        await firstCancel.CancelAsync().ConfigureAwait(false);
+        DisposeWhenDone(firstDial);
+        return (await secondDial.ConfigureAwait(false), false);
     }
 
     private void Remember(IPEndPoint endPoint)

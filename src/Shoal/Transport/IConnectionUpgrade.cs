@@ -10,8 +10,13 @@ namespace Shoal.Transport;
 /// </summary>
 public interface IConnectionUpgrade
 {
-    /// <summary>Prepares an outgoing connection for the handshake about <paramref name="infoHash"/>; returns it, or a wrapped one.</summary>
-    ValueTask<TransportConnection> UpgradeOutgoingAsync(TransportConnection connection, InfoHash infoHash, CancellationToken ct);
+    /// <summary>
+    /// Prepares an outgoing connection for the handshake about <paramref name="infoHash"/>; returns it, or a wrapped one.
+    /// <paramref name="handshake"/> is the BitTorrent handshake the swarm will send next; an upgrade may send it itself
+    /// (MSE puts it in its initial payload, saving a round trip) and then says so with
+    /// <see cref="TransportConnection.HandshakeSent"/>.
+    /// </summary>
+    ValueTask<TransportConnection> UpgradeOutgoingAsync(TransportConnection connection, InfoHash infoHash, ReadOnlyMemory<byte> handshake, CancellationToken ct);
 
     /// <summary>
     /// Prepares an incoming connection: returns one whose stream starts with the peer's BitTorrent handshake (the

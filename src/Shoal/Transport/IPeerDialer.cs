@@ -11,6 +11,12 @@ public interface IPeerDialer
     /// <summary>Connects to <paramref name="endPoint"/>; throws <see cref="IOException"/>, a socket error or
     /// <see cref="OperationCanceledException"/> when it cannot.</summary>
     Task<TransportConnection> DialAsync(IPEndPoint endPoint, CancellationToken ct);
+
+    /// <summary>
+    /// The same, trying <paramref name="first"/> first when this dialer combines transports (a hint from what a peer
+    /// told us, e.g. BEP 11's uTP flag); null, or a dialer of one transport, keeps the usual order.
+    /// </summary>
+    Task<TransportConnection> DialAsync(IPEndPoint endPoint, TransportKind? first, CancellationToken ct) => DialAsync(endPoint, ct);
 }
 
 /// <summary>Accepts connections from peers (one per transport: TCP, uTP) and hands each to the engine.</summary>

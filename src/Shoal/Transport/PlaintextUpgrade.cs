@@ -11,7 +11,7 @@ public sealed class PlaintextUpgrade(IIncomingHandshakeResponder? otherwise = nu
 {
     public static PlaintextUpgrade Instance { get; } = new();
 
-    public ValueTask<TransportConnection> UpgradeOutgoingAsync(TransportConnection connection, InfoHash infoHash, CancellationToken ct) =>
+    public ValueTask<TransportConnection> UpgradeOutgoingAsync(TransportConnection connection, InfoHash infoHash, ReadOnlyMemory<byte> handshake, CancellationToken ct) =>
         ValueTask.FromResult(connection);
 
     public async ValueTask<TransportConnection?> UpgradeIncomingAsync(TransportConnection connection, IInfoHashLookup torrents, CancellationToken ct)

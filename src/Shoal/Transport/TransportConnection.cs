@@ -1,4 +1,5 @@
 using System.Net;
+using Shoal.Transport.Mse;
 
 namespace Shoal.Transport;
 
@@ -20,8 +21,9 @@ public enum TransportKind
 public sealed class TransportConnection : IAsyncDisposable
 {
     public TransportConnection(Stream stream, IPEndPoint remoteEndPoint, TransportKind kind, bool isIncoming, bool isEncrypted = false,
-        bool isObfuscated = false)
+        bool isObfuscated = false, bool handshakeSent = false)
     {
+        HandshakeSent = handshakeSent;
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
         Stream = stream;
@@ -52,9 +54,23 @@ public sealed class TransportConnection : IAsyncDisposable
     /// </summary>
     public bool IsObfuscated { get; }
 
+    /// <summary>
+    /// Sends <paramref name="scratch"/>, which the caller gives up: it may hold ciphertext afterwards. An RC4 stream
+    /// encrypts it in place and sends it in one write, where <see cref="Stream"/>'s WriteAsync would copy it through a
+    /// 32 KiB buffer in several writes.
+    /// </summary>
+    public ValueTask SendAsync(Memory<byte> scratch, CancellationToken cancellationToken) =>
+        Stream is EncryptedStream encrypted ? encrypted.WriteInPlaceAsync(scratch, cancellationToken) : Stream.WriteAsync(scratch, cancellationToken);
+
+    /// <summary>
+    /// Outgoing: the upgrade already sent our BitTorrent handshake (inside MSE's initial payload), so the swarm only
+    /// reads the peer's.
+    /// </summary>
+    public bool HandshakeSent { get; }
+
     /// <summary>The same connection over a wrapping stream (an upgrade's output); disposing the result disposes <paramref name="stream"/>.</summary>
-    public TransportConnection Wrap(Stream stream, bool isEncrypted, bool isObfuscated = false) =>
-        new(stream, RemoteEndPoint, Kind, IsIncoming, isEncrypted, isObfuscated);
+    public TransportConnection Wrap(Stream stream, bool isEncrypted, bool isObfuscated = false, bool handshakeSent = false) =>
+        new(stream, RemoteEndPoint, Kind, IsIncoming, isEncrypted, isObfuscated, handshakeSent);
 
     public ValueTask DisposeAsync() => Stream.DisposeAsync();
 

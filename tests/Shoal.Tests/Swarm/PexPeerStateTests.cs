@@ -81,7 +81,7 @@ public class PexPeerStateTests
             new(IPEndPoint.Parse("10.0.0.1:1000")), new(IPEndPoint.Parse("10.0.0.1:1001")), new(IPEndPoint.Parse("10.0.0.2:1000")),
             new(IPEndPoint.Parse("10.0.0.2:1000")), new(IPEndPoint.Parse("127.0.0.1:5000")), new(IPEndPoint.Parse("127.0.0.1:5001"))]);
         var learned = state.Receive(message.Encode());
-        Assert.Equal(["10.0.0.1:1000", "10.0.0.2:1000", "127.0.0.1:5000", "127.0.0.1:5001"], learned.Select(e => e.ToString()));
+        Assert.Equal(["10.0.0.1:1000", "10.0.0.2:1000", "127.0.0.1:5000", "127.0.0.1:5001"], learned.Select(e => e.EndPoint.ToString()));
         time.Advance(Minute);
         Assert.Empty(state.Receive(message.Encode()));
     }

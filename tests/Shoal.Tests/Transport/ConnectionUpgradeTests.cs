@@ -70,7 +70,7 @@ public class ConnectionUpgradeTests
     /// <summary>Marks outgoing connections encrypted without changing the bytes: enough to see the seam carry the flag.</summary>
     private sealed class MarkingUpgrade : IConnectionUpgrade
     {
-        public ValueTask<TransportConnection> UpgradeOutgoingAsync(TransportConnection connection, InfoHash infoHash, CancellationToken ct) =>
+        public ValueTask<TransportConnection> UpgradeOutgoingAsync(TransportConnection connection, InfoHash infoHash, ReadOnlyMemory<byte> handshake, CancellationToken ct) =>
             ValueTask.FromResult(connection.Wrap(connection.Stream, isEncrypted: true));
 
         public ValueTask<TransportConnection?> UpgradeIncomingAsync(TransportConnection connection, IInfoHashLookup torrents, CancellationToken ct) =>

@@ -65,6 +65,27 @@ public class FallbackPeerDialerTests
     }
 
     [Fact]
+    public async Task A_dial_hinted_TCP_first_races_the_other_way_round_and_leaves_no_memory()
+    {
+        var (dialer, utp, tcp, time) = Create();
+        var dial = dialer.DialAsync(Peer, TransportKind.Tcp, TestContext.Current.CancellationToken);
+        Assert.Single(tcp.Dials);
+        Assert.Empty(utp.Dials); // TCP has the head start
+        time.Advance(HeadStart);
+        await WaitForAsync(() => utp.Dials.Count == 1);
+        utp.Answer(0);
+        Assert.Equal(TransportKind.Utp, (await dial).Kind);
+        Assert.True(tcp.Dials[0].Token.IsCancellationRequested);
+
+        // A hint of uTP (or none) is the usual order.
+        var hinted = dialer.DialAsync(Peer, TransportKind.Utp, TestContext.Current.CancellationToken);
+        Assert.Equal(2, utp.Dials.Count);
+        Assert.Single(tcp.Dials);
+        utp.Answer(1);
+        Assert.Equal(TransportKind.Utp, (await hinted).Kind);
+    }
+
+    [Fact]
     public async Task A_refused_uTP_dial_falls_back_at_once()
     {
         var (dialer, utp, tcp, _) = Create();

@@ -4,7 +4,7 @@ namespace Shoal.Tests.Support.Reference;
 public static class TransferParticipants
 {
     public static IReadOnlyList<ITransferParticipant> All { get; } =
-        [new ShoalParticipant(), new LibtorrentParticipant(), new Aria2Participant(), new TransmissionParticipant()];
+        [new ShoalParticipant(), ShoalParticipant.Rc4, new LibtorrentParticipant(), new Aria2Participant(), new TransmissionParticipant()];
 
     public static ITransferParticipant Get(string kind) =>
         All.FirstOrDefault(p => string.Equals(p.Kind, kind, StringComparison.OrdinalIgnoreCase))

@@ -88,7 +88,7 @@ public sealed class EncryptedStream : Stream
     /// <summary>Encrypts <paramref name="buffer"/> in place (its contents are ciphertext afterwards) and sends it: no copy.</summary>
     public async ValueTask WriteInPlaceAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        StartWrite();
+        EnsureWritable();
         _encrypt.Transform(buffer.Span);
         try
         {
@@ -146,9 +146,14 @@ public sealed class EncryptedStream : Stream
 
     private byte[] StartWrite()
     {
+        EnsureWritable();
+        return _writeBuffer ??= ArrayPool<byte>.Shared.Rent(WriteChunk);
+    }
+
+    private void EnsureWritable()
+    {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         if (_writeBroken) throw new IOException("an earlier write to this encrypted stream failed part-way; the stream cannot continue");
-        return _writeBuffer ??= ArrayPool<byte>.Shared.Rent(WriteChunk);
     }
 
     protected override void Dispose(bool disposing)

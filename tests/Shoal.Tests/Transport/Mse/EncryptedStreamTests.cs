@@ -1,3 +1,5 @@
+using System.Net;
+using Shoal.Transport;
 using Shoal.Transport.Mse;
 
 namespace Shoal.Tests.Transport.Mse;
@@ -97,6 +99,29 @@ public sealed class EncryptedStreamTests
     }
 
     [Fact]
+    public async Task A_connection_send_encrypts_the_send_buffer_in_place_in_one_write_without_allocating()
+    {
+        var sink = new CountingStream();
+        var connection = new TransportConnection(new EncryptedStream(sink, new Rc4([1]), new Rc4([2])), new IPEndPoint(IPAddress.Loopback, 1), TransportKind.Tcp, false, isEncrypted: true);
+        var buffer = new byte[256 * 1024];
+        new Random(5).NextBytes(buffer);
+        var plain = buffer.ToArray();
+        await connection.SendAsync(buffer, Ct);
+        Assert.Equal(1, sink.Writes); // not cut into 32 KiB copies
+        var expected = plain.ToArray();
+        new Rc4([2]).Transform(expected);
+        Assert.Equal(expected, buffer); // the send buffer itself holds the ciphertext: no copy was made
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) Assert.True(connection.SendAsync(buffer, Ct).IsCompletedSuccessfully);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        var plainConnection = new TransportConnection(sink, new IPEndPoint(IPAddress.Loopback, 1), TransportKind.Tcp, false);
+        await plainConnection.SendAsync(plain.AsMemory(), Ct);
+        Assert.Equal(expected.Length, plain.Length);
+        Assert.NotEqual(expected, plain); // a plaintext connection leaves the buffer as it was
+    }
+
+    [Fact]
     public async Task A_disposed_stream_refuses_writes()
     {
         var (a, _, _) = Pair();
@@ -104,8 +129,19 @@ public sealed class EncryptedStreamTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => a.WriteAsync(new byte[1], Ct).AsTask());
     }
 
+    private sealed class CountingStream : DiscardingStream
+    {
+        public int Writes { get; private set; }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Writes++;
+            return ValueTask.CompletedTask;
+        }
+    }
+
     /// <summary>A stream whose reads and writes complete synchronously, as a socket's often do.</summary>
-    private sealed class DiscardingStream : Stream
+    private class DiscardingStream : Stream
     {
         public override bool CanRead => true;
         public override bool CanWrite => true;

@@ -116,7 +116,7 @@ public class MseUpgradeTests
         var plainSide = PlaintextUpgrade.Instance.UpgradeIncomingAsync(Connection(b, incoming: true), new Lookup(MseTestPeers.Torrent), ct).AsTask()
             .ContinueWith(t => { b.Dispose(); return t.Result; }, TaskScheduler.Default);
         var require = new MseConnectionUpgrade(EncryptionPolicy.Require, new NoDialer(), log.CreateLogger("mse"));
-        var error = await Assert.ThrowsAsync<IOException>(async () => await require.UpgradeOutgoingAsync(Connection(a, incoming: false), MseTestPeers.Torrent, ct));
+        var error = await Assert.ThrowsAsync<IOException>(async () => await require.UpgradeOutgoingAsync(Connection(a, incoming: false), MseTestPeers.Torrent, ReadOnlyMemory<byte>.Empty, ct));
         Assert.Contains("encryption is required", error.Message);
         Assert.Null(await plainSide);
 
@@ -128,6 +128,39 @@ public class MseUpgradeTests
         Assert.Contains(log.Lines, l => l.Contains("encryption is required, so not trying plaintext"));
     }
 
+    [Theory]
+    [InlineData(EncryptionPolicy.Require, EncryptionPolicy.Require)]
+    [InlineData(EncryptionPolicy.Prefer, EncryptionPolicy.Prefer)] // plaintext selected: the IA still travels inside step 3
+    public async Task The_initiator_sends_the_BitTorrent_handshake_inside_the_MSE_handshake_and_the_responder_delivers_it_first(
+        EncryptionPolicy initiatorPolicy, EncryptionPolicy responderPolicy)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (a, b) = DuplexPipe.Create();
+        var responder = new MseConnectionUpgrade(responderPolicy, new NoDialer());
+        var incoming = responder.UpgradeIncomingAsync(Connection(b, incoming: true), new Lookup(MseTestPeers.Torrent), ct).AsTask();
+        var handshake = new byte[68];
+        "\u0013BitTorrent protocol"u8.CopyTo(handshake);
+        MseTestPeers.Torrent.Span.CopyTo(handshake.AsSpan(28));
+        "-SH0100-abcdefghijkl"u8.CopyTo(handshake.AsSpan(48));
+        var initiator = new MseConnectionUpgrade(initiatorPolicy, new NoDialer());
+        var outgoing = await initiator.UpgradeOutgoingAsync(Connection(a, incoming: false), MseTestPeers.Torrent, handshake, ct);
+        Assert.True(outgoing.HandshakeSent);
+        var upgraded = await incoming;
+        Assert.NotNull(upgraded);
+        Assert.Equal(responderPolicy == EncryptionPolicy.Require, upgraded.IsEncrypted);
+        // Nothing was written after the MSE handshake, yet the responder's stream starts with our BitTorrent handshake.
+        var received = new byte[68];
+        await upgraded.Stream.ReadExactlyAsync(received, ct);
+        Assert.Equal(handshake, received);
+
+        // Without a handshake to carry, the IA is empty and the swarm sends its own.
+        var (c, d) = DuplexPipe.Create();
+        var other = responder.UpgradeIncomingAsync(Connection(d, incoming: true), new Lookup(MseTestPeers.Torrent), ct).AsTask();
+        var plainIa = await initiator.UpgradeOutgoingAsync(Connection(c, incoming: false), MseTestPeers.Torrent, ReadOnlyMemory<byte>.Empty, ct);
+        Assert.False(plainIa.HandshakeSent);
+        Assert.NotNull(await other);
+    }
+
     [Fact]
     public async Task An_encrypted_handshake_for_a_torrent_not_served_is_refused()
     {
@@ -137,7 +170,7 @@ public class MseUpgradeTests
         var incoming = responder.UpgradeIncomingAsync(Connection(b, incoming: true), new Lookup(InfoHash.Parse(new string('e', 40))), ct).AsTask()
             .ContinueWith(t => { b.Dispose(); return t.Result; }, TaskScheduler.Default);
         var initiator = new MseConnectionUpgrade(EncryptionPolicy.Require, new NoDialer());
-        await Assert.ThrowsAsync<IOException>(async () => await initiator.UpgradeOutgoingAsync(Connection(a, incoming: false), MseTestPeers.Torrent, ct));
+        await Assert.ThrowsAsync<IOException>(async () => await initiator.UpgradeOutgoingAsync(Connection(a, incoming: false), MseTestPeers.Torrent, ReadOnlyMemory<byte>.Empty, ct));
         Assert.Null(await incoming);
     }
 

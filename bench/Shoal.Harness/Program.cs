@@ -170,17 +170,22 @@ daemonCommand.SetAction((parse, ct) => Guarded(async () =>
     return 0;
 }));
 
-var churnMinutes = new Option<double>("--minutes") { Description = "How long to churn", DefaultValueFactory = _ => 10 };
+var churnMinutes = new Option<double>("--minutes") { Description = "How long to churn (after the warm-up)", DefaultValueFactory = _ => 10 };
 var churnSize = new Option<string>("--size") { Description = "Payload of each loop", DefaultValueFactory = _ => "16MiB" };
-var churnCommand = new Command("daemon-churn", "Shoal's daemon adding, downloading and removing a torrent in a loop: memory, descriptors, threads first vs last minute")
+var churnWarmup = new Option<int>("--warmup") { Description = "Loops before sampling starts", DefaultValueFactory = _ => 3 };
+var churnCommand = new Command("daemon-soak",
+    "Shoal's daemon adding, downloading and removing a torrent in a loop: memory, descriptors, threads first vs last minute; exit 1 if they grew")
 {
-    churnMinutes, churnSize,
+    churnMinutes, churnSize, churnWarmup,
 };
+churnCommand.Aliases.Add("daemon-churn");
 churnCommand.SetAction((parse, ct) => Guarded(async () =>
 {
+    if (parse.GetValue(churnMinutes) <= 0 || parse.GetValue(churnWarmup) < 0) throw new HarnessUsageException("--minutes must be positive and --warmup not negative");
     await using var scenarios = new DaemonLoadScenarios(await ShoalCliAsync(ct), Console.Out);
-    await scenarios.ChurnAsync(TimeSpan.FromMinutes(parse.GetValue(churnMinutes)), ByteSize.Parse(parse.GetValue(churnSize)!), ct);
-    return 0;
+    bool held = await scenarios.SoakAsync(TimeSpan.FromMinutes(parse.GetValue(churnMinutes)), ByteSize.Parse(parse.GetValue(churnSize)!),
+        parse.GetValue(churnWarmup), ct);
+    return held ? 0 : 1;
 }));
 
 var daemonPairSize = new Option<string>("--size") { Description = "Payload size", DefaultValueFactory = _ => "1GiB" };

@@ -60,8 +60,10 @@ public sealed class ShoalDaemon : IAsyncDisposable
         DaemonSession? session = null;
         try
         {
-            engine = await EngineHost.StartAsync(options.Client with { Loggers = options.Loggers ?? options.Client.Loggers }, Path.Combine(state, "resume"))
-                .ConfigureAwait(false);
+            // The DHT as a remote last set it (session-set dht-enabled), so a node the user turned off never starts at all.
+            bool dht = store.GetValue<SessionSettings>("settings")?.DhtEnabled ?? options.Client.EnableDht;
+            engine = await EngineHost.StartAsync(options.Client with { Loggers = options.Loggers ?? options.Client.Loggers, EnableDht = dht },
+                Path.Combine(state, "resume")).ConfigureAwait(false);
             session = DaemonSession.Open(options, engine, store);
             var gate = new RpcGate(options.Rpc, session.Facts.SessionId);
             var rpc = await RpcServer.StartAsync(options.Rpc, new RpcDispatcher(session, loggers.CreateLogger("Shoal.Daemon.Rpc")), gate, loggers)

@@ -32,11 +32,12 @@ internal sealed class DhtFlags
 
     /// <summary>
     /// The client options with the DHT as asked; <paramref name="stateFile"/> is where its table is kept (the daemon's state
-    /// folder; null: the per-user cache, and nothing when the public DHT is out of bounds).
+    /// folder; null: the per-user cache, and nothing when the public DHT is out of bounds). With --no-dht the node's options
+    /// are still set, for a daemon whose remote turns the DHT on later (session-set dht-enabled).
     /// </summary>
     public ClientOptions Apply(ParseResult parse, ClientOptions options, string? stateFile = null)
     {
-        if (parse.GetValue(NoDht)) return options with { EnableDht = false };
+        bool off = parse.GetValue(NoDht);
         var given = (parse.GetValue(Bootstrap) ?? []).Select(Validate).ToArray();
         bool publicAllowed = !IPAddress.IsLoopback(options.Engine.ListenAddress) &&
                              Environment.GetEnvironmentVariable(NoPublicVariable) is not ("1" or "true");
@@ -45,7 +46,8 @@ internal sealed class DhtFlags
             BootstrapNodes = given.Length > 0 ? given : publicAllowed ? DhtOptions.PublicBootstrapNodes : [],
             StateFile = stateFile ?? (publicAllowed ? DefaultStateFile() : null),
         };
-        return options with { EnableDht = true, Dht = dht, Datagrams = options.Datagrams ?? ClientTransports.Udp };
+        return off ? options with { EnableDht = false, Dht = dht }
+            : options with { EnableDht = true, Dht = dht, Datagrams = options.Datagrams ?? ClientTransports.Udp };
     }
 
     /// <summary>HOST:PORT or [IPv6]:PORT with a port of 1..65535, else one clear line.</summary>

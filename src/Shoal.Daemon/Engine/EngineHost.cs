@@ -15,12 +15,13 @@ namespace Shoal.Daemon.Engine;
 /// <remarks>
 /// The <c>Apply…</c> methods hand a running torrent the settings the daemon stores (file selection and priorities,
 /// sequential download, per-torrent speed and peer limits). Each returns whether the engine honours the setting; the
-/// daemon stores and reports it either way. <see cref="CanRenamePaths"/> is the one seam still unfilled.
+/// daemon stores and reports it either way. Renamed files (torrent-rename-path) are opened under their new paths.
 /// </remarks>
 public sealed class EngineHost : IAsyncDisposable
 {
     private readonly ShoalClient _client;
     private readonly string _resumeDirectory;
+    private readonly Dictionary<string, (TokenBucket Up, TokenBucket Down)> _groups = new(StringComparer.Ordinal);
 
     private EngineHost(ShoalClient client, string resumeDirectory)
     {
@@ -34,6 +35,12 @@ public sealed class EngineHost : IAsyncDisposable
 
     /// <summary>Whether the engine has a UDP port, so uTP can be switched on.</summary>
     public bool UtpAvailable => _client.Datagrams is not null;
+
+    /// <summary>Whether a DHT node runs now.</summary>
+    public bool DhtRunning => _client.Dht is not null;
+
+    /// <summary>Starts or stops the DHT node while running; returns whether one runs now (never without a UDP port).</summary>
+    public Task<bool> SetDhtEnabledAsync(bool enabled) => _client.SetDhtEnabledAsync(enabled);
 
     /// <summary>The TCP port peers reach us on.</summary>
     public int ListenPort => _client.ListenPort;
@@ -59,10 +66,11 @@ public sealed class EngineHost : IAsyncDisposable
     /// <summary>
     /// Opens the torrent's data under <paramref name="downloadDirectory"/> (an unchanged resume record skips the recheck;
     /// <paramref name="recheck"/> reports the fraction hashed otherwise) and starts sharing it. Files
-    /// <paramref name="wantedFiles"/> says no to (null: every file wanted) are kept off the disk from the first byte.
+    /// <paramref name="wantedFiles"/> says no to (null: every file wanted) are kept off the disk from the first byte;
+    /// <paramref name="filePaths"/> are the files' paths as renamed (<see cref="StorageOptions.FilePaths"/>), or null.
     /// </summary>
     public async Task<EngineTorrent> StartAsync(Torrent torrent, string downloadDirectory, IReadOnlyList<bool>? wantedFiles, Action<double>? recheck,
-        CancellationToken ct)
+        CancellationToken ct, IReadOnlyList<IReadOnlyList<string>?>? filePaths = null)
     {
         ArgumentNullException.ThrowIfNull(torrent);
         int hashed = 0;
@@ -72,7 +80,8 @@ public sealed class EngineHost : IAsyncDisposable
             recheck?.Invoke(p.ToCheck == 0 ? 1 : (double)p.Checked / p.ToCheck);
         });
         var info = torrent.Info;
-        var storage = await FileStorage.OpenAsync(info, downloadDirectory, _client.Options.Storage with { SkippedFiles = Skipped(info, wantedFiles) }, reporter, ct)
+        var storage = await FileStorage.OpenAsync(info, downloadDirectory, _client.Options.Storage with { SkippedFiles = Skipped(info, wantedFiles), FilePaths = filePaths },
+            reporter, ct)
             .ConfigureAwait(false);
         var managed = _client.Add(info, torrent.AnnounceTiers, storage);
         // The user added it (through the authenticated RPC), so its web seeds may be on their own network, as with `shoal get`.
@@ -98,10 +107,11 @@ public sealed class EngineHost : IAsyncDisposable
     /// else what an unchanged resume record does not vouch for. The resume record is rewritten.
     /// </summary>
     public async Task<Bitfield> CheckAsync(TorrentInfo info, string downloadDirectory, Action<double>? recheck, bool fullCheck, CancellationToken ct,
-        IReadOnlyList<bool>? wantedFiles = null)
+        IReadOnlyList<bool>? wantedFiles = null, IReadOnlyList<IReadOnlyList<string>?>? filePaths = null)
     {
         if (fullCheck) ForgetResumeRecord(info.InfoHash);
-        var options = _client.Options.Storage with { ResumeDirectory = _resumeDirectory, CheckFreeSpace = false, SkippedFiles = Skipped(info, wantedFiles) };
+        var options = _client.Options.Storage with { ResumeDirectory = _resumeDirectory, CheckFreeSpace = false, SkippedFiles = Skipped(info, wantedFiles),
+            FilePaths = filePaths };
         await using var storage = await FileStorage.OpenAsync(info, downloadDirectory, options, RecheckReporter(Fraction(recheck)), ct).ConfigureAwait(false);
         return storage.Verified.Clone();
     }
@@ -134,17 +144,49 @@ public sealed class EngineHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Per-torrent speed limits in bytes per second (null = none), under the global ones unless
-    /// <paramref name="honorsSessionLimits"/> is false (Transmission's honorsSessionLimits).
+    /// Per-torrent speed limits in bytes per second (null = none), under its bandwidth group's (<paramref name="group"/>,
+    /// see <see cref="SetGroupLimits"/>; none when empty) or else the global ones, unless <paramref name="honorsSessionLimits"/>
+    /// is false (Transmission's honorsSessionLimits: then only its own).
     /// </summary>
-    public bool ApplyTorrentSpeedLimits(EngineTorrent torrent, long? uploadBytesPerSecond, long? downloadBytesPerSecond, bool honorsSessionLimits = true)
+    public bool ApplyTorrentSpeedLimits(EngineTorrent torrent, long? uploadBytesPerSecond, long? downloadBytesPerSecond, bool honorsSessionLimits = true,
+        string group = "")
     {
         ArgumentNullException.ThrowIfNull(torrent);
         var session = torrent.Session;
         session.UploadLimiter.BytesPerSecond = Math.Max(0, uploadBytesPerSecond ?? 0);
         session.DownloadLimiter.BytesPerSecond = Math.Max(0, downloadBytesPerSecond ?? 0);
-        session.HonorsEngineLimits = honorsSessionLimits;
+        (TokenBucket Up, TokenBucket Down)? parents = !honorsSessionLimits ? null : GroupBuckets(group) ?? (_client.Engine.UploadLimiter, _client.Engine.DownloadLimiter);
+        session.UploadLimiter.Parent = parents?.Up;
+        session.DownloadLimiter.Parent = parents?.Down;
         return true;
+    }
+
+    /// <summary>
+    /// A bandwidth group's shared caps in bytes per second (0 = none), under the global ones when <paramref name="honorsSessionLimits"/>.
+    /// Torrents in it (<see cref="ApplyTorrentSpeedLimits"/>) feel a change at once.
+    /// </summary>
+    public void SetGroupLimits(string name, long uploadBytesPerSecond, long downloadBytesPerSecond, bool honorsSessionLimits)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        (TokenBucket Up, TokenBucket Down) buckets;
+        lock (_groups)
+        {
+            if (!_groups.TryGetValue(name, out buckets))
+                _groups[name] = buckets = (new TokenBucket(0, _client.Options.Time), new TokenBucket(0, _client.Options.Time));
+        }
+        buckets.Up.BytesPerSecond = Math.Max(0, uploadBytesPerSecond);
+        buckets.Down.BytesPerSecond = Math.Max(0, downloadBytesPerSecond);
+        buckets.Up.Parent = honorsSessionLimits ? _client.Engine.UploadLimiter : null;
+        buckets.Down.Parent = honorsSessionLimits ? _client.Engine.DownloadLimiter : null;
+    }
+
+    /// <summary>The engine's (session-wide) upload cap, for tests.</summary>
+    internal TokenBucket UploadLimiterForTests => _client.Engine.UploadLimiter;
+
+    private (TokenBucket Up, TokenBucket Down)? GroupBuckets(string group)
+    {
+        if (group.Length == 0) return null;
+        lock (_groups) return _groups.TryGetValue(group, out var buckets) ? buckets : null;
     }
 
     /// <summary>Most peers connected to this torrent at once; lowering it closes the slowest connections over the limit.</summary>
@@ -155,11 +197,6 @@ public sealed class EngineHost : IAsyncDisposable
         torrent.Session.MaxConnections = maxPeers;
         return true;
     }
-
-#pragma warning disable CA1822 // an instance seam, like the others
-    /// <summary>Seam for renaming a torrent's file or folder on disk (storage maps files by their names in the torrent). Not supported yet.</summary>
-    public bool CanRenamePaths => false;
-#pragma warning restore CA1822
 
     /// <summary>Stops every torrent (stop announces with a deadline, resume records written) and closes the peer port.</summary>
     public ValueTask DisposeAsync() => _client.DisposeAsync();
@@ -204,6 +241,9 @@ public sealed class EngineTorrent
     public Bitfield Have() => _managed.Session.SnapshotHave();
 
     internal TorrentSession Session => _managed.Session;
+
+    /// <summary>Whether it is announced on the DHT now (for tests).</summary>
+    internal bool IsOnDht => _managed.IsOnDht;
 
     /// <summary>Pieces being downloaded or verified now.</summary>
     public Bitfield InFlight() => _managed.Session.SnapshotInFlight();

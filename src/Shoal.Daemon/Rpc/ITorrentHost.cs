@@ -62,6 +62,18 @@ public interface ITorrentHost
     /// <summary>Encryption and uTP as in force now (session-get `encryption`, `utp-enabled`).</summary>
     Shoal.Transport.TransportSwitches Transports { get; }
 
+    /// <summary>Whether a DHT node runs now (session-get `dht-enabled`).</summary>
+    bool DhtRunning { get; }
+
+    /// <summary>Turns the DHT on or off now and stores the choice (session-set `dht-enabled`); on needs the engine's UDP port.</summary>
+    Task SetDhtEnabledAsync(bool enabled);
+
+    /// <summary>The bandwidth groups (group-get), by name.</summary>
+    IReadOnlyList<BandwidthGroup> Groups { get; }
+
+    /// <summary>Creates or replaces a bandwidth group (group-set): stored, and its limits apply at once to its torrents.</summary>
+    void SetGroup(BandwidthGroup group);
+
     (TransferStats Current, TransferStats Cumulative) Stats();
 
     /// <summary>Shuts the daemon down (session-close), after the answer has been sent.</summary>
@@ -142,5 +154,4 @@ public sealed record AddRequest
 public sealed record AddResult(IHostedTorrent Torrent, bool Duplicate);
 
 /// <summary>Session values that are not settings: they describe this running daemon.</summary>
-public sealed record SessionFacts(int PeerPort, string ConfigDir, string Version, string SessionId, bool PexEnabled, bool LpdEnabled,
-    bool DhtEnabled = false);
+public sealed record SessionFacts(int PeerPort, string ConfigDir, string Version, string SessionId, bool PexEnabled, bool LpdEnabled);

@@ -31,6 +31,7 @@ public sealed class RpcDispatcher
         TorrentPathMethods.Register(_methods);
         SessionMethods.Register(_methods);
         QueueMethods.Register(_methods);
+        GroupMethods.Register(_methods);
         SystemMethods.Register(_methods);
     }
 

@@ -80,7 +80,8 @@ public sealed partial class DaemonSession
             try
             {
                 SetPhase(t, TorrentPhase.Checking);
-                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: true, _closing.Token, t.Settings.Wanted)
+                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: true, _closing.Token, t.Settings.Wanted,
+                    TorrentPaths.ForStorage(t.Info, t.Settings))
                     .ConfigureAwait(false);
                 t.LocalError = null;
             }
@@ -121,19 +122,41 @@ public sealed partial class DaemonSession
         }
         _store.Delete(t.Id);
         SaveQueuePositions();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_removals) _removals[t.InfoHash] = done.Task;
         RunInBackground(async () =>
         {
-            await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
-            _engine.ForgetResumeRecord(t.InfoHash);
-            if (deleteData && t.Info is { } info)
+            try
             {
-                int deleted = DataFiles.Delete(info, t.DownloadDir);
-                _log.LogInformation("removed {Name} and its {Count} files", t.Name, deleted);
+                await StopEngineAsync(t, keepWanting: false).ConfigureAwait(false);
+                _engine.ForgetResumeRecord(t.InfoHash);
+                if (deleteData && t.Info is { } info)
+                {
+                    int deleted = DataFiles.Delete(info, t.DownloadDir, TorrentPaths.ForStorage(info, t.Settings));
+                    _log.LogInformation("removed {Name} and its {Count} files", t.Name, deleted);
+                }
+                else _log.LogInformation("removed {Name}", t.Name);
             }
-            else _log.LogInformation("removed {Name}", t.Name);
+            finally
+            {
+                lock (_removals)
+                {
+                    if (_removals.TryGetValue(t.InfoHash, out var current) && current == done.Task) _removals.Remove(t.InfoHash);
+                }
+                done.TrySetResult();
+            }
             PlanQueue();
         }, $"removing {t.Name}");
         return Task.CompletedTask;
+    }
+
+    // Removals still stopping their torrent or deleting its data, by info-hash: the same torrent added again waits for
+    // its earlier copy to be gone, or that copy's deletion could take the new download's files.
+    private readonly Dictionary<InfoHash, Task> _removals = [];
+
+    private Task PendingRemoval(InfoHash infoHash)
+    {
+        lock (_removals) return _removals.GetValueOrDefault(infoHash) ?? Task.CompletedTask;
     }
 
     public async Task SetLocationAsync(IHostedTorrent torrent, string location, bool move)
@@ -150,7 +173,7 @@ public sealed partial class DaemonSession
             {
                 try
                 {
-                    int moved = await Task.Run(() => DataFiles.Move(info, t.DownloadDir, target)).ConfigureAwait(false);
+                    int moved = await Task.Run(() => DataFiles.Move(info, t.DownloadDir, target, TorrentPaths.ForStorage(info, t.Settings))).ConfigureAwait(false);
                     _log.LogInformation("moved {Count} files of {Name} to {Target}", moved, t.Name, target);
                 }
                 catch (Exception ex) when (IsLocalProblem(ex))
@@ -181,21 +204,74 @@ public sealed partial class DaemonSession
         PlanQueue();
     }
 
-    public Task RenamePathAsync(IHostedTorrent torrent, string path, string name)
+    /// <summary>
+    /// Renames a file or folder of the torrent (Transmission's tr_torrentRenamePath): a running torrent stops, its data is
+    /// renamed on disk (if there is any yet), the new paths are stored, and it goes on. A renamed file's pieces are hashed
+    /// again at that start (a rename changes the file's ctime, which the resume record checks); a renamed folder's are not.
+    /// </summary>
+    public async Task RenamePathAsync(IHostedTorrent torrent, string path, string name)
     {
         var t = Of(torrent);
         if (t.Info is not { } info) throw new RpcException("torrent-rename-path: the torrent has no metadata yet");
-        bool known = info.Name == path || info.Files.Select((_, i) => FileProgress.DisplayName(info, i)).Any(f => f == path || f.StartsWith(path + "/", StringComparison.Ordinal));
-        if (!known) throw new RpcException($"torrent-rename-path: '{path}' is not a file or folder of this torrent");
-        if (PathSafety.WhyUnsafe(name) is { } why) throw new RpcException($"torrent-rename-path: invalid name '{name}': {why}");
-        if (!_engine.CanRenamePaths)
-            throw new RpcException("torrent-rename-path is not supported yet: Shoal's storage keeps the file names the torrent gives");
-        return Task.CompletedTask;
+        if (Renamed(info, t.Settings, path, name) is null) return; // the same name: nothing to do
+        bool wanted = !t.Paused;
+        await StopEngineAsync(t, keepWanting: true).ConfigureAwait(false);
+        await t.Gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (t.Removed) return;
+            try
+            {
+                if (Renamed(info, t.Settings, path, name) is { } paths)
+                {
+                    string[] from = path.Split('/');
+                    string[] to = [.. from[..^1], name];
+                    bool onDisk = await Task.Run(() => DataFiles.Rename(t.DownloadDir, from, to)).ConfigureAwait(false);
+                    lock (_sync)
+                    {
+                        t.Settings = t.Settings with { FilePaths = paths };
+                        t.EditDate = Time.GetUtcNow();
+                        t.Touch(Time.GetUtcNow());
+                    }
+                    _log.LogInformation("renamed {Path} of {Name} to {New}{OnDisk}", path, t.Name, name, onDisk ? "" : " (nothing on disk yet)");
+                    Save(t);
+                }
+            }
+            catch (Exception ex) when (IsLocalProblem(ex))
+            {
+                throw new RpcException($"torrent-rename-path: cannot rename '{path}': {ex.Message}");
+            }
+            finally
+            {
+                SetPhase(t, wanted ? TorrentPhase.Queued : TorrentPhase.Stopped);
+            }
+        }
+        finally
+        {
+            t.Gate.Release();
+        }
+        PlanQueue();
+    }
+
+    /// <summary>The files' paths after the rename, or null when the name is unchanged; a user mistake is an <see cref="RpcException"/>.</summary>
+    private static IReadOnlyList<string>? Renamed(TorrentInfo info, TorrentSettings settings, string path, string name)
+    {
+        try
+        {
+            var paths = TorrentPaths.Rename(info, settings, path, name);
+            bool same = path.Split('/')[^1] == name;
+            return same ? null : paths;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new RpcException($"torrent-rename-path: {ex.Message}");
+        }
     }
 
     /// <summary>Queued torrents are started here (by <see cref="PlanQueue"/>): opens the data (or fetches a magnet's metadata) and runs it.</summary>
     private async Task StartEngineAsync(DaemonTorrent t)
     {
+        await PendingRemoval(t.InfoHash).ConfigureAwait(false);
         await t.Gate.WaitAsync().ConfigureAwait(false);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(_closing.Token);
         try
@@ -219,7 +295,8 @@ public sealed partial class DaemonSession
                     if (t.Have is null)
                     {
                         // First look at a new torrent's data: learn what is there, then let the queue decide (as a seed or a download).
-                        var have = await _engine.CheckAsync(t.Metainfo.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: false, cancel.Token, t.Settings.Wanted)
+                        var have = await _engine.CheckAsync(t.Metainfo.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: false, cancel.Token, t.Settings.Wanted,
+                            TorrentPaths.ForStorage(t.Metainfo.Info, t.Settings))
                             .ConfigureAwait(false);
                         lock (_sync)
                         {
@@ -231,7 +308,8 @@ public sealed partial class DaemonSession
                     }
                     var torrent = t.EditedTrackers is null ? t.Metainfo : new Torrent(t.Metainfo.Info, t.EditedTrackers);
                     var wanted = t.Settings.Wanted;
-                    engine = await _engine.StartAsync(torrent, t.DownloadDir, wanted, p => t.CheckProgress = p, cancel.Token).ConfigureAwait(false);
+                    engine = await _engine.StartAsync(torrent, t.DownloadDir, wanted, p => t.CheckProgress = p, cancel.Token,
+                        TorrentPaths.ForStorage(torrent.Info, t.Settings)).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -347,7 +425,7 @@ public sealed partial class DaemonSession
         _engine.ApplyFileSelection(engine, [.. Enumerable.Range(0, files).Select(s.IsWanted)], [.. Enumerable.Range(0, files).Select(s.PriorityOf)]);
         _engine.ApplySequential(engine, s.Sequential);
         _engine.ApplyTorrentSpeedLimits(engine, s.UploadLimited ? s.UploadLimit * 1000 : null, s.DownloadLimited ? s.DownloadLimit * 1000 : null,
-            s.HonorsSessionLimits);
+            s.HonorsSessionLimits, s.Group);
         _engine.ApplyPeerLimit(engine, s.PeerLimit);
     }
 

@@ -23,10 +23,11 @@ public sealed partial class DaemonSession
     {
         ArgumentNullException.ThrowIfNull(settings);
         var t = Of(torrent);
+        EnsureGroup(settings.Group);
         lock (_sync)
         {
             if (t.Removed) return;
-            t.Settings = settings;
+            t.Settings = settings with { FilePaths = t.Settings.FilePaths }; // renames go through RenamePathAsync only
             t.EditDate = Time.GetUtcNow();
             t.Touch(Time.GetUtcNow());
         }

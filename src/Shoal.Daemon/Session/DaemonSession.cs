@@ -43,8 +43,7 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
         _log = (options.Loggers ?? NullLoggerFactory.Instance).CreateLogger("Shoal.Daemon");
         Time = options.Time;
         Facts = new SessionFacts(engine.ListenPort, Path.GetFullPath(options.StateDirectory), DaemonVersion.Long,
-            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), options.Client.EnablePex, options.Client.EnableLsd,
-            DhtEnabled: options.Client.EnableDht && options.Client.Datagrams is not null);
+            Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)), options.Client.EnablePex, options.Client.EnableLsd);
         _started = Time.GetUtcNow();
     }
 
@@ -63,9 +62,11 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var settings = store.GetValue<SessionSettings>("settings") ?? new SessionSettings { DownloadDir = Path.GetFullPath(options.DownloadDirectory) };
         var session = new DaemonSession(options, engine, store, settings);
+        session.RestoreGroups();
         session.Restore();
         session.ApplySpeedLimits();
         session.ApplyTransportSettings(settings);
+        session.ApplyStoredDht(settings);
         session.StartClock();
         return session;
     }
@@ -199,7 +200,7 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
             if (Torrent.Info is not { } info) return [];
             var done = FileProgress.Completed(info, Torrent.Engine?.Have() ?? Torrent.Have);
             var settings = Torrent.Settings;
-            return [.. info.Files.Select((f, i) => new FileView(FileProgress.DisplayName(info, i), f.Length, done[i], settings.IsWanted(i), settings.PriorityOf(i)))];
+            return [.. info.Files.Select((f, i) => new FileView(TorrentPaths.Of(info, settings, i), f.Length, done[i], settings.IsWanted(i), settings.PriorityOf(i)))];
         }
 
         public byte[]? Pieces()

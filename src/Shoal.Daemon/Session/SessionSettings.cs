@@ -65,6 +65,9 @@ public sealed record SessionSettings
     /// <summary>`utp-enabled` as last set over RPC; null: the command line's --transport.</summary>
     public bool? UtpEnabled { get; init; }
 
+    /// <summary>`dht-enabled` as last set over RPC; null: the command line's (--no-dht).</summary>
+    public bool? DhtEnabled { get; init; }
+
     /// <summary>Upload and download caps in force now, in bytes per second (0 = none): the alternative pair when it is on.</summary>
     public (long Up, long Down) EffectiveLimits() => AltSpeedEnabled
         ? (AltSpeedUp * 1000, AltSpeedDown * 1000)

@@ -115,7 +115,8 @@ public sealed class DaemonTorrent
 
     public TorrentInfo? Info => Metainfo?.Info;
 
-    public string Name => Metainfo?.Info.Name ?? Magnet?.DisplayName ?? InfoHash.ToHex();
+    /// <summary>Its name as renamed by the user (torrent-rename-path of its top folder), else the torrent's.</summary>
+    public string Name => Info is { } info ? TorrentPaths.Name(info, Settings) : Magnet?.DisplayName ?? InfoHash.ToHex();
 
     public IReadOnlyList<IReadOnlyList<string>> TrackerTiers =>
         EditedTrackers ?? Metainfo?.AnnounceTiers ?? (Magnet is null ? [] : [.. Magnet.Trackers.Select(t => (IReadOnlyList<string>)[t])]);

@@ -70,8 +70,4 @@ public static class FileProgress
         }
         return (size, left);
     }
-
-    /// <summary>The file's display name as Transmission gives it: the path inside the torrent, including its top folder.</summary>
-    public static string DisplayName(TorrentInfo info, int file) =>
-        info.IsMultiFile ? info.Name + "/" + info.Files[file].Path : info.Name;
 }

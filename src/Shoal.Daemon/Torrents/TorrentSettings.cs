@@ -57,8 +57,11 @@ public sealed record TorrentSettings
 
     public bool Sequential { get; init; }
 
-    /// <summary>Bandwidth group name (stored and reported; groups have no limits of their own yet).</summary>
+    /// <summary>Bandwidth group name (see group-set); empty for none.</summary>
     public string Group { get; init; } = "";
+
+    /// <summary>One path per file as renamed by the user (see <see cref="TorrentPaths"/>); empty = the torrent's own.</summary>
+    public IReadOnlyList<string> FilePaths { get; init; } = [];
 
     public bool IsWanted(int file) => file >= Wanted.Count || Wanted[file];
 

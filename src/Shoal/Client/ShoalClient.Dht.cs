@@ -10,8 +10,41 @@ namespace Shoal.Client;
 /// <summary>The DHT's place in the client: one node for all torrents on the shared UDP port.</summary>
 public sealed partial class ShoalClient
 {
-    /// <summary>The DHT node, when <see cref="ClientOptions.EnableDht"/> is set and a UDP port is open.</summary>
+    private readonly SemaphoreSlim _dhtSwitch = new(1, 1);
+
+    /// <summary>The DHT node, when <see cref="ClientOptions.EnableDht"/> is set (or <see cref="SetDhtEnabledAsync"/> turned it on) and a UDP port is open.</summary>
     public DhtNode? Dht { get; private set; }
+
+    /// <summary>
+    /// Turns the DHT on or off while running (the daemon's session-set dht-enabled): on starts a node with
+    /// <see cref="ClientOptions.Dht"/> and announces every torrent that is not private on it; off stops announcing and
+    /// stops the node (saving its table). Returns whether a node runs now: never without a UDP port (<see cref="Datagrams"/>).
+    /// Peers learn of our DHT port from handshakes only when the client started with the DHT on.
+    /// </summary>
+    public async Task<bool> SetDhtEnabledAsync(bool enabled)
+    {
+        await _dhtSwitch.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposing.IsCancellationRequested) return Dht is not null;
+            if (enabled && Dht is null && Datagrams is not null)
+            {
+                StartNode(Datagrams);
+                // A private torrent (BEP 27) refuses: it is barred from the DHT for good.
+                foreach (var torrent in Torrents.Where(t => !t.Session.IsPaused)) torrent.StartDht(isPrivate: false);
+            }
+            else if (!enabled && Dht is not null)
+            {
+                foreach (var torrent in Torrents) torrent.StopDht();
+                await StopDhtAsync().ConfigureAwait(false);
+            }
+            return Dht is not null;
+        }
+        finally
+        {
+            _dhtSwitch.Release();
+        }
+    }
 
     /// <summary>The engine settings with the DHT's port (BEP 5 reserved bit and port messages) when a DHT will run.</summary>
     private static EngineSettings WithDhtPort(ClientOptions options, EngineSettings settings, IDatagramPort? datagrams) =>
@@ -21,7 +54,12 @@ public sealed partial class ShoalClient
     private void StartDht()
     {
         if (!Options.EnableDht || Datagrams is null) return;
-        var node = DhtNode.Start(Datagrams, Options.Dht, Options.Time, new Random());
+        StartNode(Datagrams);
+    }
+
+    private void StartNode(IDatagramPort datagrams)
+    {
+        var node = DhtNode.Start(datagrams, Options.Dht, Options.Time, new Random());
         Engine.DhtNodeSeen += node.AddNode;
         Dht = node;
     }
@@ -30,6 +68,7 @@ public sealed partial class ShoalClient
     {
         if (Dht is not { } node) return;
         Engine.DhtNodeSeen -= node.AddNode;
+        Dht = null;
         await node.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -18,7 +18,7 @@ public sealed partial class FileStorage
         options ??= StorageOptions.Default;
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxOpenFiles);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.ReadAheadBytes);
-        var paths = StoragePaths.Resolve(info);
+        var paths = StoragePaths.Resolve(info, options.FilePaths);
         var folder = ConfinedFolder.For(downloadDirectory, options.FollowLinks);
         Directory.CreateDirectory(folder.Root);
 
@@ -65,6 +65,16 @@ public sealed partial class FileStorage
             await storage.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Throws <see cref="InvalidTorrentException"/> when the torrent's files, under the paths <paramref name="filePaths"/>
+    /// gives (see <see cref="StorageOptions.FilePaths"/>), are unsafe or clash: what <see cref="OpenAsync"/> would refuse.
+    /// </summary>
+    public static void EnsureValidPaths(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>?>? filePaths)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        StoragePaths.Resolve(info, filePaths);
     }
 
     /// <summary>The folder resume records live in (confined like the download folder) and the record's path in it; (null, []) when off.</summary>

@@ -64,4 +64,11 @@ public sealed record StorageOptions
     /// never created (see <see cref="FileStorage.SetSkippedFilesAsync"/>); null for none skipped.
     /// </summary>
     public IReadOnlyList<bool>? SkippedFiles { get; init; }
+
+    /// <summary>
+    /// Per torrent (set with <c>with</c>): each file's path under the download directory as components, its top folder
+    /// included, replacing the torrent's own (a user's rename, Transmission's torrent-rename-path). Null, or a null entry,
+    /// keeps the torrent's path. Checked like the torrent's own paths (<see cref="FileStorage.EnsureValidPaths"/>).
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>?>? FilePaths { get; init; }
 }

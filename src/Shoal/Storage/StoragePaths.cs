@@ -16,11 +16,14 @@ internal static class StoragePaths
 
     /// <summary>
     /// Each file's path relative to the download directory, as components (padding files get null: they are never created).
+    /// <paramref name="overrides"/> (see <see cref="StorageOptions.FilePaths"/>) replace the torrent's paths file by file.
     /// </summary>
-    public static string[]?[] Resolve(TorrentInfo info)
+    public static string[]?[] Resolve(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>?>? overrides = null)
     {
         PathSafety.EnsureSafeSegment(info.Name, info.Name);
         if (info.Name == ResumeFolderName) throw new InvalidTorrentException($"the torrent's name '{ResumeFolderName}' is reserved for resume data");
+        if (overrides is not null && overrides.Count != info.Files.Count)
+            throw new ArgumentException($"{overrides.Count} file paths for a torrent of {info.Files.Count} files", nameof(overrides));
 
         var paths = new string[]?[info.Files.Count];
         // Every name that will exist, compared ignoring case: files and their .part names (key "a/b", value: the file
@@ -30,9 +33,12 @@ internal static class StoragePaths
         {
             var file = info.Files[i];
             if (file.IsPadding) continue;
-            string[] segments = info.IsMultiFile ? [info.Name, .. file.PathSegments] : [info.Name];
+            string[] segments = overrides?[i] is { } renamed ? [.. renamed]
+                : info.IsMultiFile ? [info.Name, .. file.PathSegments] : [info.Name];
             string display = string.Join('/', segments);
+            if (segments.Length == 0) throw new InvalidTorrentException("an empty file path");
             foreach (var segment in segments) PathSafety.EnsureSafeSegment(segment, display);
+            if (segments[0] == ResumeFolderName) throw new InvalidTorrentException($"the name '{ResumeFolderName}' is reserved for resume data");
             paths[i] = segments;
             for (int depth = 1; depth < segments.Length; depth++)
             {

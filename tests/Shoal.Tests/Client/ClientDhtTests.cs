@@ -47,6 +47,37 @@ public sealed class ClientDhtTests
     }
 
     [Fact]
+    public async Task The_dht_switched_on_while_running_announces_public_torrents_not_paused_or_private_ones_and_off_stops_it()
+    {
+        var content = new byte[50_000];
+        new Random(4).NextBytes(content);
+        var open = SwarmTestData.SingleFile(content);
+        var paused = TorrentInfo.Create("paused.bin", open.PieceLength, open.PieceHashes, [(["paused.bin"], content.Length, false)], multiFile: false);
+        var closed = TorrentInfo.Create("closed.bin", open.PieceLength, open.PieceHashes, [(["closed.bin"], content.Length, false)], multiFile: false,
+            isPrivate: true);
+        await using var client = await ShoalClient.StartAsync(WithDht with { EnableDht = false });
+        var shared = client.Add(open, [], MemoryStorage.CreateSeeded(open, content));
+        var resting = client.Add(paused, [], MemoryStorage.CreateSeeded(paused, content));
+        var secret = client.Add(closed, [], MemoryStorage.CreateSeeded(closed, content));
+        await resting.PauseAsync();
+
+        Assert.True(await client.SetDhtEnabledAsync(true));
+        Assert.NotNull(client.Dht);
+        Assert.True(shared.IsOnDht);
+        Assert.False(resting.IsOnDht);
+        Assert.False(secret.IsOnDht);
+
+        Assert.False(await client.SetDhtEnabledAsync(false));
+        Assert.Null(client.Dht);
+        Assert.False(shared.IsOnDht);
+        Assert.True(await client.SetDhtEnabledAsync(true)); // and on again, on the same UDP port
+        Assert.True(shared.IsOnDht);
+
+        await using var tcpOnly = await ShoalClient.StartAsync(WithDht with { EnableDht = false, Datagrams = null });
+        Assert.False(await tcpOnly.SetDhtEnabledAsync(true));
+    }
+
+    [Fact]
     public async Task Without_enable_dht_there_is_no_node_and_no_dht_port()
     {
         await using var client = await ShoalClient.StartAsync(WithDht with { EnableDht = false });

@@ -43,7 +43,7 @@ public sealed class RpcDispatcherTests
         [
             "torrent-add", "torrent-get", "torrent-set", "torrent-remove", "torrent-start", "torrent-start-now", "torrent-stop", "torrent-verify",
             "torrent-reannounce", "torrent-set-location", "torrent-rename-path", "session-get", "session-set", "session-stats", "session-close",
-            "queue-move-top", "queue-move-up", "queue-move-down", "queue-move-bottom", "free-space", "port-test", "blocklist-update",
+            "queue-move-top", "queue-move-up", "queue-move-down", "queue-move-bottom", "free-space", "port-test", "blocklist-update", "group-set", "group-get",
         ];
         Assert.Equal(expected.Order(), daemon.Rpc.Methods.Order());
     }

@@ -38,7 +38,7 @@ public sealed class SessionMethodTests
             ["seedRatioLimit"] = 3.5,
             ["seedRatioLimited"] = true,
             ["download-dir"] = daemon.Dir.Combine("new-downloads"),
-            ["dht-enabled"] = true, // set at start (--no-dht), not live: ignored
+            ["dht-enabled"] = true, // no UDP port in this daemon: the DHT cannot run, and says so
         });
         var s = await daemon.OkAsync("session-get");
         Assert.Equal(500, s.GetProperty("speed-limit-down").GetInt32());

@@ -108,16 +108,19 @@ public sealed class TorrentActionTests
     }
 
     [Fact]
-    public async Task Rename_path_checks_its_arguments_and_says_it_is_not_supported_yet()
+    public async Task A_torrent_added_again_while_its_removal_deletes_the_data_waits_for_the_deletion()
     {
         await using var daemon = await TestDaemon.StartAsync();
-        var (_, a, _) = await daemon.MakeTorrentAsync("rn", 38, [1000, 1000]);
-        var (_, b, _) = await daemon.MakeTorrentAsync("rn2", 39, [1000]);
-        int id = await daemon.AddAsync(a, paused: true);
-        await daemon.AddAsync(b, paused: true);
-        Assert.Equal("torrent-rename-path requires 1 torrent", await daemon.FailAsync("torrent-rename-path", new { path = "rn", name = "x" }));
-        Assert.Contains("not a file or folder", await daemon.FailAsync("torrent-rename-path", new { ids = id, path = "other", name = "x" }));
-        Assert.Contains("invalid name", await daemon.FailAsync("torrent-rename-path", new { ids = id, path = "rn/file0.bin", name = "../x" }));
-        Assert.Contains("not supported yet", await daemon.FailAsync("torrent-rename-path", new { ids = id, path = "rn/file0.bin", name = "y.bin" }));
+        var (_, bytes, _) = await daemon.MakeTorrentAsync("again", 36, [200_000, 200_000], complete: true);
+        int id = await daemon.AddAsync(bytes);
+        await daemon.WaitForStatusAsync(id, 6);
+        await daemon.OkAsync("torrent-remove", new Dictionary<string, object> { ["ids"] = id, ["delete-local-data"] = true });
+        int again = await daemon.AddAsync(bytes, paused: false);
+        await daemon.Session.WhenIdleAsync();
+        // The new copy looked at the folder after the old copy's data was gone: nothing there, nothing claimed.
+        var t = await daemon.GetAsync(again, "percentDone", "errorString");
+        Assert.Equal(0.0, t.GetProperty("percentDone").GetDouble());
+        Assert.Equal("", t.GetProperty("errorString").GetString());
+        Assert.False(File.Exists(Path.Combine(daemon.Downloads, "again", "file0.bin")));
     }
 }

@@ -6,7 +6,7 @@ namespace Shoal.Daemon.Rpc.Methods;
 
 /// <summary>
 /// session-get's fields with Transmission 4.0's names and types. Features Shoal does not have report their off state
-/// (blocklist, DHT, incomplete-dir, scripts, port forwarding).
+/// (blocklist, incomplete-dir, scripts, port forwarding).
 /// </summary>
 internal static class SessionFields
 {
@@ -29,7 +29,7 @@ internal static class SessionFields
         ["cache-size-mb"] = (w, _, _) => w.WriteNumberValue(4), // the engine's upload read cache
         ["config-dir"] = (w, h, _) => w.WriteStringValue(h.Facts.ConfigDir),
         ["default-trackers"] = (w, _, _) => w.WriteStringValue(""),
-        ["dht-enabled"] = (w, h, _) => w.WriteBooleanValue(h.Facts.DhtEnabled),
+        ["dht-enabled"] = (w, h, _) => w.WriteBooleanValue(h.DhtRunning),
         ["download-dir"] = (w, _, s) => w.WriteStringValue(s.DownloadDir),
         ["download-dir-free-space"] = (w, _, s) => w.WriteNumberValue(SystemMethods.Space(s.DownloadDir).Free),
         ["download-queue-enabled"] = (w, _, s) => w.WriteBooleanValue(s.DownloadQueueEnabled),

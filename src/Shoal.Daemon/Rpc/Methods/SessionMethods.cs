@@ -29,10 +29,10 @@ internal static class SessionMethods
 
     /// <summary>
     /// Applies the settings Shoal has (speed and alternative limits with their schedule, queues, seeding limits, download
-    /// folder, start/trash on add, per-torrent peer limit for new torrents). Keys for features it lacks are ignored, as
+    /// folder, start/trash on add, per-torrent peer limit for new torrents, encryption, uTP and the DHT). Keys for features it lacks are ignored, as
     /// Transmission ignores unknown keys.
     /// </summary>
-    private static Task Set(RpcCall call)
+    private static async Task Set(RpcCall call)
     {
         var a = call.Arguments;
         if (a.String("download-dir") is { } dir && !Path.IsPathFullyQualified(dir)) throw new RpcException("download directory path is not absolute");
@@ -70,13 +70,13 @@ internal static class SessionMethods
             UtpEnabled = a.Bool("utp-enabled") ?? s.UtpEnabled,
         };
         if (next != s) call.Host.UpdateSettings(next);
-        return Task.CompletedTask;
+        if (a.Bool("dht-enabled") is { } dht) await call.Host.SetDhtEnabledAsync(dht).ConfigureAwait(false);
     }
 
     private static string EncryptionName(string value) =>
         value is "required" or "preferred" or "tolerated" ? value : throw new RpcException($"invalid encryption '{value}' (required, preferred or tolerated)");
 
-    private static long? Speed(RpcArguments a, string key) => a.Int(key) is { } kb ? Math.Clamp(kb, 0, long.MaxValue / 1000) : null;
+    internal static long? Speed(RpcArguments a, string key) => a.Int(key) is { } kb ? Math.Clamp(kb, 0, long.MaxValue / 1000) : null;
 
     private static int? Minute(RpcArguments a, string key) => a.Int(key) is { } m && m is >= 0 and < 24 * 60 ? (int)m : null;
 

@@ -22,7 +22,7 @@ public sealed partial class DaemonSession
         // A hybrid is known by its v1 hash (and answers in both swarms). A v2-only torrent needs its piece layers to verify
         // pieces: a magnet link's come from peers' answers to hash requests, a .torrent's must be in the file.
         if (metainfo is { Info.HasAllPieceHashes: false })
-            throw new RpcException("this v2-only torrent has no piece layers, which Shoal cannot fetch from peers yet");
+            throw new RpcException("this v2-only torrent has no piece layers, which the daemon cannot fetch from peers yet (`shoal get` can)");
         var infoHash = metainfo?.InfoHash ?? magnet!.InfoHash;
         var now = Time.GetUtcNow();
         Hosted hosted;

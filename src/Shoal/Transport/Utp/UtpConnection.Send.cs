@@ -12,17 +12,18 @@ internal sealed partial class UtpConnection
         if (State is not (UtpState.Connected or UtpState.SynSent) || _finRequested) throw new IOException(WriteClosedReason());
         int room = _options.SendBufferBytes - _unsent.Bytes;
         int taken = 0;
-        if (room > 0 && !data.IsEmpty && _unsent.TryPeekLast(out var last, out int end) && end < UtpHeader.Size + _maxPayload)
+        // (The packet size may have grown since the last packet was cut: it fills only as far as its buffer holds.)
+        if (room > 0 && !data.IsEmpty && _unsent.TryPeekLast(out var last, out int end) && end < Math.Min(UtpHeader.Size + MaxPayload, last.Length))
         {
-            int n = Math.Min(Math.Min(UtpHeader.Size + _maxPayload - end, data.Length), room);
+            int n = Math.Min(Math.Min(Math.Min(UtpHeader.Size + MaxPayload, last.Length) - end, data.Length), room);
             data[..n].CopyTo(last.AsSpan(end));
             _unsent.ExtendLast(n);
             taken = n;
         }
         while (taken < data.Length && _unsent.Bytes < _options.SendBufferBytes)
         {
-            int n = Math.Min(Math.Min(_maxPayload, data.Length - taken), _options.SendBufferBytes - _unsent.Bytes);
-            var buffer = RentPacket(UtpHeader.Size + _maxPayload);
+            int n = Math.Min(Math.Min(MaxPayload, data.Length - taken), _options.SendBufferBytes - _unsent.Bytes);
+            var buffer = RentPacket(UtpHeader.Size + MaxPayload);
             data.Slice(taken, n).CopyTo(buffer.AsSpan(UtpHeader.Size));
             _unsent.Enqueue(buffer, UtpHeader.Size, n);
             taken += n;
@@ -63,7 +64,7 @@ internal sealed partial class UtpConnection
                 _windowLimited |= _congestion.Window <= _peerWindow;
                 break;
             }
-            bool partial = payload < _maxPayload && _unsent.Segments == 1;
+            bool partial = payload < MaxPayload && _unsent.Segments == 1;
             if (partial && !_flushTail && !_finRequested && _bytesInFlight > 0 && SequenceNumber.Before(_ackedSeqNr, _nagleSeqNr)) break;
 
             var buffer = _unsent.TakeFront(out _, out _);
@@ -80,7 +81,8 @@ internal sealed partial class UtpConnection
             _bytesInFlight += payload;
             if (partial) _nagleSeqNr = seq;
             WriteHeader(buffer, UtpPacketType.Data, seq, now);
-            _manager.Emit(buffer.AsSpan(0, length), Remote);
+            if (!partial && _options.PathMtuDiscovery && _mtu.ShouldProbe(_clock.MicrosOf(now), _congestion.Window)) EmitProbe(seq, buffer.AsSpan(0, length));
+            else _manager.Emit(buffer.AsSpan(0, length), Remote);
             Statistics.PacketsSent++;
             AckCarried();
         }
@@ -88,6 +90,55 @@ internal sealed partial class UtpConnection
         if (_unsent.Bytes < unsentBefore || _unsent.Bytes < _options.SendBufferBytes) WakeUp(Wake.Write);
         if (_finRequested && !_finSent && _unsent.IsEmpty) SendFin(now);
     }
+
+    /// <summary>
+    /// Sends a full data packet as a path-MTU probe: the same header and payload with padding extensions between them
+    /// (peers skip extension types they do not know), <see cref="PathMtuSearch.ProbeSize"/> bytes in all. The packet
+    /// kept for resending is the unpadded one.
+    /// </summary>
+    private void EmitProbe(ushort seq, ReadOnlySpan<byte> packet)
+    {
+        int size = _mtu.ProbeSize;
+        int padding = size - packet.Length;
+        var slot = _manager.ReserveEmit();
+        if (padding < 2 || size > slot.Length)
+        {
+            _manager.CommitEmit(CopyTo(packet, slot), Remote);
+            return;
+        }
+        packet[..UtpHeader.Size].CopyTo(slot);
+        slot[1] = PaddingExtension;
+        int at = UtpHeader.Size;
+        while (padding > 0)
+        {
+            // Each link is 2 bytes of chain plus up to 255 of padding; never leave a remainder too small for a link.
+            int link = Math.Min(padding, 2 + 255);
+            if (padding - link is 1) link--;
+            padding -= link;
+            slot[at] = padding > 0 ? PaddingExtension : (byte)0;
+            slot[at + 1] = (byte)(link - 2);
+            slot.Slice(at + 2, link - 2).Clear();
+            at += link;
+        }
+        packet[UtpHeader.Size..].CopyTo(slot[at..]);
+        _manager.CommitEmit(size, Remote);
+        _mtu.ProbeSent(seq, size);
+    }
+
+    private static int CopyTo(ReadOnlySpan<byte> packet, Span<byte> slot)
+    {
+        packet.CopyTo(slot);
+        return packet.Length;
+    }
+
+    /// <summary>
+    /// The extension type of a probe's padding: one no implementation assigns (BEP 29 has 1, selective ACK; libutp 2,
+    /// extension bits; libtorrent 3, close reason). libtorrent, libutp and Shoal skip unknown extensions.
+    /// </summary>
+    internal const byte PaddingExtension = 0x7f;
+
+    /// <summary>The kernel refused a datagram we sent to the peer as larger than the route allows (EMSGSIZE).</summary>
+    internal void OnDatagramTooBig(int size) => _mtu.TooBig(size);
 
     /// <summary>Resends packets a timeout marked, oldest first, as the window allows; false while some are still waiting.</summary>
     private bool ResendMarked(long now)
@@ -117,6 +168,7 @@ internal sealed partial class UtpConnection
             _needResend--;
             _bytesInFlight += payload;
         }
+        if (_mtu.IsProbe(seq)) _mtu.ProbeLost(); // resent unpadded: its data is not lost with the probe's size
         entry.Transmissions++;
         entry.SentAt = now;
         var type = (UtpPacketType)(entry.Buffer[0] >> 4);

@@ -30,7 +30,7 @@ internal sealed partial class UtpConnection
     private readonly UtpSocketManager _manager;
     private readonly UtpOptions _options;
     private readonly UtpClock _clock;
-    private readonly int _maxPayload;
+    private readonly PathMtuSearch _mtu;
 
     // Send side.
     private readonly PacketRing _sent = new();
@@ -86,7 +86,10 @@ internal sealed partial class UtpConnection
         _manager = manager;
         _options = manager.Options;
         _clock = manager.Clock;
-        _maxPayload = _options.MaxPayload;
+        int ceiling = _options.PathMtuDiscovery
+            ? _options.MaxPacketSize ?? 1500 - (remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 40 : 20) - 8
+            : _options.PacketSize;
+        _mtu = new PathMtuSearch(_options.PacketSize, Math.Min(ceiling, DatagramBatch.SlotSize));
         _congestion = new LedbatController(_options.PacketSize, _options.TargetDelay, int.Max(_options.ReceiveBufferBytes, 4 << 20));
         Remote = remote;
         ReceiveId = receiveId;
@@ -141,6 +144,15 @@ internal sealed partial class UtpConnection
     internal long RttMicros => _rtt.RttMicros;
 
     internal bool InSlowStart => _congestion.SlowStart;
+
+    /// <summary>The size of the data packets sent now, header included (path-MTU discovery's floor).</summary>
+    internal int PacketSize => _mtu.Floor;
+
+    /// <summary>The largest datagram path-MTU discovery still thinks might pass.</summary>
+    internal int PacketSizeCeiling => _mtu.Ceiling;
+
+    /// <summary>Payload bytes of a full data packet now.</summary>
+    private int MaxPayload => _mtu.Floor - UtpHeader.Size;
 
     internal UtpCongestionSnapshot CongestionSnapshot =>
         new(_congestion.Window, _bytesInFlight, (int)_peerWindow, _lastQueueingDelay, _rtt.RttMicros, BaseRttMicros, _congestion.SlowStart);

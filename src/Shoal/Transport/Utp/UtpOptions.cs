@@ -14,6 +14,20 @@ public sealed record UtpOptions
     /// </summary>
     public int PacketSize { get; init; } = 1400;
 
+    /// <summary>
+    /// Path-MTU discovery (<see cref="PathMtuSearch"/>): <see cref="PacketSize"/> is where each connection starts, and
+    /// padded probes find how much larger the path carries, up to <see cref="MaxPacketSize"/>. Off by default: the
+    /// socket does not yet set the don't-fragment bit itself, so on a path whose MTU the kernel learned from ICMP a probe
+    /// may be fragmented locally and pass.
+    /// </summary>
+    public bool PathMtuDiscovery { get; init; }
+
+    /// <summary>
+    /// The largest datagram discovery tries, header included. Null: a 1,500-byte Ethernet MTU less the IP and UDP
+    /// headers (1,472 bytes over IPv4, 1,452 over IPv6). Never more than a pooled datagram slot (2,048 bytes).
+    /// </summary>
+    public int? MaxPacketSize { get; init; }
+
     /// <summary>Bytes received and not yet read (in order or not) that a connection holds: its advertised window.</summary>
     public int ReceiveBufferBytes { get; init; } = 1 << 20;
 
@@ -44,6 +58,4 @@ public sealed record UtpOptions
 
     /// <summary>Tests only: seeds connection ids and initial sequence numbers so runs repeat.</summary>
     internal Random? Random { get; init; }
-
-    internal int MaxPayload => PacketSize - UtpHeader.Size;
 }

@@ -19,7 +19,7 @@ internal sealed class PathMtuSearch
     public static readonly long RestartInterval = (long)TimeSpan.FromMinutes(10).TotalMicroseconds;
 
     private readonly int _initialFloor;
-    private readonly int _maxCeiling;
+    private int _maxCeiling;
     private bool _probing;
     private ushort _probeSeq;
     private int _probeSize;
@@ -36,6 +36,15 @@ internal sealed class PathMtuSearch
     }
 
     public int Floor { get; private set; }
+
+    /// <summary>Replaces the largest size searched (the route's MTU became known); never below the floor.</summary>
+    public void SetMaxCeiling(int ceiling)
+    {
+        _maxCeiling = Math.Max(Floor, ceiling);
+        Ceiling = _maxCeiling;
+        if (_probing && _probeSize > Ceiling) _probing = false;
+        _finishedAt = -1;
+    }
 
     public int Ceiling { get; private set; }
 

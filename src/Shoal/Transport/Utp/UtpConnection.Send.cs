@@ -81,7 +81,7 @@ internal sealed partial class UtpConnection
             _bytesInFlight += payload;
             if (partial) _nagleSeqNr = seq;
             WriteHeader(buffer, UtpPacketType.Data, seq, now);
-            if (!partial && _options.PathMtuDiscovery && _mtu.ShouldProbe(_clock.MicrosOf(now), _congestion.Window)) EmitProbe(seq, buffer.AsSpan(0, length));
+            if (!partial && _options.PathMtuDiscovery && ProbeDue(now)) EmitProbe(seq, buffer.AsSpan(0, length));
             else _manager.Emit(buffer.AsSpan(0, length), Remote);
             Statistics.PacketsSent++;
             AckCarried();
@@ -90,55 +90,6 @@ internal sealed partial class UtpConnection
         if (_unsent.Bytes < unsentBefore || _unsent.Bytes < _options.SendBufferBytes) WakeUp(Wake.Write);
         if (_finRequested && !_finSent && _unsent.IsEmpty) SendFin(now);
     }
-
-    /// <summary>
-    /// Sends a full data packet as a path-MTU probe: the same header and payload with padding extensions between them
-    /// (peers skip extension types they do not know), <see cref="PathMtuSearch.ProbeSize"/> bytes in all. The packet
-    /// kept for resending is the unpadded one.
-    /// </summary>
-    private void EmitProbe(ushort seq, ReadOnlySpan<byte> packet)
-    {
-        int size = _mtu.ProbeSize;
-        int padding = size - packet.Length;
-        var slot = _manager.ReserveEmit();
-        if (padding < 2 || size > slot.Length)
-        {
-            _manager.CommitEmit(CopyTo(packet, slot), Remote);
-            return;
-        }
-        packet[..UtpHeader.Size].CopyTo(slot);
-        slot[1] = PaddingExtension;
-        int at = UtpHeader.Size;
-        while (padding > 0)
-        {
-            // Each link is 2 bytes of chain plus up to 255 of padding; never leave a remainder too small for a link.
-            int link = Math.Min(padding, 2 + 255);
-            if (padding - link is 1) link--;
-            padding -= link;
-            slot[at] = padding > 0 ? PaddingExtension : (byte)0;
-            slot[at + 1] = (byte)(link - 2);
-            slot.Slice(at + 2, link - 2).Clear();
-            at += link;
-        }
-        packet[UtpHeader.Size..].CopyTo(slot[at..]);
-        _manager.CommitEmit(size, Remote);
-        _mtu.ProbeSent(seq, size);
-    }
-
-    private static int CopyTo(ReadOnlySpan<byte> packet, Span<byte> slot)
-    {
-        packet.CopyTo(slot);
-        return packet.Length;
-    }
-
-    /// <summary>
-    /// The extension type of a probe's padding: one no implementation assigns (BEP 29 has 1, selective ACK; libutp 2,
-    /// extension bits; libtorrent 3, close reason). libtorrent, libutp and Shoal skip unknown extensions.
-    /// </summary>
-    internal const byte PaddingExtension = 0x7f;
-
-    /// <summary>The kernel refused a datagram we sent to the peer as larger than the route allows (EMSGSIZE).</summary>
-    internal void OnDatagramTooBig(int size) => _mtu.TooBig(size);
 
     /// <summary>Resends packets a timeout marked, oldest first, as the window allows; false while some are still waiting.</summary>
     private bool ResendMarked(long now)
@@ -168,7 +119,13 @@ internal sealed partial class UtpConnection
             _needResend--;
             _bytesInFlight += payload;
         }
-        if (_mtu.IsProbe(seq)) _mtu.ProbeLost(); // resent unpadded: its data is not lost with the probe's size
+        if (_mtu.IsProbe(seq))
+        {
+            _mtu.ProbeLost(); // resent unpadded: its data is not lost with the probe's size
+            // ICMP "fragmentation needed" may have told the kernel the path's MTU meanwhile: never probe above it, where
+            // the kernel would fragment the probe itself and it would pass.
+            if (RouteCeiling() is int ceiling) _mtu.TooBig(ceiling + 1);
+        }
         entry.Transmissions++;
         entry.SentAt = now;
         var type = (UtpPacketType)(entry.Buffer[0] >> 4);

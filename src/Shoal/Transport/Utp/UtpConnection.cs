@@ -31,6 +31,7 @@ internal sealed partial class UtpConnection
     private readonly UtpOptions _options;
     private readonly UtpClock _clock;
     private readonly PathMtuSearch _mtu;
+    private bool _routeMtuChecked;
 
     // Send side.
     private readonly PacketRing _sent = new();
@@ -86,9 +87,7 @@ internal sealed partial class UtpConnection
         _manager = manager;
         _options = manager.Options;
         _clock = manager.Clock;
-        int ceiling = _options.PathMtuDiscovery
-            ? _options.MaxPacketSize ?? 1500 - (remote.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 40 : 20) - 8
-            : _options.PacketSize;
+        int ceiling = _options.PathMtuDiscovery ? _options.MaxPacketSize ?? RouteMtu.UdpPayload(1500, remote) : _options.PacketSize;
         _mtu = new PathMtuSearch(_options.PacketSize, Math.Min(ceiling, DatagramBatch.SlotSize));
         _congestion = new LedbatController(_options.PacketSize, _options.TargetDelay, int.Max(_options.ReceiveBufferBytes, 4 << 20));
         Remote = remote;

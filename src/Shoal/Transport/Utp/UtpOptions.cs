@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Shoal.Transport.Utp;
 
 /// <summary>Settings of a <see cref="UtpSocketManager"/> and its connections.</summary>
@@ -23,8 +25,9 @@ public sealed record UtpOptions
     public bool PathMtuDiscovery { get; init; }
 
     /// <summary>
-    /// The largest datagram discovery tries, header included. Null: a 1,500-byte Ethernet MTU less the IP and UDP
-    /// headers (1,472 bytes over IPv4, 1,452 over IPv6). Never more than a pooled datagram slot (2,048 bytes).
+    /// The largest datagram discovery tries, header included. Null: the route's MTU less the IP and UDP headers where
+    /// the kernel says it without a packet sent (IP_MTU), else a 1,500-byte Ethernet MTU's (1,472 bytes over IPv4,
+    /// 1,452 over IPv6). Never more than the route's MTU allows nor a pooled datagram slot (2,048 bytes).
     /// </summary>
     public int? MaxPacketSize { get; init; }
 
@@ -55,6 +58,9 @@ public sealed record UtpOptions
 
     /// <summary>How long a closed connection stays to acknowledge the peer's retransmitted FIN.</summary>
     public TimeSpan Linger { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The route MTU to an address, if known without sending anything (tests replace the kernel's).</summary>
+    internal Func<IPEndPoint, int?> RouteMtuLookup { get; init; } = RouteMtu.Query;
 
     /// <summary>Tests only: seeds connection ids and initial sequence numbers so runs repeat.</summary>
     internal Random? Random { get; init; }

@@ -69,7 +69,7 @@ public sealed class PathMtuTests
     [InlineData(1250, 3)]
     public async Task A_transfer_over_a_path_that_drops_large_datagrams_finds_its_size_and_completes(int pathLimit, int seed)
     {
-        var options = new UtpOptions { PacketSize = 1232, PathMtuDiscovery = true };
+        var options = new UtpOptions { PacketSize = 1232, PathMtuDiscovery = true, RouteMtuLookup = _ => null };
         await using var lab = new UtpLab(seed, options: options);
         int largest = 0;
         lab.Network.Filter = (datagram, _, _) =>
@@ -92,7 +92,7 @@ public sealed class PathMtuTests
     [Fact]
     public async Task Datagrams_never_exceed_the_largest_size_allowed_nor_a_pool_slot()
     {
-        var options = new UtpOptions { PacketSize = 1400, PathMtuDiscovery = true, MaxPacketSize = DatagramBatch.SlotSize };
+        var options = new UtpOptions { PacketSize = 1400, PathMtuDiscovery = true, RouteMtuLookup = _ => 9000 }; // a jumbo-frame route: the pool slot is the limit
         await using var lab = new UtpLab(seed: 5, options: options);
         int largest = 0;
         lab.Network.Filter = (datagram, _, _) =>
@@ -105,6 +105,34 @@ public sealed class PathMtuTests
         Assert.Equal(data, lab.Transfer(client, server, data, TimeSpan.FromMinutes(2), writeSize: 7_777).Received);
         Assert.InRange(client.Connection.PacketSize, DatagramBatch.SlotSize - PathMtuSearch.Threshold + 1, DatagramBatch.SlotSize);
         Assert.InRange(largest, client.Connection.PacketSize, DatagramBatch.SlotSize);
+    }
+
+    [Fact]
+    public async Task The_route_mtu_the_kernel_knows_caps_the_search_with_no_probe_lost()
+    {
+        var options = new UtpOptions { PacketSize = 1232, PathMtuDiscovery = true, RouteMtuLookup = _ => 1380 };
+        await using var lab = new UtpLab(seed: 7, options: options);
+        int largest = 0;
+        lab.Network.Filter = (datagram, _, _) =>
+        {
+            largest = Math.Max(largest, datagram.Length);
+            return true;
+        };
+        var (client, server) = await lab.ConnectAsync();
+        var data = UtpLab.RandomBytes(2_000_000, 7);
+        Assert.Equal(data, lab.Transfer(client, server, data, TimeSpan.FromMinutes(2)).Received);
+        Assert.InRange(client.Connection.PacketSize, 1352 - PathMtuSearch.Threshold + 1, 1352); // 1,380 less 28 bytes of headers
+        Assert.InRange(largest, client.Connection.PacketSize, 1352);
+        Assert.Equal(0, client.Statistics.PacketsResent);
+    }
+
+    [Fact]
+    public void The_kernel_tells_the_loopback_route_mtu_without_a_packet_sent()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("IP_MTU is Linux's");
+        var mtu = RouteMtu.Query(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 9));
+        Assert.NotNull(mtu);
+        Assert.InRange(mtu.Value, 1280, 65536); // lo: 65,536 unless someone changed it
     }
 
     [Fact]

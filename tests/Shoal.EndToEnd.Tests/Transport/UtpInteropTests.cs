@@ -74,8 +74,8 @@ public sealed class UtpInteropTests
     }
 
     /// <param name="pathMtuDiscovery">Also: libtorrent acknowledges our padded path-MTU probes (it skips the unknown
-    /// extension), so the packet size climbs to the ceiling: loopback's MTU (65,536) lets a pooled datagram slot (2,048
-    /// bytes) be the limit.</param>
+    /// extension), so the packet size climbs to the default ceiling (1,472 bytes over IPv4, since libtorrent reads
+    /// datagrams into 1,500-byte buffers), although loopback's MTU would allow more.</param>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -114,7 +114,7 @@ public sealed class UtpInteropTests
         Assert.True(differences is null, differences);
         await leecher.DisposeAsync();
         Assert.True(await serving.WaitAsync(Bound, Ct) >= data.Length);
-        if (pathMtuDiscovery) Assert.InRange(utpStream.PacketSize, DatagramBatch.SlotSize - PathMtuSearchThreshold + 1, DatagramBatch.SlotSize);
+        if (pathMtuDiscovery) Assert.InRange(utpStream.PacketSize, 1472 - PathMtuSearchThreshold + 1, 1472);
         else Assert.Equal(1400, utpStream.PacketSize);
     }
 

@@ -54,9 +54,16 @@ internal sealed partial class UtpConnection
     private int? RouteCeiling()
     {
         if (_options.RouteMtuLookup(Remote) is not int mtu) return null;
-        int ceiling = Math.Min(RouteMtu.UdpPayload(mtu, Remote), DatagramBatch.SlotSize);
-        return _options.MaxPacketSize is int max ? Math.Min(ceiling, max) : ceiling;
+        return Math.Min(RouteMtu.UdpPayload(mtu, Remote), MaxCeiling(_options, Remote));
     }
+
+    /// <summary>
+    /// The most any probe may be: <see cref="UtpOptions.MaxPacketSize"/>, by default what a 1,500-byte MTU carries.
+    /// Not more by default even where the route allows it (loopback, jumbo frames): libtorrent receives uTP into a
+    /// 1,500-byte buffer and takes a longer datagram cut short, which corrupts the stream instead of losing the probe.
+    /// </summary>
+    private static int MaxCeiling(UtpOptions options, System.Net.IPEndPoint remote) =>
+        Math.Min(options.MaxPacketSize ?? RouteMtu.UdpPayload(1500, remote), DatagramBatch.SlotSize);
 
     private static int CopyTo(ReadOnlySpan<byte> packet, Span<byte> slot)
     {

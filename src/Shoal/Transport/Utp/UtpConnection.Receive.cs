@@ -211,7 +211,11 @@ internal sealed partial class UtpConnection
         {
             ushort lost = resend[i];
             if (!_sent.Contains(lost)) continue;
-            if (!cut) cut = OnLoss(lost, now);
+            if (!cut && !_mtu.IsProbe(lost))
+            {
+                OnLoss(lost, now);
+                cut = true;
+            }
             Resend(lost, now, fast: true);
             Statistics.FastRetransmits++;
             _duplicateAcks = 0;
@@ -242,7 +246,11 @@ internal sealed partial class UtpConnection
                 continue;
             }
             if (entry.NeedsResend) continue; // a timeout already counted it out; it goes with the resends
-            if (!cut) cut = OnLoss(seq, now);
+            if (!cut && !_mtu.IsProbe(seq))
+            {
+                OnLoss(seq, now);
+                cut = true;
+            }
             Resend(seq, now, fast: true);
             Statistics.FastRetransmits++;
             if (_fastResendSeqNr == seq) _fastResendSeqNr++;

@@ -87,8 +87,7 @@ internal sealed partial class UtpConnection
         _manager = manager;
         _options = manager.Options;
         _clock = manager.Clock;
-        int ceiling = _options.PathMtuDiscovery ? _options.MaxPacketSize ?? RouteMtu.UdpPayload(1500, remote) : _options.PacketSize;
-        _mtu = new PathMtuSearch(_options.PacketSize, Math.Min(ceiling, DatagramBatch.SlotSize));
+        _mtu = new PathMtuSearch(_options.PacketSize, _options.PathMtuDiscovery ? MaxCeiling(_options, remote) : _options.PacketSize);
         _congestion = new LedbatController(_options.PacketSize, _options.TargetDelay, int.Max(_options.ReceiveBufferBytes, 4 << 20));
         Remote = remote;
         ReceiveId = receiveId;

@@ -25,9 +25,10 @@ public sealed record UtpOptions
     public bool PathMtuDiscovery { get; init; }
 
     /// <summary>
-    /// The largest datagram discovery tries, header included. Null: the route's MTU less the IP and UDP headers where
-    /// the kernel says it without a packet sent (IP_MTU), else a 1,500-byte Ethernet MTU's (1,472 bytes over IPv4,
-    /// 1,452 over IPv6). Never more than the route's MTU allows nor a pooled datagram slot (2,048 bytes).
+    /// The largest datagram discovery tries, header included. Null: what a 1,500-byte MTU carries (1,472 bytes over
+    /// IPv4, 1,452 over IPv6): libtorrent reads uTP into 1,500-byte buffers and takes longer datagrams cut short.
+    /// Lowered further to the route's MTU where the kernel knows it without a packet sent (IP_MTU); never more than a
+    /// pooled datagram slot (2,048 bytes).
     /// </summary>
     public int? MaxPacketSize { get; init; }
 

@@ -92,7 +92,7 @@ public sealed class PathMtuTests
     [Fact]
     public async Task Datagrams_never_exceed_the_largest_size_allowed_nor_a_pool_slot()
     {
-        var options = new UtpOptions { PacketSize = 1400, PathMtuDiscovery = true, RouteMtuLookup = _ => 9000 }; // a jumbo-frame route: the pool slot is the limit
+        var options = new UtpOptions { PacketSize = 1400, PathMtuDiscovery = true, MaxPacketSize = DatagramBatch.SlotSize, RouteMtuLookup = _ => 9000 }; // jumbo frames: the pool slot is the limit
         await using var lab = new UtpLab(seed: 5, options: options);
         int largest = 0;
         lab.Network.Filter = (datagram, _, _) =>

@@ -39,6 +39,9 @@ public sealed class EngineHost : IAsyncDisposable
     /// <summary>Whether a DHT node runs now.</summary>
     public bool DhtRunning => _client.Dht is not null;
 
+    /// <summary>Nodes in the DHT's routing tables, or null when no DHT runs.</summary>
+    public int? DhtNodes => _client.Dht?.GetStats() is { } stats ? stats.Nodes + stats.Nodes6 : null;
+
     /// <summary>Starts or stops the DHT node while running; returns whether one runs now (never without a UDP port).</summary>
     public Task<bool> SetDhtEnabledAsync(bool enabled) => _client.SetDhtEnabledAsync(enabled);
 

@@ -65,6 +65,9 @@ public interface ITorrentHost
     /// <summary>Whether a DHT node runs now (session-get `dht-enabled`).</summary>
     bool DhtRunning { get; }
 
+    /// <summary>Nodes in the DHT's routing tables (IPv4 and IPv6), or null when no DHT runs (session-stats `dhtNodes`, Shoal's own).</summary>
+    int? DhtNodes { get; }
+
     /// <summary>Turns the DHT on or off now and stores the choice (session-set `dht-enabled`); on needs the engine's UDP port.</summary>
     Task SetDhtEnabledAsync(bool enabled);
 

@@ -24,6 +24,8 @@ public sealed partial class DaemonSession
 
     public bool DhtRunning => _engine.DhtRunning;
 
+    public int? DhtNodes => _engine.DhtNodes;
+
     public async Task SetDhtEnabledAsync(bool enabled)
     {
         SessionSettings next;

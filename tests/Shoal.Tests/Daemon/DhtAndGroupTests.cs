@@ -49,6 +49,32 @@ public sealed class DhtAndGroupTests
     }
 
     [Fact]
+    public async Task Session_stats_counts_the_dht_nodes_while_it_runs_and_says_nothing_when_it_is_off()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Another node on loopback, the daemon's only bootstrap contact: once it answers, the daemon's table holds it.
+        await using var otherPort = (Shoal.Transport.UdpDatagramPort)ClientTransports.Udp(new Shoal.Swarm.EngineSettings
+        {
+            ListenAddress = System.Net.IPAddress.Loopback, ListenPort = 0,
+        });
+        await using var other = DhtNode.Start(otherPort, new DhtOptions { BootstrapNodes = [] }, TimeProvider.System, new Random(3));
+        await using var daemon = await TestDaemon.StartAsync(client: c => c with
+        {
+            EnableDht = false, Dht = new DhtOptions { BootstrapNodes = [otherPort.LocalEndPoint.ToString()] }, Datagrams = ClientTransports.Udp,
+        });
+        Assert.False((await daemon.OkAsync("session-stats")).TryGetProperty("dhtNodes", out _));
+
+        await daemon.OkAsync("session-set", new Dictionary<string, object> { ["dht-enabled"] = true });
+        int nodes = 0;
+        for (var deadline = DateTime.UtcNow.AddSeconds(20); nodes == 0 && DateTime.UtcNow < deadline; await Task.Delay(50, ct))
+            nodes = (await daemon.OkAsync("session-stats")).GetProperty("dhtNodes").GetInt32();
+        Assert.Equal(1, nodes);
+
+        await daemon.OkAsync("session-set", new Dictionary<string, object> { ["dht-enabled"] = false });
+        Assert.False((await daemon.OkAsync("session-stats")).TryGetProperty("dhtNodes", out _));
+    }
+
+    [Fact]
     public async Task Group_set_creates_and_changes_a_group_and_group_get_lists_all_or_the_named_ones()
     {
         await using var daemon = await TestDaemon.StartAsync();

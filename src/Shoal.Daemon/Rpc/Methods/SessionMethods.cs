@@ -95,6 +95,8 @@ internal static class SessionMethods
         w.WriteNumber("uploadSpeed", torrents.Sum(t => t.RateUpload));
         WriteStats(w, "cumulative-stats", cumulative);
         WriteStats(w, "current-stats", current);
+        // Not in Transmission's spec (clients ignore unknown keys): what a status bar shows as "DHT: N nodes".
+        if (call.Host.DhtNodes is { } nodes) w.WriteNumber("dhtNodes", nodes);
         return Task.CompletedTask;
     }
 

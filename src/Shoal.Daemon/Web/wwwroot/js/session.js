@@ -41,6 +41,8 @@ export class Session {
     setText(byId('rate-down'), fmt.rateOrZero(stats.downloadSpeed));
     setText(byId('rate-up'), fmt.rateOrZero(stats.uploadSpeed));
     this.#graph.add(stats.downloadSpeed ?? 0, stats.uploadSpeed ?? 0);
+    const nodes = stats.dhtNodes;
+    setText(byId('dht-status'), nodes === undefined ? 'DHT off' : `DHT: ${nodes.toLocaleString()} node${nodes === 1 ? '' : 's'}`);
     return stats;
   }
 

@@ -73,14 +73,19 @@ public sealed class UtpInteropTests
         }
     }
 
-    [Fact]
-    public async Task A_libtorrent_leecher_downloads_a_torrent_from_us_over_utp_and_rc4()
+    /// <param name="pathMtuDiscovery">Also: libtorrent acknowledges our padded path-MTU probes (it skips the unknown
+    /// extension), so the packet size climbs to the default ceiling (1,472 bytes over IPv4, since libtorrent reads
+    /// datagrams into 1,500-byte buffers), although loopback's MTU would allow more.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_libtorrent_leecher_downloads_a_torrent_from_us_over_utp_and_rc4(bool pathMtuDiscovery)
     {
         ReferencePrograms.RequireLibtorrent();
         using var dir = new TempDirectory("utp-serve");
         var (data, torrent, created) = await MseInteropTests.MakeTorrentAsync(dir, 40 * PieceLength + 321);
         await using var port = UdpDatagramPort.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        await using var utp = new UtpSocketManager(port);
+        await using var utp = new UtpSocketManager(port, UtpOptions.Default with { PathMtuDiscovery = pathMtuDiscovery });
 
         await using var leecher = await LibtorrentPeer.DownloadAsync(torrent, dir.Combine("leech"), new LibtorrentOptions
         {
@@ -89,7 +94,8 @@ public sealed class UtpInteropTests
         }, Ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(Bound);
-        Stream stream = await utp.AcceptAsync(timeout.Token);
+        var utpStream = await utp.AcceptAsync(timeout.Token);
+        Stream stream = utpStream;
         // libtorrent's default policy tries an encrypted handshake first: tell them apart by the first bytes, as the
         // engine's listener will.
         var first = new byte[20];
@@ -108,5 +114,9 @@ public sealed class UtpInteropTests
         Assert.True(differences is null, differences);
         await leecher.DisposeAsync();
         Assert.True(await serving.WaitAsync(Bound, Ct) >= data.Length);
+        if (pathMtuDiscovery) Assert.InRange(utpStream.PacketSize, 1472 - PathMtuSearchThreshold + 1, 1472);
+        else Assert.Equal(1400, utpStream.PacketSize);
     }
+
+    private const int PathMtuSearchThreshold = 16; // PathMtuSearch.Threshold (internal)
 }

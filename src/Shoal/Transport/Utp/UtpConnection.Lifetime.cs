@@ -36,7 +36,11 @@ internal sealed partial class UtpConnection
             return false;
         }
 
-        _congestion.OnTimeout(idle: _bytesInFlight == 0);
+        // Only the probe outstanding: it was too big, most likely, and says nothing about congestion (libtorrent).
+        bool onlyProbe = _sent.Count == 1 && _mtu.IsProbe((ushort)(_ackedSeqNr + 1));
+        if (!onlyProbe) _congestion.OnTimeout(idle: _bytesInFlight == 0);
+        // Timeouts in a row: packets of the size found may no longer pass. New packets go back to the starting size.
+        if (outstanding && _numTimeouts >= 2) _mtu.PathMayHaveShrunk();
         _lossSeqNr = _seqNr;
         _timeoutAt = _clock.After(now, _rtt.TimeoutMs(_numTimeouts));
         if (outstanding)

@@ -147,6 +147,7 @@ internal sealed partial class UtpConnection
         else _bytesInFlight -= payload;
         if (entry.Transmissions == 1)
         {
+            if (_mtu.IsProbe(seq)) _mtu.ProbeAcked();
             if (entry.SentAt > _latestDeliveredSentAt) _latestDeliveredSentAt = entry.SentAt;
             long rtt = _clock.MicrosBetween(entry.SentAt, now);
             _rtt.AddSample(rtt);
@@ -210,7 +211,7 @@ internal sealed partial class UtpConnection
         {
             ushort lost = resend[i];
             if (!_sent.Contains(lost)) continue;
-            if (!cut)
+            if (!cut && !_mtu.IsProbe(lost))
             {
                 OnLoss(lost, now);
                 cut = true;
@@ -245,7 +246,7 @@ internal sealed partial class UtpConnection
                 continue;
             }
             if (entry.NeedsResend) continue; // a timeout already counted it out; it goes with the resends
-            if (!cut)
+            if (!cut && !_mtu.IsProbe(seq))
             {
                 OnLoss(seq, now);
                 cut = true;
@@ -259,6 +260,7 @@ internal sealed partial class UtpConnection
     /// <summary>A packet was lost: halve the window, once per round trip (and only for packets sent after the last cut).</summary>
     private bool OnLoss(ushort seq, long now)
     {
+        if (_mtu.IsProbe(seq)) return false; // a lost probe was too big, most likely: not a sign of congestion
         if (SequenceNumber.Before(seq, (ushort)(_lossSeqNr + 1))) return false;
         if (!_congestion.OnLoss(_clock.MicrosOf(now), _rtt.RttMicros)) return false;
         _lossSeqNr = _seqNr;

@@ -12,17 +12,18 @@ internal sealed partial class UtpConnection
         if (State is not (UtpState.Connected or UtpState.SynSent) || _finRequested) throw new IOException(WriteClosedReason());
         int room = _options.SendBufferBytes - _unsent.Bytes;
         int taken = 0;
-        if (room > 0 && !data.IsEmpty && _unsent.TryPeekLast(out var last, out int end) && end < UtpHeader.Size + _maxPayload)
+        // (The packet size may have grown since the last packet was cut: it fills only as far as its buffer holds.)
+        if (room > 0 && !data.IsEmpty && _unsent.TryPeekLast(out var last, out int end) && end < Math.Min(UtpHeader.Size + MaxPayload, last.Length))
         {
-            int n = Math.Min(Math.Min(UtpHeader.Size + _maxPayload - end, data.Length), room);
+            int n = Math.Min(Math.Min(Math.Min(UtpHeader.Size + MaxPayload, last.Length) - end, data.Length), room);
             data[..n].CopyTo(last.AsSpan(end));
             _unsent.ExtendLast(n);
             taken = n;
         }
         while (taken < data.Length && _unsent.Bytes < _options.SendBufferBytes)
         {
-            int n = Math.Min(Math.Min(_maxPayload, data.Length - taken), _options.SendBufferBytes - _unsent.Bytes);
-            var buffer = RentPacket(UtpHeader.Size + _maxPayload);
+            int n = Math.Min(Math.Min(MaxPayload, data.Length - taken), _options.SendBufferBytes - _unsent.Bytes);
+            var buffer = RentPacket(UtpHeader.Size + MaxPayload);
             data.Slice(taken, n).CopyTo(buffer.AsSpan(UtpHeader.Size));
             _unsent.Enqueue(buffer, UtpHeader.Size, n);
             taken += n;
@@ -63,7 +64,7 @@ internal sealed partial class UtpConnection
                 _windowLimited |= _congestion.Window <= _peerWindow;
                 break;
             }
-            bool partial = payload < _maxPayload && _unsent.Segments == 1;
+            bool partial = payload < MaxPayload && _unsent.Segments == 1;
             if (partial && !_flushTail && !_finRequested && _bytesInFlight > 0 && SequenceNumber.Before(_ackedSeqNr, _nagleSeqNr)) break;
 
             var buffer = _unsent.TakeFront(out _, out _);
@@ -80,7 +81,8 @@ internal sealed partial class UtpConnection
             _bytesInFlight += payload;
             if (partial) _nagleSeqNr = seq;
             WriteHeader(buffer, UtpPacketType.Data, seq, now);
-            _manager.Emit(buffer.AsSpan(0, length), Remote);
+            if (!partial && _options.PathMtuDiscovery && ProbeDue(now)) EmitProbe(seq, buffer.AsSpan(0, length));
+            else _manager.Emit(buffer.AsSpan(0, length), Remote);
             Statistics.PacketsSent++;
             AckCarried();
         }
@@ -116,6 +118,13 @@ internal sealed partial class UtpConnection
             entry.NeedsResend = false;
             _needResend--;
             _bytesInFlight += payload;
+        }
+        if (_mtu.IsProbe(seq))
+        {
+            _mtu.ProbeLost(); // resent unpadded: its data is not lost with the probe's size
+            // ICMP "fragmentation needed" may have told the kernel the path's MTU meanwhile: never probe above it, where
+            // the kernel would fragment the probe itself and it would pass.
+            if (RouteCeiling() is int ceiling) _mtu.TooBig(ceiling + 1);
         }
         entry.Transmissions++;
         entry.SentAt = now;

@@ -30,7 +30,8 @@ internal sealed partial class UtpConnection
     private readonly UtpSocketManager _manager;
     private readonly UtpOptions _options;
     private readonly UtpClock _clock;
-    private readonly int _maxPayload;
+    private readonly PathMtuSearch _mtu;
+    private bool _routeMtuChecked;
 
     // Send side.
     private readonly PacketRing _sent = new();
@@ -86,7 +87,7 @@ internal sealed partial class UtpConnection
         _manager = manager;
         _options = manager.Options;
         _clock = manager.Clock;
-        _maxPayload = _options.MaxPayload;
+        _mtu = new PathMtuSearch(_options.PacketSize, _options.PathMtuDiscovery ? MaxCeiling(_options, remote) : _options.PacketSize);
         _congestion = new LedbatController(_options.PacketSize, _options.TargetDelay, int.Max(_options.ReceiveBufferBytes, 4 << 20));
         Remote = remote;
         ReceiveId = receiveId;
@@ -141,6 +142,15 @@ internal sealed partial class UtpConnection
     internal long RttMicros => _rtt.RttMicros;
 
     internal bool InSlowStart => _congestion.SlowStart;
+
+    /// <summary>The size of the data packets sent now, header included (path-MTU discovery's floor).</summary>
+    internal int PacketSize => _mtu.Floor;
+
+    /// <summary>The largest datagram path-MTU discovery still thinks might pass.</summary>
+    internal int PacketSizeCeiling => _mtu.Ceiling;
+
+    /// <summary>Payload bytes of a full data packet now.</summary>
+    private int MaxPayload => _mtu.Floor - UtpHeader.Size;
 
     internal UtpCongestionSnapshot CongestionSnapshot =>
         new(_congestion.Window, _bytesInFlight, (int)_peerWindow, _lastQueueingDelay, _rtt.RttMicros, BaseRttMicros, _congestion.SlowStart);

@@ -1,3 +1,5 @@
+using System.Net;
+
 namespace Shoal.Transport.Utp;
 
 /// <summary>Settings of a <see cref="UtpSocketManager"/> and its connections.</summary>
@@ -13,6 +15,22 @@ public sealed record UtpOptions
     /// and most tunnels, so packets are never fragmented on ordinary paths.
     /// </summary>
     public int PacketSize { get; init; } = 1400;
+
+    /// <summary>
+    /// Path-MTU discovery (<see cref="PathMtuSearch"/>): <see cref="PacketSize"/> is where each connection starts, and
+    /// padded probes find how much larger the path carries, up to <see cref="MaxPacketSize"/>. Off by default: the
+    /// socket does not yet set the don't-fragment bit itself, so on a path whose MTU the kernel learned from ICMP a probe
+    /// may be fragmented locally and pass.
+    /// </summary>
+    public bool PathMtuDiscovery { get; init; }
+
+    /// <summary>
+    /// The largest datagram discovery tries, header included. Null: what a 1,500-byte MTU carries (1,472 bytes over
+    /// IPv4, 1,452 over IPv6): libtorrent reads uTP into 1,500-byte buffers and takes longer datagrams cut short.
+    /// Lowered further to the route's MTU where the kernel knows it without a packet sent (IP_MTU); never more than a
+    /// pooled datagram slot (2,048 bytes).
+    /// </summary>
+    public int? MaxPacketSize { get; init; }
 
     /// <summary>Bytes received and not yet read (in order or not) that a connection holds: its advertised window.</summary>
     public int ReceiveBufferBytes { get; init; } = 1 << 20;
@@ -42,8 +60,9 @@ public sealed record UtpOptions
     /// <summary>How long a closed connection stays to acknowledge the peer's retransmitted FIN.</summary>
     public TimeSpan Linger { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The route MTU to an address, if known without sending anything (tests replace the kernel's).</summary>
+    internal Func<IPEndPoint, int?> RouteMtuLookup { get; init; } = RouteMtu.Query;
+
     /// <summary>Tests only: seeds connection ids and initial sequence numbers so runs repeat.</summary>
     internal Random? Random { get; init; }
-
-    internal int MaxPayload => PacketSize - UtpHeader.Size;
 }

@@ -32,6 +32,7 @@ public sealed partial class UtpSocketManager : IDatagramBatchHandler, IAsyncDisp
         _port = port ?? throw new ArgumentNullException(nameof(port));
         Options = options ?? UtpOptions.Default;
         if (Options.PacketSize is < 150 or > DatagramBatch.SlotSize) throw new ArgumentOutOfRangeException(nameof(options), "packet size must be 150 to 2048 bytes");
+        if (Options.MaxPacketSize is < 150 or > DatagramBatch.SlotSize) throw new ArgumentOutOfRangeException(nameof(options), "the largest packet size must be 150 to 2048 bytes");
         Clock = new UtpClock(Options.TimeProvider);
         _random = Options.Random ?? new Random();
         _incoming = Channel.CreateUnbounded<UtpStream>(new UnboundedChannelOptions { SingleWriter = false });

@@ -34,6 +34,9 @@ public sealed class UtpStream : Stream
     /// <summary>LEDBAT's state now, for diagnostics (the probe's trace, benchmarks).</summary>
     public UtpCongestionSnapshot Congestion { get { lock (_connection.Gate) return _connection.CongestionSnapshot; } }
 
+    /// <summary>The size of the data packets sent now, header included (grows with path-MTU discovery).</summary>
+    public int PacketSize { get { lock (_connection.Gate) return _connection.PacketSize; } }
+
     internal UtpConnection Connection => _connection;
 
     public override bool CanRead => true;

@@ -41,7 +41,6 @@ internal static class SeedCommand
             if (parse.GetValue(torrentFile) is { } given)
             {
                 torrent = TorrentSources.LoadTorrentFile(given);
-                TorrentSources.EnsureSeedable(torrent.InfoHashes, torrent.Info, torrent.Info.Name);
                 torrentPath = Path.GetFullPath(given);
                 if (torrent.Info.Name != Path.GetFileName(data))
                     throw new UserErrorException($"{given} describes '{torrent.Info.Name}', but {data} is named '{Path.GetFileName(data)}'");
@@ -51,6 +50,8 @@ internal static class SeedCommand
                 (torrent, torrentPath) = await MakeTorrentAsync(parse, data, output, pieceSize, isPrivate, peers, mode, ct);
             }
 
+            // Before any network: a layer-less v2 .torrent's layers come from the data (or it is not this data).
+            await TorrentSources.CompletePieceLayersAsync(torrent.Info, Path.GetDirectoryName(data)!, StorageOptions.Default with { FollowLinks = true }, ct);
             var tiers = TorrentSources.MergeTiers(torrent.AnnounceTiers, peers.TrackerTiers(parse));
             await using var client = await peers.StartClientAsync(parse, o => dht.Apply(parse, o with
             {

@@ -1,5 +1,6 @@
 using Shoal.Cli.Output;
 using Shoal.Metainfo;
+using Shoal.Storage;
 
 namespace Shoal.Cli.Commands;
 
@@ -16,15 +17,17 @@ internal static class TorrentSources
     }
 
     /// <summary>
-    /// The peer engine downloads v1, hybrid and v2-only torrents and magnet links (piece layers missing from a v2 link or
-    /// .torrent come from peers' answers to hash requests), but seeding a v2-only .torrent needs its 'piece layers' to
-    /// check the data, so that is refused (shoal info reads it).
+    /// A v2-only .torrent may lack its 'piece layers' (the hashes that check the data). The seeder has the data, so it
+    /// computes them from its files; a file whose data does not hash to its root is not this torrent's: one clear error.
+    /// Layers of files not on disk stay missing and come from peers (hash requests), as for <c>shoal get</c>.
     /// </summary>
-    public static void EnsureSeedable(InfoHashes hashes, TorrentInfo info, string name)
+    public static async Task CompletePieceLayersAsync(TorrentInfo info, string downloadDirectory, StorageOptions storage, CancellationToken ct)
     {
-        if (hashes.HasV1) return;
-        if (!info.HasAllPieceHashes)
-            throw new UserErrorException($"'{TerminalText.Safe(name)}' is a v2-only torrent without its piece layers: it cannot be seeded (shoal get fetches them from peers)");
+        if (info.HasAllPieceHashes) return;
+        var outcome = await LocalPieceLayers.ComputeAsync(info, downloadDirectory, storage, ct);
+        if (outcome.Mismatched.Count > 0)
+            throw new UserErrorException($"'{TerminalText.Safe(outcome.Mismatched[0])}' under {downloadDirectory} is not this torrent's data: it does not hash to its pieces root"
+                + (outcome.Mismatched.Count > 1 ? $" (nor do {outcome.Mismatched.Count - 1} more files)" : ""));
     }
 
     /// <summary>The torrent's own tiers followed by extra ones, without repeating a URL.</summary>

@@ -218,17 +218,21 @@ public class CreateAndInfoCommandTests
     }
 
     [Fact]
-    public void V2OnlyTorrentsWithoutPieceLayersAreNotSeeded()
+    public void V2OnlyTorrentsWithoutPieceLayersAreNotSeededFromOtherData()
     {
         using var dir = new TempDirectory("cli");
         dir.WriteRandomFile("data.bin", 100_000, 1);
         Assert.Equal(0, Shoal(dir.Path, "create", "data.bin", "--v2", "-o", "v2.torrent").ExitCode);
         var torrent = Torrent.Load(dir.Combine("v2.torrent"));
         var hash = torrent.InfoHashes.V2!.Value;
-        // The same torrent without its 'piece layers': nothing to check the data against (shoal get fetches them from peers).
+        // The same torrent without its 'piece layers': the seeder computes them from its data, which here is other data.
         File.WriteAllBytes(dir.Combine("bare.torrent"), new Torrent(Torrent.Parse(torrent.Encode()).Info, torrent.AnnounceTiers).Encode());
+        Assert.True(torrent.Info.PieceLength < 100_000, "the file must need a piece layer");
+        dir.WriteRandomFile("data.bin", 100_000, 2);
 
-        AssertOneLineError(Shoal(dir.Path, "seed", "data.bin", "--torrent", "bare.torrent", "--no-lsd"), UsageError, "without its piece layers");
+        var refused = Shoal(dir.Path, "seed", "data.bin", "--torrent", "bare.torrent", "--no-lsd", "--no-dht", "--bind", "127.0.0.1", "--port", "0");
+        AssertOneLineError(refused, UsageError, "is not this torrent's data");
+        Assert.Contains("'data.bin' under", refused.StdErr);
         AssertOneLineError(Shoal(dir.Path, "info", hash.ToHex()), UsageError, "looks like a v2 info-hash");
     }
 }

@@ -64,6 +64,35 @@ public sealed class V2SwarmProcessTests
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}");
     }
 
+    /// <summary>
+    /// `shoal seed` of a v2 .torrent without its 'piece layers' computes them from its data; `shoal get` of the same
+    /// layer-less .torrent fetches them from that seeder (hash requests) and completes.
+    /// </summary>
+    [Fact]
+    public async Task A_v2_torrent_without_piece_layers_is_seeded_by_shoal_seed_to_a_shoal_leecher()
+    {
+        using var dir = new TempDirectory("shoal-v2-swarm");
+        dir.WriteRandomFile("seed/album/a.bin", 300_001, seed: 8);
+        dir.WriteRandomFile("seed/album/b.bin", 70_000, seed: 9);
+        dir.WriteRandomFile("seed/album/c.bin", 100, seed: 10);
+        string torrentPath = dir.Combine("album.torrent");
+        var create = ProcessRunner.Run("dotnet", [ShoalPeer.CliPath, "create", dir.Combine("seed", "album"), "--v2", "--piece-size", "16K", "-o", torrentPath]);
+        Assert.True(create.ExitCode == 0, create.StdErr + create.StdOut);
+        var torrent = Torrent.Load(torrentPath);
+        string barePath = dir.Combine("bare.torrent");
+        File.WriteAllBytes(barePath, new Torrent(Torrent.Parse(torrent.Encode()).Info, torrent.AnnounceTiers).Encode());
+        Assert.False(Torrent.Load(barePath).Info.HasAllPieceHashes);
+
+        await using var seeder = await ShoalPeer.SeedAsync(barePath, dir.Combine("seed"), ct: Ct);
+        await seeder.WaitForCompletionAsync(TimeSpan.FromSeconds(30), Ct);
+        await using var leecher = await ShoalPeer.DownloadAsync(barePath, dir.Combine("leech"),
+            new ShoalOptions { ConnectTo = [new IPEndPoint(IPAddress.Loopback, seeder.ListenPort)] }, Ct);
+        await leecher.WaitForCompletionAsync(TimeSpan.FromSeconds(60), Ct);
+
+        var differences = ContentComparison.Differences(dir.Combine("seed", "album"), dir.Combine("leech", "album"));
+        Assert.True(differences is null, $"{differences}\n{leecher.Describe()}\n{seeder.Describe()}");
+    }
+
     /// <summary>`shoal get magnet:?xt=urn:btmh:…`: metadata, then piece layers by hash requests, then data, from a `shoal seed`.</summary>
     [Fact]
     public async Task A_v2_magnet_link_goes_from_a_shoal_seeder_to_a_shoal_leecher()

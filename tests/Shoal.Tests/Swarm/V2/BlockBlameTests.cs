@@ -170,6 +170,7 @@ public sealed class BlockBlameTests
             if (hostile.HashRequests is [var asked, ..]) Assert.Equal((0, 0, 4), (asked.BaseLayer, asked.Index, asked.Length));
         // The honest seeder sent every byte once and nothing more: the 3 good blocks it sent of the failed piece were kept.
         Assert.Equal(info.TotalLength, honest.Uploaded);
-        if (hashes == HashAnswer.Lie) Assert.NotEmpty(hostile.HashRequests);
+        // Which peer is asked for the leaf hashes first depends on timing: when the honest one answers first, the liar is
+        // never asked, and it is banned for its bad block alone (the proof check itself: MerkleHashStoreTests).
     }
 }

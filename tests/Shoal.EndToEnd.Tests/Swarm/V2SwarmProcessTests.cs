@@ -46,13 +46,7 @@ public sealed class V2SwarmProcessTests
         using var dir = new TempDirectory("shoal-v2-swarm");
         dir.WriteRandomFile("seed/album/a.bin", 300_001, seed: 6);
         dir.WriteRandomFile("seed/album/b.bin", 40_000, seed: 7);
-        string torrentPath = dir.Combine("album.torrent");
-        var create = ProcessRunner.Run("dotnet", [ShoalPeer.CliPath, "create", dir.Combine("seed", "album"), "--v2", "--piece-size", "32K", "-o", torrentPath]);
-        Assert.True(create.ExitCode == 0, create.StdErr + create.StdOut);
-        var torrent = Torrent.Load(torrentPath);
-        string barePath = dir.Combine("bare.torrent");
-        File.WriteAllBytes(barePath, new Torrent(Torrent.Parse(torrent.Encode()).Info, torrent.AnnounceTiers).Encode());
-        Assert.False(Torrent.Load(barePath).Info.HasAllPieceHashes);
+        var (torrentPath, barePath) = CreateWithBareCopy(dir, "32K");
 
         await using var seeder = await ShoalPeer.SeedAsync(torrentPath, dir.Combine("seed"), ct: Ct);
         await seeder.WaitForCompletionAsync(TimeSpan.FromSeconds(30), Ct);
@@ -75,13 +69,7 @@ public sealed class V2SwarmProcessTests
         dir.WriteRandomFile("seed/album/a.bin", 300_001, seed: 8);
         dir.WriteRandomFile("seed/album/b.bin", 70_000, seed: 9);
         dir.WriteRandomFile("seed/album/c.bin", 100, seed: 10);
-        string torrentPath = dir.Combine("album.torrent");
-        var create = ProcessRunner.Run("dotnet", [ShoalPeer.CliPath, "create", dir.Combine("seed", "album"), "--v2", "--piece-size", "16K", "-o", torrentPath]);
-        Assert.True(create.ExitCode == 0, create.StdErr + create.StdOut);
-        var torrent = Torrent.Load(torrentPath);
-        string barePath = dir.Combine("bare.torrent");
-        File.WriteAllBytes(barePath, new Torrent(Torrent.Parse(torrent.Encode()).Info, torrent.AnnounceTiers).Encode());
-        Assert.False(Torrent.Load(barePath).Info.HasAllPieceHashes);
+        var (_, barePath) = CreateWithBareCopy(dir, "16K");
 
         await using var seeder = await ShoalPeer.SeedAsync(barePath, dir.Combine("seed"), ct: Ct);
         await seeder.WaitForCompletionAsync(TimeSpan.FromSeconds(30), Ct);
@@ -91,6 +79,19 @@ public sealed class V2SwarmProcessTests
 
         var differences = ContentComparison.Differences(dir.Combine("seed", "album"), dir.Combine("leech", "album"));
         Assert.True(differences is null, $"{differences}\n{leecher.Describe()}\n{seeder.Describe()}");
+    }
+
+    /// <summary>`shoal create --v2` of seed/album, and a copy of that .torrent without its 'piece layers'.</summary>
+    private static (string TorrentPath, string BarePath) CreateWithBareCopy(TempDirectory dir, string pieceSize)
+    {
+        string torrentPath = dir.Combine("album.torrent");
+        var create = ProcessRunner.Run("dotnet", [ShoalPeer.CliPath, "create", dir.Combine("seed", "album"), "--v2", "--piece-size", pieceSize, "-o", torrentPath]);
+        Assert.True(create.ExitCode == 0, create.StdErr + create.StdOut);
+        var torrent = Torrent.Load(torrentPath);
+        string barePath = dir.Combine("bare.torrent");
+        File.WriteAllBytes(barePath, new Torrent(Torrent.Parse(torrent.Encode()).Info, torrent.AnnounceTiers).Encode());
+        Assert.False(Torrent.Load(barePath).Info.HasAllPieceHashes);
+        return (torrentPath, barePath);
     }
 
     /// <summary>`shoal get magnet:?xt=urn:btmh:…`: metadata, then piece layers by hash requests, then data, from a `shoal seed`.</summary>

@@ -83,7 +83,7 @@ public sealed partial class DaemonSession
             if (t.Phase != TorrentPhase.Stopped) PlanQueue(); // added paused: nothing to plan
             return;
         }
-        RunInBackground(() => StartEngineAsync(t), $"starting {t.Name}");
+        RunInBackground(work => StartEngineAsync(t, work), $"starting {t.Name}");
     }
 
     private static TorrentSettings InitialSettings(AddRequest request, SessionSettings session, int fileCount)

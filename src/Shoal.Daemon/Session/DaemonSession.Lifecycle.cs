@@ -54,13 +54,16 @@ public sealed partial class DaemonSession
         return Task.CompletedTask;
     }
 
-    /// <summary>Waits until background work started so far (starts, stops, checks, removals) has finished: for tests and shutdown.</summary>
+    /// <summary>
+    /// Waits until background work started so far (starts, stops, checks, removals) has finished, or is only waiting for
+    /// peers (a magnet's metadata: that may never come). For tests.
+    /// </summary>
     public async Task WhenIdleAsync()
     {
         while (true)
         {
             Task[] pending;
-            lock (_background) pending = [.. _background.Where(t => !t.IsCompleted)];
+            lock (_background) pending = [.. _background.Where(w => !w.Task.IsCompleted && !w.WaitingForPeers).Select(w => w.Settled)];
             if (pending.Length == 0) return;
             await Task.WhenAll(pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -268,8 +271,11 @@ public sealed partial class DaemonSession
         }
     }
 
-    /// <summary>Queued torrents are started here (by <see cref="PlanQueue"/>): opens the data (or fetches a magnet's metadata) and runs it.</summary>
-    private async Task StartEngineAsync(DaemonTorrent t)
+    /// <summary>
+    /// Queued torrents are started here (by <see cref="PlanQueue"/>): opens the data (or fetches a magnet's metadata) and runs
+    /// it. Waiting for peers does not count as work to <see cref="WhenIdleAsync"/>.
+    /// </summary>
+    private async Task StartEngineAsync(DaemonTorrent t, BackgroundWork work)
     {
         await PendingRemoval(t.InfoHash).ConfigureAwait(false);
         await t.Gate.WaitAsync().ConfigureAwait(false);
@@ -282,8 +288,8 @@ public sealed partial class DaemonSession
             if (t.Metainfo is null)
             {
                 SetPhase(t, TorrentPhase.FetchingMetadata);
-                engine = await _engine.StartMagnetAsync(MagnetWithTrackers(t), t.DownloadDir, p => t.MetadataProgress = p, p => t.CheckProgress = p,
-                    cancel.Token).ConfigureAwait(false);
+                engine = await work.WaitForPeersAsync(_engine.StartMagnetAsync(MagnetWithTrackers(t), t.DownloadDir, p => t.MetadataProgress = p,
+                    p => t.CheckProgress = p, cancel.Token)).ConfigureAwait(false);
                 OnMetadata(t, engine.Torrent);
             }
             else

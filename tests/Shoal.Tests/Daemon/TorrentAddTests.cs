@@ -68,6 +68,20 @@ public sealed class TorrentAddTests
         Assert.Equal(hybrid.InfoHashes.V1!.Value.ToHex(), added.GetProperty("hashString").GetString()); // its v1 hash first
     }
 
+    /// <summary>
+    /// A start waiting for peers (a magnet's metadata; no peer will ever come here) is not work the session can finish, so
+    /// waiting for it to be idle must not wait for it (it did, and tests waiting for a status hung).
+    /// </summary>
+    [Fact]
+    public async Task A_running_magnet_waiting_for_metadata_does_not_keep_the_session_busy()
+    {
+        await using var daemon = await TestDaemon.StartAsync();
+        int id = (await daemon.OkAsync("torrent-add", new { filename = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=m" }))
+            .GetProperty("torrent-added").GetProperty("id").GetInt32();
+        await daemon.Session.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.Equal(4, (await daemon.GetAsync(id, "status")).GetProperty("status").GetInt32());
+    }
+
     [Fact]
     public async Task A_bare_info_hash_is_a_magnet_link()
     {

@@ -67,6 +67,12 @@ public sealed class V2SwarmTests
 
         Assert.True(await RunUntilAsync(session.Completion, TimeSpan.FromMinutes(2)), "not done in 2 simulated minutes");
         Assert.Equal(space, SwarmTestData.ReadAll(storage));
+        // Progress counts the files' bytes, not the padding in the piece space: done is exactly the files' size.
+        var status = session.GetStatus();
+        long files = info.Files.Where(f => !f.IsPadding).Sum(f => f.Length);
+        Assert.True(files < info.TotalLength);
+        Assert.Equal((files, files, 1.0), (status.TotalBytes, status.VerifiedBytes, status.Progress));
+        Assert.Equal(0, session.Left);
         // A v2-only torrent is known on the wire by its truncated v2 hash; a hybrid by its v1 hash.
         Assert.Equal(format == TorrentFormat.V2 ? info.InfoHashes.V2Truncated : info.InfoHashes.V1, session.InfoHash);
     }

@@ -99,6 +99,40 @@ public sealed class V2SwarmTests
         Assert.NotNull(await peer.ReceiveUntilAsync(MessageId.HaveAll, Ct));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_hybrid_computes_each_peers_allowed_fast_set_from_the_hash_its_handshake_used(bool v2Swarm)
+    {
+        using var dir = new TempDirectory("v2-swarm");
+        var (torrent, space) = await MakeAsync(dir, TorrentFormat.Hybrid);
+        var info = torrent.Info;
+        await using var engine = await ClientEngine.StartAsync(Settings);
+        engine.AddTorrent(info, MemoryStorage.CreateSeeded(info, space));
+        var (asked, other) = v2Swarm ? (info.InfoHashes.V2Truncated!.Value, info.InfoHashes.V1!.Value) : (info.InfoHashes.V1!.Value, info.InfoHashes.V2Truncated!.Value);
+
+        await using var peer = await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, Ct);
+        await peer.SendHandshakeAsync(asked, v2Swarm ? ReservedBits.Shoal.WithV2() : ReservedBits.Shoal);
+        Assert.Equal(asked, (await peer.ReceiveHandshakeAsync(Ct)).InfoHash);
+        var expected = AllowedFastSet.Compute(IPAddress.Loopback, asked, info.PieceCount);
+        // The two hashes give two different sets here, so the test tells them apart.
+        Assert.NotEqual(expected.Order(), AllowedFastSet.Compute(IPAddress.Loopback, other, info.PieceCount).Order());
+        Assert.Equal(expected.Order(), (await ReceiveAllowedFastAsync(peer, expected.Length, Ct)).Order());
+    }
+
+    /// <summary>The first <paramref name="count"/> allowed-fast pieces the engine sends (other messages skipped).</summary>
+    internal static async Task<List<int>> ReceiveAllowedFastAsync(ScriptedPeer peer, int count, CancellationToken ct)
+    {
+        var pieces = new List<int>();
+        while (pieces.Count < count)
+        {
+            var message = await peer.ReceiveUntilAsync(MessageId.AllowedFast, ct);
+            Assert.True(message is not null, $"the connection closed after {pieces.Count} allowed-fast messages");
+            pieces.Add(message.Value.Index);
+        }
+        return pieces;
+    }
+
     [Fact]
     public async Task A_peer_sending_bad_v2_data_is_banned_and_the_download_completes()
     {

@@ -21,7 +21,7 @@ public class WrittenPageDropperTests
             calls.Add((step, offset, length));
         });
 
-        // Pieces arriving out of order still make one contiguous range.
+        // Pieces arriving out of order still make one span.
         for (int i = WrittenPageDropper.Window - 1; i > 0; i--) dropper.Written(handle, i * 100L, 100);
         Assert.Empty(calls); // nothing until the batch is full
         dropper.Written(handle, 0, 100);
@@ -36,7 +36,7 @@ public class WrittenPageDropperTests
     }
 
     [Fact]
-    public void Ranges_merge_only_within_one_file_and_when_they_touch_or_overlap()
+    public void A_batch_becomes_one_span_per_file_from_its_lowest_to_its_highest_written_byte()
     {
         using var dir = new TempDirectory("dropper");
         using var a = File.OpenHandle(dir.Combine("a"), FileMode.Create, FileAccess.ReadWrite);
@@ -49,13 +49,13 @@ public class WrittenPageDropperTests
         for (int i = 0; i < batch.Length; i++)
         {
             var (h, o, l) = ranges[i % ranges.Length];
-            batch[i] = new(h, o, l); // repeats overlap exactly: they merge too
+            batch[i] = new(h, o, l);
         }
 
         int kept = WrittenPageDropper.Merge(batch);
 
         var merged = batch.Take(kept).Select(r => (ReferenceEquals(r.Handle, a) ? "a" : "b", r.Offset, r.Length)).OrderBy(r => r.Item1).ToArray();
-        Assert.Equal([("a", 0L, 350L), ("a", 1_000L, 10L), ("b", 0L, 150L)], merged);
+        Assert.Equal([("a", 0L, 1_010L), ("b", 0L, 150L)], merged);
         Assert.All(batch.Skip(kept), r => Assert.Null(r.Handle));
     }
 

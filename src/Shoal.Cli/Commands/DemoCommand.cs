@@ -167,7 +167,7 @@ internal static class DemoCommand
             var time = leecher.FinishedAfter ?? elapsed;
             Console.Out.WriteLine($"{leecher.Name,-10} {(same ? "verified" : "MISMATCH")}: {s.PiecesVerified:N0}/{s.PieceCount:N0} pieces SHA-1 checked, " +
                 $"file SHA-256 {(same ? "matches" : "differs")}, done in {Rates.Duration(time)} " +
-                $"({Rates.Format(torrent.Info.TotalLength / Math.Max(time.TotalSeconds, 0.001))}), uploaded {ByteSize.Format(s.Uploaded)} to other leechers");
+                $"({Rates.Format(torrent.Info.DataLength / Math.Max(time.TotalSeconds, 0.001))}), uploaded {ByteSize.Format(s.Uploaded)} to other leechers");
         }
         Console.Out.WriteLine(allGood
             ? $"All {leechers.Count} copies are byte-identical to the original. The swarm finished in {Rates.Duration(elapsed)}."

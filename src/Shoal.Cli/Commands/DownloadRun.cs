@@ -15,7 +15,7 @@ internal static class DownloadRun
         var startStatus = managed.Status;
         if (mode == DisplayMode.Live)
         {
-            Console.Out.WriteLine($"Getting {TerminalText.Safe(info.Name)} ({ByteSize.Format(info.TotalLength)}) into {directory}, port {client.ListenPort}");
+            Console.Out.WriteLine($"Getting {TerminalText.Safe(info.Name)} ({ByteSize.Format(info.DataLength)}) into {directory}, port {client.ListenPort}");
             if (PieceSummary.AlreadyHere(PieceSummary.Of(managed), startStatus.PieceCount) is { } here) Console.Out.WriteLine($"  {here}");
         }
         var clock = Stopwatch.StartNew();

@@ -71,7 +71,7 @@ internal static class InfoCommand
     {
         var info = torrent.Info;
         int fileCount = info.Files.Count(f => !f.IsPadding);
-        long size = info.Files.Where(f => !f.IsPadding).Sum(f => f.Length); // padding is zeros no one stores
+        long size = info.DataLength; // padding is zeros no one stores
         Field(output, "name", TerminalText.Safe(info.Name));
         WriteHashes(output, info.InfoHashes);
         Field(output, "format", Format(info.InfoHashes));

@@ -18,7 +18,7 @@ internal static class InfoJson
         json.WriteString("name", info.Name);
         json.WriteString("infoHash", info.InfoHash.ToHex());
         Hashes(json, info.InfoHashes);
-        json.WriteNumber("totalLength", info.TotalLength);
+        json.WriteNumber("totalLength", info.DataLength);
         json.WriteNumber("pieceLength", info.PieceLength);
         json.WriteNumber("pieceCount", info.PieceCount);
         json.WriteBoolean("private", info.IsPrivate);

@@ -65,7 +65,7 @@ internal static class SeedCommand
             var status = managed.Status;
             if (mode == DisplayMode.Live)
             {
-                Console.Out.WriteLine($"Seeding {TerminalText.Safe(torrent.Info.Name)} ({ByteSize.Format(torrent.Info.TotalLength)}) on port {client.ListenPort}");
+                Console.Out.WriteLine($"Seeding {TerminalText.Safe(torrent.Info.Name)} ({ByteSize.Format(torrent.Info.DataLength)}) on port {client.ListenPort}");
                 Console.Out.WriteLine($"  magnet   {MagnetLink.FromTorrent(torrent)}");
                 Console.Out.WriteLine($"  torrent  {torrentPath}");
                 foreach (var url in tiers.SelectMany(t => t)) Console.Out.WriteLine($"  tracker  {TerminalText.Safe(url)}");

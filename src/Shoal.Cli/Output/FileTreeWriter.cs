@@ -19,7 +19,7 @@ public static class FileTreeWriter
     {
         if (!info.IsMultiFile)
         {
-            output.WriteLine($"{TerminalText.Safe(info.Name)}  ({ByteSize.Format(info.TotalLength)})");
+            output.WriteLine($"{TerminalText.Safe(info.Name)}  ({ByteSize.Format(info.DataLength)})");
             return;
         }
         var root = new Node(info.Name);

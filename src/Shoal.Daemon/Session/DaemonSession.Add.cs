@@ -122,7 +122,7 @@ public sealed partial class DaemonSession
         var engine = t.Engine;
         var live = engine?.Progress();
         var info = t.Info;
-        long total = info?.TotalLength ?? 0;
+        long total = info?.DataLength ?? 0;
         long have = live?.VerifiedBytes ?? t.VerifiedBytes;
         long sizeWhenDone = total, left = Math.Max(0, total - have);
         var settingsNow = t.Settings;

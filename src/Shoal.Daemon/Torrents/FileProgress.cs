@@ -32,20 +32,12 @@ public static class FileProgress
         return done;
     }
 
-    /// <summary>Verified bytes of the torrent, from its bitfield.</summary>
-    public static long Verified(TorrentInfo info, Bitfield? have)
-    {
-        ArgumentNullException.ThrowIfNull(info);
-        if (have is null || have.IsEmpty) return 0;
-        long bytes = (long)have.SetCount * info.PieceLength;
-        int last = info.PieceCount - 1;
-        if (have[last]) bytes -= info.PieceLength - info.PieceSize(last);
-        return bytes;
-    }
+    /// <summary>Verified bytes of the torrent, from its bitfield: file bytes only (padding excluded).</summary>
+    public static long Verified(TorrentInfo info, Bitfield? have) => VerifiedData.Bytes(info, have);
 
     /// <summary>
-    /// Transmission's sizeWhenDone and leftUntilDone: the bytes of the pieces that hold wanted files (a piece shared with an
-    /// unwanted file counts whole: it is fetched whole), and those of them not verified yet.
+    /// Transmission's sizeWhenDone and leftUntilDone: the file bytes of the pieces that hold wanted files (a piece shared
+    /// with an unwanted file counts whole: it is fetched whole; padding never counts), and those of them not verified yet.
     /// </summary>
     public static (long SizeWhenDone, long LeftUntilDone) WhenDone(TorrentInfo info, Func<int, bool> wantsFile, Bitfield? have)
     {
@@ -64,7 +56,7 @@ public static class FileProgress
         for (int piece = 0; piece < wanted.Length; piece++)
         {
             if (!wanted[piece]) continue;
-            int bytes = info.PieceSize(piece);
+            int bytes = info.PieceDataSize(piece);
             size += bytes;
             if (have is null || !have[piece]) left += bytes;
         }

@@ -14,7 +14,7 @@ public sealed class CatalogueEntry
     {
         InfoHash = torrent.InfoHash;
         Name = torrent.Info.Name;
-        TotalLength = torrent.Info.TotalLength;
+        TotalLength = torrent.Info.DataLength;
         FileCount = torrent.Info.Files.Count(f => !f.IsPadding);
         PieceLength = torrent.Info.PieceLength;
         IsPrivate = torrent.Info.IsPrivate;

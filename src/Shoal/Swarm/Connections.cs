@@ -118,7 +118,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
             await connection.DisposeAsync().ConfigureAwait(false);
             return null;
         }
-        return new PeerConnection(connection, peerId, reserved, events, swarm.Limits);
+        return new PeerConnection(connection, peerId, reserved, events, swarm.Limits) { SwarmHash = asked };
     }
 
     /// <summary>Closes every connection (pause or stop); with <paramref name="stop"/>, also cancels dials and waits for everything to end.</summary>
@@ -204,7 +204,7 @@ internal sealed class Connections(SwarmContext swarm, IPeerEvents events, IPeerL
                 lock (swarm.Sync) entry.IsSelf = true;
                 throw new WireProtocolException("connected to ourselves");
             }
-            peer = new PeerConnection(connection, handshake.PeerId.ToArray(), handshake.Reserved, events, swarm.Limits);
+            peer = new PeerConnection(connection, handshake.PeerId.ToArray(), handshake.Reserved, events, swarm.Limits) { SwarmHash = swarmHash };
         }
         catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or WireProtocolException or ObjectDisposedException)
         {

@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net;
+using Shoal.Metainfo;
 using Shoal.Storage;
 using Shoal.Transport;
 using Shoal.Wire;
@@ -54,6 +55,12 @@ internal sealed partial class PeerConnection : IPickerPeer, IChokeCandidate, IEx
     public byte[] PeerId { get; }
 
     public ReservedBits Reserved { get; }
+
+    /// <summary>
+    /// The 20-byte info-hash this connection's handshake used: the torrent's own, or a hybrid's truncated v2 hash for a
+    /// peer met in its v2 swarm. What is derived from "the info-hash" per connection (BEP 6's allowed-fast set) uses it.
+    /// </summary>
+    public required InfoHash SwarmHash { get; init; }
 
     public bool IsIncoming => _connection.IsIncoming;
 

@@ -69,9 +69,10 @@ public sealed partial class TorrentSession
         }
     }
 
-    private void SendAllowedFast(PeerConnection peer, int pieceCount)
+    /// <summary>BEP 6's set for the peer, from the hash its handshake used (a hybrid's v2 swarm has its own, as in libtorrent).</summary>
+    private static void SendAllowedFast(PeerConnection peer, int pieceCount)
     {
-        foreach (int piece in AllowedFastSet.Compute(peer.RemoteEndPoint.Address, InfoHash, pieceCount)) peer.Send(new Outgoing(MessageId.AllowedFast, piece));
+        foreach (int piece in AllowedFastSet.Compute(peer.RemoteEndPoint.Address, peer.SwarmHash, pieceCount)) peer.Send(new Outgoing(MessageId.AllowedFast, piece));
     }
 
     /// <summary>Our extension handshake for a peer (lock held).</summary>

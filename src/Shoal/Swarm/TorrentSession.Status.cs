@@ -35,7 +35,7 @@ public sealed partial class TorrentSession
                 p.Transport, p.IsEncrypted, p.QueuedBytes, p.IsObfuscated)).ToList();
             var info = _swarm.Info;
             var webSeeds = _webSeeds.Status();
-            return new TorrentStatus(State, info?.TotalLength ?? 0, VerifiedBytes(), _swarm.Picker?.Have.SetCount ?? 0, info?.PieceCount ?? 0,
+            return new TorrentStatus(State, info?.DataLength ?? 0, VerifiedBytes(), _swarm.Picker?.Have.SetCount ?? 0, info?.PieceCount ?? 0,
                 peers.Sum(p => p.DownloadRate) + webSeeds.Sum(w => w.DownloadRate), peers.Sum(p => p.UploadRate), Downloaded, Uploaded,
                 Interlocked.Read(ref _swarm.Wasted), _swarm.HashFailures, peers, _swarm.Book.Count, _swarm.Error?.Message, metadata)
             {

@@ -102,7 +102,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     {
         get
         {
-            lock (_swarm.Sync) return _swarm.Info is null ? UnknownLeft : _swarm.Info.TotalLength - VerifiedBytes();
+            lock (_swarm.Sync) return _swarm.Info is null ? UnknownLeft : _swarm.Info.DataLength - VerifiedBytes();
         }
     }
 
@@ -348,13 +348,7 @@ public sealed partial class TorrentSession : IAsyncDisposable
     private static IPEndPoint Normalize(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 
-    private long VerifiedBytes()
-    {
-        if (_swarm.Picker is not { } picker || _swarm.Info is not { } info) return 0;
-        var have = picker.Have;
-        long bytes = (long)have.SetCount * info.PieceLength;
-        int last = info.PieceCount - 1;
-        if (have[last]) bytes -= info.PieceLength - info.PieceSize(last);
-        return bytes;
-    }
+    /// <summary>File bytes in verified pieces, padding excluded (lock held).</summary>
+    private long VerifiedBytes() =>
+        _swarm.Picker is { } picker && _swarm.Info is { } info ? VerifiedData.Bytes(info, picker.Have) : 0;
 }

@@ -19,7 +19,9 @@ public enum TorrentState
 }
 
 /// <summary>A point-in-time view of a torrent, for progress displays and scripts. <see cref="Metadata"/> is set while a
-/// magnet link's metadata is fetched (sizes and piece counts are 0 until then).</summary>
+/// magnet link's metadata is fetched (sizes and piece counts are 0 until then). Byte counts are the files' own bytes:
+/// <see cref="TotalBytes"/> is <see cref="Shoal.Metainfo.TorrentInfo.DataLength"/>, <see cref="VerifiedBytes"/> the file bytes in
+/// verified pieces (padding of v2 and hybrid torrents excluded), so a complete torrent has both equal.</summary>
 public sealed record TorrentStatus(
     TorrentState State,
     long TotalBytes,

@@ -88,6 +88,11 @@ public sealed class HybridSwarmTests
         var handshake = await peer.ReceiveHandshakeAsync(timeout.Token);
         Assert.Equal(v2, handshake.InfoHash);
         Assert.True(handshake.Reserved.SupportsV2, "a handshake in the v2 swarm says we speak v2");
+        // BEP 6's allowed-fast set for this connection comes from the hash it uses, not the v1 one.
+        await peer.SendHandshakeAsync(v2, Shoal.Wire.ReservedBits.Shoal.WithV2());
+        var expected = Shoal.Wire.AllowedFastSet.Compute(IPAddress.Loopback, v2, info.PieceCount);
+        Assert.NotEqual(expected.Order(), Shoal.Wire.AllowedFastSet.Compute(IPAddress.Loopback, info.InfoHashes.V1!.Value, info.PieceCount).Order());
+        Assert.Equal(expected.Order(), (await V2SwarmTests.ReceiveAllowedFastAsync(peer, expected.Length, timeout.Token)).Order());
     }
 
     [Fact]

@@ -35,6 +35,23 @@ public sealed class DaemonPartsTests
         Assert.Equal([0L, 0, 0, 0], FileProgress.Completed(info, null));
     }
 
+    [Fact]
+    public async Task Size_when_done_of_a_v2_selection_is_its_files_bytes_not_their_padded_pieces()
+    {
+        using var dir = new TempDirectory("when-done");
+        var (torrent, _) = await Shoal.Tests.Swarm.V2.V2SwarmTests.MakeAsync(dir, TorrentFormat.V2);
+        var info = torrent.Info;
+        int two = info.Files.ToList().FindIndex(f => f.Length == 40_001);
+        var have = new Bitfield(info.PieceCount);
+        Assert.Equal((40_001L, 40_001L), FileProgress.WhenDone(info, i => i == two, have));
+        Assert.Equal((info.DataLength, info.DataLength), FileProgress.WhenDone(info, _ => true, have));
+        var (first, last) = new FileLayout(info).PieceRange(two);
+        for (int piece = first; piece <= last; piece++) have[piece] = true;
+        Assert.Equal((40_001L, 0L), FileProgress.WhenDone(info, i => i == two, have));
+        Assert.Equal(40_001, FileProgress.Verified(info, have));
+        Assert.Equal(40_001, FileProgress.Completed(info, have)[two]);
+    }
+
     [Theory]
     [InlineData("http://t/announce\nhttp://u/announce\n\nudp://v:1\n", 2)]
     [InlineData("\n\nhttp://t/announce\n\n\n", 1)]

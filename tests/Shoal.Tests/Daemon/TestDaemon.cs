@@ -113,7 +113,7 @@ internal sealed class TestDaemon : IAsyncDisposable
 
     /// <summary>Makes a torrent of pseudo-random files under Dir/source (kept as data to seed when <paramref name="complete"/>).</summary>
     public async Task<(Torrent Torrent, byte[] Bytes, string DataPath)> MakeTorrentAsync(string name, int seed, long[] fileSizes, bool complete = false,
-        IEnumerable<string>? trackers = null)
+        IEnumerable<string>? trackers = null, TorrentFormat format = TorrentFormat.V1)
     {
         string root = Dir.Combine("source", name);
         if (fileSizes.Length == 1) Dir.WriteRandomFile(Path.Combine("source", name), fileSizes[0], seed);
@@ -121,7 +121,7 @@ internal sealed class TestDaemon : IAsyncDisposable
         {
             for (int i = 0; i < fileSizes.Length; i++) Dir.WriteRandomFile(Path.Combine("source", name, $"file{i}.bin"), fileSizes[i], seed + i);
         }
-        var builder = new TorrentBuilder { PieceLength = 16 * 1024 };
+        var builder = new TorrentBuilder { PieceLength = 16 * 1024, Format = format };
         if (trackers is not null) builder.AddTrackers(trackers);
         var torrent = await builder.BuildAsync(root);
         if (complete)

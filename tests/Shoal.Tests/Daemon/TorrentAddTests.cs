@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Shoal.Metainfo;
 
 namespace Shoal.Tests.Daemon;
 
@@ -139,5 +140,30 @@ public sealed class TorrentAddTests
         Assert.Equal(200_000, t.GetProperty("haveValid").GetInt64());
         Assert.Equal(0, t.GetProperty("leftUntilDone").GetInt64());
         Assert.Equal(JsonValueKind.False, t.GetProperty("isFinished").ValueKind);
+    }
+
+    [Theory]
+    [InlineData(TorrentFormat.V1, 2 * 16_384 + 10_854)] // the 5-byte file's piece holds the tail of the first and the head of the last
+    [InlineData(TorrentFormat.V2, 40_001 + 20_000)] // each file on its own pieces, padded
+    [InlineData(TorrentFormat.Hybrid, 40_001 + 20_000)]
+    public async Task HaveValid_counts_the_file_bytes_of_verified_pieces_never_padding(TorrentFormat format, long partial)
+    {
+        const long Total = 40_001 + 5 + 20_000;
+        await using var daemon = await TestDaemon.StartAsync();
+        var (_, full, _) = await daemon.MakeTorrentAsync("full", 4, [40_001, 5, 20_000], complete: true, format: format);
+        var (_, part, _) = await daemon.MakeTorrentAsync("part", 7, [40_001, 5, 20_000], complete: true, format: format);
+        File.Delete(Path.Combine(daemon.Downloads, "part", "file1.bin"));
+        int fullId = await daemon.AddAsync(full), partId = await daemon.AddAsync(part);
+        await daemon.WaitForStatusAsync(fullId, 6);
+        await daemon.WaitForStatusAsync(partId, 4);
+
+        string[] fields = ["haveValid", "totalSize", "sizeWhenDone", "leftUntilDone", "percentDone", "percentComplete"];
+        var done = await daemon.GetAsync(fullId, fields);
+        Assert.Equal([Total, Total, Total, 0], fields[..4].Select(f => done.GetProperty(f).GetInt64()));
+        Assert.Equal(1.0, done.GetProperty("percentDone").GetDouble());
+        var t = await daemon.GetAsync(partId, fields);
+        Assert.Equal([partial, Total, Total, Total - partial], fields[..4].Select(f => t.GetProperty(f).GetInt64()));
+        Assert.Equal((double)partial / Total, t.GetProperty("percentDone").GetDouble(), 9);
+        Assert.Equal((double)partial / Total, t.GetProperty("percentComplete").GetDouble(), 9);
     }
 }

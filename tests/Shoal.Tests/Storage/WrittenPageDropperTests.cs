@@ -10,25 +10,53 @@ public class WrittenPageDropperTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public void Each_range_is_advised_when_written_and_again_a_window_of_writes_later()
+    public void A_full_batch_is_written_back_merged_and_dropped_one_batch_later()
     {
         using var dir = new TempDirectory("dropper");
         using var handle = File.OpenHandle(dir.Combine("f"), FileMode.Create, FileAccess.ReadWrite);
-        var calls = new List<(long Offset, long Length)>();
-        var dropper = new WrittenPageDropper((h, offset, length) =>
+        var calls = new List<(WrittenPageDropper.Step Step, long Offset, long Length)>();
+        var dropper = new WrittenPageDropper((step, h, offset, length) =>
         {
             Assert.Same(handle, h);
-            calls.Add((offset, length));
+            calls.Add((step, offset, length));
         });
 
-        for (int i = 0; i < WrittenPageDropper.Window; i++) dropper.Written(handle, i * 100L, 100);
-        Assert.Equal(Enumerable.Range(0, WrittenPageDropper.Window).Select(i => (i * 100L, 100L)), calls);
+        // Pieces arriving out of order still make one span.
+        for (int i = WrittenPageDropper.Window - 1; i > 0; i--) dropper.Written(handle, i * 100L, 100);
+        Assert.Empty(calls); // nothing until the batch is full
+        dropper.Written(handle, 0, 100);
+        Assert.Equal([(WrittenPageDropper.Step.WriteBack, 0L, WrittenPageDropper.Window * 100L)], calls);
 
         calls.Clear();
-        dropper.Written(handle, 5_000, 50);
-        dropper.Written(handle, 6_000, 60);
-        // The new range at once, then the oldest one leaving the window (clean by now, so really dropped).
-        Assert.Equal([(5_000L, 50L), (0L, 100L), (6_000L, 60L), (100L, 100L)], calls);
+        for (int i = 0; i < WrittenPageDropper.Window; i++) dropper.Written(handle, 1_000_000 + i * 100L, 100);
+        // The new batch's writeback is started, and the previous batch (clean by now) is dropped.
+        Assert.Equal([
+            (WrittenPageDropper.Step.WriteBack, 1_000_000L, WrittenPageDropper.Window * 100L),
+            (WrittenPageDropper.Step.Drop, 0L, WrittenPageDropper.Window * 100L)], calls);
+    }
+
+    [Fact]
+    public void A_batch_becomes_one_span_per_file_from_its_lowest_to_its_highest_written_byte()
+    {
+        using var dir = new TempDirectory("dropper");
+        using var a = File.OpenHandle(dir.Combine("a"), FileMode.Create, FileAccess.ReadWrite);
+        using var b = File.OpenHandle(dir.Combine("b"), FileMode.Create, FileAccess.ReadWrite);
+        var batch = new WrittenPageDropper.WrittenRange[WrittenPageDropper.Window];
+        var ranges = new (SafeFileHandle Handle, long Offset, long Length)[]
+        {
+            (a, 200, 100), (b, 0, 100), (a, 0, 100), (a, 100, 100), (b, 100, 50), (a, 1_000, 10), (a, 250, 100),
+        };
+        for (int i = 0; i < batch.Length; i++)
+        {
+            var (h, o, l) = ranges[i % ranges.Length];
+            batch[i] = new(h, o, l);
+        }
+
+        int kept = WrittenPageDropper.Merge(batch);
+
+        var merged = batch.Take(kept).Select(r => (ReferenceEquals(r.Handle, a) ? "a" : "b", r.Offset, r.Length)).OrderBy(r => r.Item1).ToArray();
+        Assert.Equal([("a", 0L, 1_010L), ("b", 0L, 150L)], merged);
+        Assert.All(batch.Skip(kept), r => Assert.Null(r.Handle));
     }
 
     [Fact]
@@ -37,16 +65,15 @@ public class WrittenPageDropperTests
         using var dir = new TempDirectory("dropper");
         var closed = File.OpenHandle(dir.Combine("closed"), FileMode.Create, FileAccess.ReadWrite);
         using var open = File.OpenHandle(dir.Combine("open"), FileMode.Create, FileAccess.ReadWrite);
-        var advised = new List<SafeFileHandle>();
-        var dropper = new WrittenPageDropper((h, _, _) => advised.Add(h));
+        var advised = new List<(WrittenPageDropper.Step, SafeFileHandle)>();
+        var dropper = new WrittenPageDropper((step, h, _, _) => advised.Add((step, h)));
 
         dropper.Written(closed, 0, 10);
         closed.Dispose();
-        for (int i = 0; i < WrittenPageDropper.Window; i++) dropper.Written(open, i, 1);
+        for (int i = 1; i < 2 * WrittenPageDropper.Window; i++) dropper.Written(open, i * 10L, 10);
 
-        Assert.Same(closed, advised[0]);
-        Assert.Equal(1 + WrittenPageDropper.Window, advised.Count); // no second call for the closed one, and no exception
-        Assert.All(advised.Skip(1), h => Assert.Same(open, h));
+        // No call for the closed handle, and no exception: the open file's two batches, each written back, the first dropped.
+        Assert.Equal([(WrittenPageDropper.Step.WriteBack, open), (WrittenPageDropper.Step.WriteBack, open), (WrittenPageDropper.Step.Drop, open)], advised);
     }
 
     [Fact]

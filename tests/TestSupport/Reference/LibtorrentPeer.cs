@@ -134,20 +134,31 @@ public sealed class LibtorrentPeer : IReferencePeer
         if (options.ReannounceEvery is { } every)
             arguments.AddRange(["--reannounce-every", every.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)]);
 
-        var peer = new LibtorrentPeer();
-        peer._process = ReferenceProcess.Start("libtorrent", options.Python, arguments, peer.OnLine, keepStdinOpen: true);
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            await Waits.UntilAsync(Task.WhenAll(peer._listening.Task, peer._added.Task), peer.Process, options.StartTimeout,
-                cancellationToken, "libtorrent to listen and add the torrent");
-            return peer;
-        }
-        catch
-        {
-            await peer.DisposeAsync();
-            throw;
+            var peer = new LibtorrentPeer();
+            peer._process = ReferenceProcess.Start("libtorrent", options.Python, arguments, peer.OnLine, keepStdinOpen: true);
+            try
+            {
+                await Waits.UntilAsync(Task.WhenAll(peer._listening.Task, peer._added.Task), peer.Process, options.StartTimeout,
+                    cancellationToken, "libtorrent to listen and add the torrent");
+                return peer;
+            }
+            catch (ReferencePeerException) when (attempt == 1 && peer.Process.ExitCode == SegmentationFault)
+            {
+                // python3-libtorrent 2.0.8 here very rarely crashes while it starts, before it listens or has met any
+                // peer (1 start in several hundred, under load): that is not the behaviour under test, so start it once more.
+                await peer.DisposeAsync();
+            }
+            catch
+            {
+                await peer.DisposeAsync();
+                throw;
+            }
         }
     }
+
+    private const int SegmentationFault = 128 + 11; // the exit status of a process killed by SIGSEGV
 
     private void OnLine(string line)
     {

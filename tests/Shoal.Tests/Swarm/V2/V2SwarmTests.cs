@@ -67,6 +67,12 @@ public sealed class V2SwarmTests
 
         Assert.True(await RunUntilAsync(session.Completion, TimeSpan.FromMinutes(2)), "not done in 2 simulated minutes");
         Assert.Equal(space, SwarmTestData.ReadAll(storage));
+        // Progress counts the files' bytes, not the padding in the piece space: done is exactly the files' size.
+        var status = session.GetStatus();
+        long files = info.Files.Where(f => !f.IsPadding).Sum(f => f.Length);
+        Assert.True(files < info.TotalLength);
+        Assert.Equal((files, files, 1.0), (status.TotalBytes, status.VerifiedBytes, status.Progress));
+        Assert.Equal(0, session.Left);
         // A v2-only torrent is known on the wire by its truncated v2 hash; a hybrid by its v1 hash.
         Assert.Equal(format == TorrentFormat.V2 ? info.InfoHashes.V2Truncated : info.InfoHashes.V1, session.InfoHash);
     }
@@ -91,6 +97,40 @@ public sealed class V2SwarmTests
         Assert.Equal(asked, answer.InfoHash);
         // The torrent is one inside: the peer sees its pieces whichever swarm it joined.
         Assert.NotNull(await peer.ReceiveUntilAsync(MessageId.HaveAll, Ct));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_hybrid_computes_each_peers_allowed_fast_set_from_the_hash_its_handshake_used(bool v2Swarm)
+    {
+        using var dir = new TempDirectory("v2-swarm");
+        var (torrent, space) = await MakeAsync(dir, TorrentFormat.Hybrid);
+        var info = torrent.Info;
+        await using var engine = await ClientEngine.StartAsync(Settings);
+        engine.AddTorrent(info, MemoryStorage.CreateSeeded(info, space));
+        var (asked, other) = v2Swarm ? (info.InfoHashes.V2Truncated!.Value, info.InfoHashes.V1!.Value) : (info.InfoHashes.V1!.Value, info.InfoHashes.V2Truncated!.Value);
+
+        await using var peer = await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, Ct);
+        await peer.SendHandshakeAsync(asked, v2Swarm ? ReservedBits.Shoal.WithV2() : ReservedBits.Shoal);
+        Assert.Equal(asked, (await peer.ReceiveHandshakeAsync(Ct)).InfoHash);
+        var expected = AllowedFastSet.Compute(IPAddress.Loopback, asked, info.PieceCount);
+        // The two hashes give two different sets here, so the test tells them apart.
+        Assert.NotEqual(expected.Order(), AllowedFastSet.Compute(IPAddress.Loopback, other, info.PieceCount).Order());
+        Assert.Equal(expected.Order(), (await ReceiveAllowedFastAsync(peer, expected.Length, Ct)).Order());
+    }
+
+    /// <summary>The first <paramref name="count"/> allowed-fast pieces the engine sends (other messages skipped).</summary>
+    internal static async Task<List<int>> ReceiveAllowedFastAsync(ScriptedPeer peer, int count, CancellationToken ct)
+    {
+        var pieces = new List<int>();
+        while (pieces.Count < count)
+        {
+            var message = await peer.ReceiveUntilAsync(MessageId.AllowedFast, ct);
+            Assert.True(message is not null, $"the connection closed after {pieces.Count} allowed-fast messages");
+            pieces.Add(message.Value.Index);
+        }
+        return pieces;
     }
 
     [Fact]

@@ -106,6 +106,26 @@ public sealed class EngineHost : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts a v2 torrent whose .torrent lacks piece layers the way a magnet link starts: the layers come from peers'
+    /// answers to hash requests (<paramref name="layers"/> reports the fraction received), then the data is opened (and
+    /// rechecked against them) and shared. Cancelling before then stops everything it started.
+    /// </summary>
+    public async Task<EngineTorrent> StartFetchingLayersAsync(Torrent torrent, string downloadDirectory, IReadOnlyList<bool>? wantedFiles, Action<double>? layers,
+        Action<double>? recheck, CancellationToken ct, IReadOnlyList<IReadOnlyList<string>?>? filePaths = null)
+    {
+        ArgumentNullException.ThrowIfNull(torrent);
+        IProgress<MetadataProgress>? fetch = layers is null ? null : new Reporter<MetadataProgress>(p => layers(p.Fraction));
+        var storage = _client.Options.Storage with { SkippedFiles = Skipped(torrent.Info, wantedFiles), FilePaths = filePaths };
+        var managed = await _client.AddFetchingLayersAsync(torrent.Info, torrent.AnnounceTiers, downloadDirectory, storage, fetch, RecheckReporter(Fraction(recheck)), ct)
+            .ConfigureAwait(false);
+        managed.AddWebSeeds(torrent.WebSeeds, fromUser: true);
+        return new EngineTorrent(managed, managed.ToTorrent());
+    }
+
+    /// <summary>How the engine opens data (links followed or not, ...), for work on it outside a running torrent.</summary>
+    public StorageOptions StorageOptions => _client.Options.Storage;
+
+    /// <summary>
     /// Checks the data of a torrent that is not running and returns what verified: every piece when <paramref name="fullCheck"/>,
     /// else what an unchanged resume record does not vouch for. The resume record is rewritten.
     /// </summary>

@@ -19,10 +19,8 @@ public sealed partial class DaemonSession
         }
         var magnet = request.Magnet;
         if (metainfo is null && magnet is null) throw new RpcException("no filename or metainfo specified");
-        // A hybrid is known by its v1 hash (and answers in both swarms). A v2-only torrent needs its piece layers to verify
-        // pieces: a magnet link's come from peers' answers to hash requests, a .torrent's must be in the file.
-        if (metainfo is { Info.HasAllPieceHashes: false })
-            throw new RpcException("this v2-only torrent has no piece layers, which the daemon cannot fetch from peers yet (`shoal get` can)");
+        // A hybrid is known by its v1 hash (and answers in both swarms). A v2-only .torrent lacking piece layers (BEP 52 allows
+        // it) gets them at its first check (CheckDataAsync) from complete data on disk, else from peers like a magnet's metadata.
         var infoHash = metainfo?.InfoHash ?? magnet!.InfoHash;
         var now = Time.GetUtcNow();
         Hosted hosted;
@@ -83,7 +81,7 @@ public sealed partial class DaemonSession
             if (t.Phase != TorrentPhase.Stopped) PlanQueue(); // added paused: nothing to plan
             return;
         }
-        RunInBackground(() => StartEngineAsync(t), $"starting {t.Name}");
+        RunInBackground(work => StartEngineAsync(t, work), $"starting {t.Name}");
     }
 
     private static TorrentSettings InitialSettings(AddRequest request, SessionSettings session, int fileCount)
@@ -171,7 +169,7 @@ public sealed partial class DaemonSession
             PeersGettingFromUs = live?.PeersGettingFromUs ?? 0,
             PeersFrom = live?.From ?? default,
             RecheckProgress = activity == TorrentActivity.Verifying ? t.CheckProgress : 0,
-            MetadataPercentComplete = info is not null ? 1 : t.MetadataProgress,
+            MetadataPercentComplete = info is { HasAllPieceHashes: true } ? 1 : t.MetadataProgress, // a v2 .torrent's missing piece layers are fetched as metadata
             SecondsDownloading = t.SecondsDownloading,
             SecondsSeeding = t.SecondsSeeding,
             QueuePosition = t.QueuePosition,

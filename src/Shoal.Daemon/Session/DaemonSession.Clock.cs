@@ -143,7 +143,7 @@ public sealed partial class DaemonSession
                 toStart.Add(t);
             }
         }
-        foreach (var t in toStart) RunInBackground(() => StartEngineAsync(t), $"starting {t.Name}");
+        foreach (var t in toStart) RunInBackground(work => StartEngineAsync(t, work), $"starting {t.Name}");
     }
 
     /// <summary>

@@ -54,13 +54,16 @@ public sealed partial class DaemonSession
         return Task.CompletedTask;
     }
 
-    /// <summary>Waits until background work started so far (starts, stops, checks, removals) has finished: for tests and shutdown.</summary>
+    /// <summary>
+    /// Waits until background work started so far (starts, stops, checks, removals) has finished, or is only waiting for
+    /// peers (a magnet's metadata, a v2 torrent's piece layers: that may never come). For tests.
+    /// </summary>
     public async Task WhenIdleAsync()
     {
         while (true)
         {
             Task[] pending;
-            lock (_background) pending = [.. _background.Where(t => !t.IsCompleted)];
+            lock (_background) pending = [.. _background.Where(w => !w.Task.IsCompleted && !w.WaitingForPeers).Select(w => w.Settled)];
             if (pending.Length == 0) return;
             await Task.WhenAll(pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
@@ -80,9 +83,7 @@ public sealed partial class DaemonSession
             try
             {
                 SetPhase(t, TorrentPhase.Checking);
-                t.Have = await _engine.CheckAsync(t.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: true, _closing.Token, t.Settings.Wanted,
-                    TorrentPaths.ForStorage(t.Info, t.Settings))
-                    .ConfigureAwait(false);
+                t.Have = await CheckDataAsync(t, fullCheck: true, _closing.Token).ConfigureAwait(false);
                 t.LocalError = null;
             }
             catch (Exception ex) when (IsLocalProblem(ex))
@@ -268,8 +269,11 @@ public sealed partial class DaemonSession
         }
     }
 
-    /// <summary>Queued torrents are started here (by <see cref="PlanQueue"/>): opens the data (or fetches a magnet's metadata) and runs it.</summary>
-    private async Task StartEngineAsync(DaemonTorrent t)
+    /// <summary>
+    /// Queued torrents are started here (by <see cref="PlanQueue"/>): opens the data (or fetches a magnet's metadata, or a
+    /// v2 torrent's missing piece layers) and runs it. Waiting for peers does not count as work to <see cref="WhenIdleAsync"/>.
+    /// </summary>
+    private async Task StartEngineAsync(DaemonTorrent t, BackgroundWork work)
     {
         await PendingRemoval(t.InfoHash).ConfigureAwait(false);
         await t.Gate.WaitAsync().ConfigureAwait(false);
@@ -282,9 +286,18 @@ public sealed partial class DaemonSession
             if (t.Metainfo is null)
             {
                 SetPhase(t, TorrentPhase.FetchingMetadata);
-                engine = await _engine.StartMagnetAsync(MagnetWithTrackers(t), t.DownloadDir, p => t.MetadataProgress = p, p => t.CheckProgress = p,
-                    cancel.Token).ConfigureAwait(false);
+                engine = await work.WaitForPeersAsync(_engine.StartMagnetAsync(MagnetWithTrackers(t), t.DownloadDir, p => t.MetadataProgress = p,
+                    p => t.CheckProgress = p, cancel.Token)).ConfigureAwait(false);
                 OnMetadata(t, engine.Torrent);
+            }
+            else if (t.Have is not null && !t.Metainfo.Info.HasAllPieceHashes && !await ComputePieceLayersInSlotAsync(t, cancel.Token).ConfigureAwait(false))
+            {
+                // Queued for a download slot after its first look found no complete data: its layers come from peers.
+                SetPhase(t, TorrentPhase.FetchingMetadata);
+                var torrent = WithTrackers(t);
+                engine = await work.WaitForPeersAsync(_engine.StartFetchingLayersAsync(torrent, t.DownloadDir, t.Settings.Wanted, p => t.MetadataProgress = p,
+                    p => t.CheckProgress = p, cancel.Token, TorrentPaths.ForStorage(torrent.Info, t.Settings))).ConfigureAwait(false);
+                OnMetadata(t, WithPieceLayers(t.Metainfo), "piece layers");
             }
             else
             {
@@ -295,9 +308,7 @@ public sealed partial class DaemonSession
                     if (t.Have is null)
                     {
                         // First look at a new torrent's data: learn what is there, then let the queue decide (as a seed or a download).
-                        var have = await _engine.CheckAsync(t.Metainfo.Info, t.DownloadDir, p => t.CheckProgress = p, fullCheck: false, cancel.Token, t.Settings.Wanted,
-                            TorrentPaths.ForStorage(t.Metainfo.Info, t.Settings))
-                            .ConfigureAwait(false);
+                        var have = await CheckDataAsync(t, fullCheck: false, cancel.Token).ConfigureAwait(false);
                         lock (_sync)
                         {
                             t.Have = have;
@@ -306,7 +317,7 @@ public sealed partial class DaemonSession
                         RequestPlan();
                         return;
                     }
-                    var torrent = t.EditedTrackers is null ? t.Metainfo : new Torrent(t.Metainfo.Info, t.EditedTrackers);
+                    var torrent = WithTrackers(t);
                     var wanted = t.Settings.Wanted;
                     engine = await _engine.StartAsync(torrent, t.DownloadDir, wanted, p => t.CheckProgress = p, cancel.Token,
                         TorrentPaths.ForStorage(torrent.Info, t.Settings)).ConfigureAwait(false);
@@ -399,8 +410,8 @@ public sealed partial class DaemonSession
         }
     }
 
-    /// <summary>A magnet link's metadata arrived: keep it, so a restart does not fetch it again.</summary>
-    private void OnMetadata(DaemonTorrent t, Torrent torrent)
+    /// <summary>A magnet link's metadata (or a v2 torrent's piece layers) arrived: keep it, so a restart does not fetch it again.</summary>
+    private void OnMetadata(DaemonTorrent t, Torrent torrent, string what = "metadata")
     {
         lock (_sync)
         {
@@ -409,8 +420,70 @@ public sealed partial class DaemonSession
             t.Touch(Time.GetUtcNow());
         }
         Save(t);
-        _log.LogInformation("metadata of {Name} received ({Files} files)", t.Name, torrent.Info.Files.Count);
+        _log.LogInformation("{What} of {Name} received ({Files} files)", what, t.Name, torrent.Info.Files.Count);
     }
+
+    /// <summary>
+    /// What a stopped torrent's data verifies (the caller holds a checker slot). A v2 .torrent added without (all) its piece
+    /// layers first has them computed from complete data in the download folder; without them nothing can be verified yet.
+    /// </summary>
+    private async Task<Storage.Bitfield> CheckDataAsync(DaemonTorrent t, bool fullCheck, CancellationToken ct)
+    {
+        var info = t.Metainfo!.Info;
+        if (!info.HasAllPieceHashes && !await ComputePieceLayersAsync(t, ct).ConfigureAwait(false)) return new Storage.Bitfield(info.PieceCount);
+        return await _engine.CheckAsync(info, t.DownloadDir, p => t.CheckProgress = p, fullCheck, ct, t.Settings.Wanted, TorrentPaths.ForStorage(info, t.Settings))
+            .ConfigureAwait(false);
+    }
+
+    private async Task<bool> ComputePieceLayersInSlotAsync(DaemonTorrent t, CancellationToken ct)
+    {
+        await _checkers.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            SetPhase(t, TorrentPhase.Checking);
+            return await ComputePieceLayersAsync(t, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _checkers.Release();
+        }
+    }
+
+    /// <summary>
+    /// Computes a v2 torrent's missing piece layers from its complete data in the download folder (the caller holds a checker
+    /// slot) and keeps them with the torrent, so a restart needs neither this nor peers. False when they cannot be (data
+    /// absent, incomplete or not this torrent's): they are then fetched from peers.
+    /// </summary>
+    private async Task<bool> ComputePieceLayersAsync(DaemonTorrent t, CancellationToken ct)
+    {
+        var info = t.Metainfo!.Info;
+        try
+        {
+            var outcome = await LocalPieceLayers.ComputeAsync(info, t.DownloadDir, _engine.StorageOptions with { FilePaths = TorrentPaths.ForStorage(info, t.Settings) }, ct)
+                .ConfigureAwait(false);
+            if (!info.HasAllPieceHashes)
+            {
+                _log.LogInformation("piece layers of {Name} are fetched from peers: {Mismatched} files on disk are not its data, {Absent} are absent",
+                    t.Name, outcome.Mismatched.Count, outcome.Absent.Count);
+                return false;
+            }
+        }
+        catch (Exception ex) when (IsLocalProblem(ex))
+        {
+            _log.LogInformation("piece layers of {Name} are fetched from peers: {Problem}", t.Name, ex.Message);
+            return false;
+        }
+        OnMetadata(t, WithPieceLayers(t.Metainfo), "piece layers (computed from the data)");
+        return true;
+    }
+
+    /// <summary>The .torrent as added, now carrying the piece layers its info learned (kept, so a restart needs no fetch).</summary>
+    private static Torrent WithPieceLayers(Torrent m) =>
+        new(m.Info, m.AnnounceTiers, m.Comment, m.CreatedBy, m.CreationDate, m.WebSeeds, m.Info.PieceLayers);
+
+    /// <summary>The torrent to run: its trackers as edited by the user, if they were.</summary>
+    private static Torrent WithTrackers(DaemonTorrent t) =>
+        t.EditedTrackers is null ? t.Metainfo! : new Torrent(t.Metainfo!.Info, t.EditedTrackers, webSeeds: t.Metainfo.WebSeeds);
 
     private static MagnetLink MagnetWithTrackers(DaemonTorrent t) =>
         t.EditedTrackers is null ? t.Magnet! : new MagnetLink(t.Magnet!.InfoHashes, t.Magnet.DisplayName, t.EditedTrackers.SelectMany(x => x), t.Magnet.Peers,

@@ -28,7 +28,7 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
     private readonly ILogger _log;
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _shutdownRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<Task> _background = [];
+    private readonly List<BackgroundWork> _background = [];
     private SessionSettings _settings;
     private int _nextId = 1;
     private bool _disposed;
@@ -131,20 +131,24 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
     }
 
     /// <summary>Runs slow work in the background, tracked so disposal waits for it; failures are logged, never thrown.</summary>
-    private void RunInBackground(Func<Task> work, string what)
+    private void RunInBackground(Func<Task> work, string what) => RunInBackground(_ => work(), what);
+
+    /// <summary>As above, for work that may wait for peers (<see cref="BackgroundWork.WaitForPeersAsync"/>).</summary>
+    private void RunInBackground(Func<BackgroundWork, Task> work, string what)
     {
-        var task = Task.Run(async () =>
-        {
-            try { await work().ConfigureAwait(false); }
-            catch (Exception ex) when (ex is not OperationCanceledException || !_closing.IsCancellationRequested)
-            {
-                _log.LogError(ex, "{What} failed", what);
-            }
-        });
+        var tracked = new BackgroundWork();
         lock (_background)
         {
-            _background.RemoveAll(t => t.IsCompleted);
-            _background.Add(task);
+            tracked.Task = Task.Run(async () =>
+            {
+                try { await work(tracked).ConfigureAwait(false); }
+                catch (Exception ex) when (ex is not OperationCanceledException || !_closing.IsCancellationRequested)
+                {
+                    _log.LogError(ex, "{What} failed", what);
+                }
+            });
+            _background.RemoveAll(w => w.Task.IsCompleted);
+            _background.Add(tracked);
         }
     }
 
@@ -159,7 +163,7 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
         await StopClockAsync().ConfigureAwait(false);
         await _closing.CancelAsync().ConfigureAwait(false);
         Task[] pending;
-        lock (_background) pending = [.. _background];
+        lock (_background) pending = [.. _background.Select(w => w.Task)];
         await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         DaemonTorrent[] all;
         lock (_sync) all = [.. _byId.Values.Select(h => h.Torrent)];

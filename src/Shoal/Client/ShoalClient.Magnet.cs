@@ -72,6 +72,20 @@ public sealed partial class ShoalClient
         IProgress<MetadataProgress>? metadataProgress = null, IProgress<RecheckProgress>? recheck = null, CancellationToken ct = default) =>
         WhenReadyAsync(AddMagnet(link, downloadDirectory, extraPeers, recheck), metadataProgress, ct);
 
+    /// <summary>
+    /// As <see cref="AddAsync"/> for a v2 torrent lacking piece layers, returning once peers supplied them and storage is
+    /// open (<paramref name="storage"/>: how, null for the client's options; <paramref name="progress"/> reports the hash
+    /// fetch as a magnet's metadata). Cancelling before then stops the torrent.
+    /// </summary>
+    public Task<ManagedTorrent> AddFetchingLayersAsync(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> trackers, string downloadDirectory,
+        StorageOptions? storage = null, IProgress<MetadataProgress>? progress = null, IProgress<RecheckProgress>? recheck = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(trackers);
+        ArgumentNullException.ThrowIfNull(downloadDirectory);
+        return WhenReadyAsync(AddFetchingLayers(info, trackers, downloadDirectory, storage ?? Options.Storage, recheck), progress, ct);
+    }
+
     private async Task<ManagedTorrent> WhenReadyAsync(ManagedTorrent managed, IProgress<MetadataProgress>? progress, CancellationToken ct)
     {
         Action<MetadataProgress>? report = progress is null ? null : progress.Report;

@@ -114,14 +114,22 @@ public sealed partial class ShoalClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(info);
         if (!info.HasAllPieceHashes)
         {
-            // A v2-only .torrent without its piece layers: they come from peers first, then the storage is opened and
-            // rechecked (as for a magnet link), so data already on disk is verified against them.
-            var session = Engine.AddTorrentFetchingLayers(info);
-            return Track(new ManagedTorrent(this, session, trackers, displayName: null,
-                async (i, token) => await FileStorage.OpenAsync(i, downloadDirectory, Options.Storage, recheck, token).ConfigureAwait(false)), lsd: !info.IsPrivate);
+            return AddFetchingLayers(info, trackers, downloadDirectory, Options.Storage, recheck);
         }
         var storage = await FileStorage.OpenAsync(info, downloadDirectory, Options.Storage, recheck, ct).ConfigureAwait(false);
         return Add(info, trackers, storage);
+    }
+
+    /// <summary>
+    /// A v2-only .torrent without its piece layers: they come from peers first, then the storage is opened and rechecked
+    /// (as for a magnet link), so data already on disk is verified against them.
+    /// </summary>
+    private ManagedTorrent AddFetchingLayers(TorrentInfo info, IReadOnlyList<IReadOnlyList<string>> trackers, string downloadDirectory, StorageOptions storage,
+        IProgress<RecheckProgress>? recheck)
+    {
+        var session = Engine.AddTorrentFetchingLayers(info);
+        return Track(new ManagedTorrent(this, session, trackers, displayName: null,
+            async (i, token) => await FileStorage.OpenAsync(i, downloadDirectory, storage, recheck, token).ConfigureAwait(false)), lsd: !info.IsPrivate);
     }
 
     /// <summary>Shares a torrent over storage the caller opened (e.g. in memory); the torrent disposes it when stopped.</summary>

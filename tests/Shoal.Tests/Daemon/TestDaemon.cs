@@ -159,7 +159,9 @@ internal sealed class TestDaemon : IAsyncDisposable
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (true)
         {
-            await Session.WhenIdleAsync();
+            // Bounded too: background work that never ends (a start waiting for peers counted as work) fails the test, not hangs it.
+            try { await Session.WhenIdleAsync().WaitAsync(Max(deadline - DateTime.UtcNow, TimeSpan.FromSeconds(1))); }
+            catch (TimeoutException) { Assert.Fail($"torrent {id}: the session's background work did not finish (waiting for status {status})"); }
             var t = await GetAsync(id, "status", "errorString");
             if (t.GetProperty("status").GetInt32() == status) return;
             if (DateTime.UtcNow > deadline)
@@ -167,6 +169,8 @@ internal sealed class TestDaemon : IAsyncDisposable
             await Task.Delay(50);
         }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     public async ValueTask DisposeAsync()
     {

@@ -14,7 +14,7 @@
 #
 # usage: bench/cpu-pair.sh CLI_DLL [SIZE_MiB=1024] [OUT_DIR]
 #   CLI_DLL: the CLI as published by bench/Shoal.Harness (ReadyToRun), or a plain build to compare:
-#     dotnet publish src/Shoal.Cli -c Release -r linux-x64 -o /tmp/shoal-cli   # self-contained, composite ReadyToRun (as `dotnet pack --ucr`)
+#     dotnet publish src/Shoal.Cli -c Release -r linux-x64 --self-contained false -o /tmp/shoal-cli   # ReadyToRun, as `dotnet pack --ucr`
 set -euo pipefail
 cli=${1:?usage: cpu-pair.sh CLI_DLL [SIZE_MiB] [OUT_DIR]}
 size_mib=${2:-1024}

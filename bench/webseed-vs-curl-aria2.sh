@@ -10,7 +10,7 @@
 #
 # usage: bench/webseed-vs-curl-aria2.sh [SIZE_MiB=1024] [CLI_DLL] [RUNS=3]
 #   CLI_DLL: the shoal CLI to run (default, or "": builds src/Shoal.Cli in Release and runs that). A ReadyToRun publish starts faster:
-#     dotnet publish src/Shoal.Cli -c Release -r linux-x64 -o /tmp/shoal-cli   # self-contained, composite ReadyToRun (as `dotnet pack --ucr`)
+#     dotnet publish src/Shoal.Cli -c Release -r linux-x64 --self-contained false -o /tmp/shoal-cli   # ReadyToRun, as `dotnet pack --ucr`
 #   The payload and one copy at a time live under TMPDIR (default /tmp): it needs room for twice the size.
 set -euo pipefail
 size_mib=${1:-1024}

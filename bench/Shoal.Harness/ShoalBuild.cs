@@ -3,9 +3,8 @@ using System.Diagnostics;
 namespace Shoal.Harness;
 
 /// <summary>
-/// Makes the `shoal` kind run the build a user installs (the README's `dotnet pack --ucr`: self-contained, one composite
-/// ReadyToRun image of the app and the runtime) rather than the plain IL build, whose first seconds are spent
-/// JIT-compiling. Published once per harness run into a temp folder (about two minutes: the whole runtime is compiled).
+/// Makes the `shoal` kind run the build a user installs (the README's `dotnet pack --ucr`: ReadyToRun) rather than the
+/// plain IL build, whose first seconds are spent JIT-compiling. Published once per harness run into a temp folder.
 /// </summary>
 internal static class ShoalBuild
 {
@@ -14,12 +13,12 @@ internal static class ShoalBuild
         string project = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../src/Shoal.Cli/Shoal.Cli.csproj"));
         if (!File.Exists(project)) throw new HarnessUsageException($"cannot find the CLI project at {project}");
         string output = Directory.CreateTempSubdirectory("shoal-harness-cli-").FullName;
-        log.WriteLine($"publishing the Shoal CLI (self-contained, composite ReadyToRun) into {output} ...");
+        log.WriteLine($"publishing the Shoal CLI (ReadyToRun) into {output} ...");
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            ArgumentList = { "publish", project, "-c", "Release", "-r", "linux-x64", "-o", output, "--nologo" },
+            ArgumentList = { "publish", project, "-c", "Release", "-r", "linux-x64", "--self-contained", "false", "-o", output, "--nologo" },
         };
         using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start dotnet publish");
         var stdout = process.StandardOutput.ReadToEndAsync(ct);

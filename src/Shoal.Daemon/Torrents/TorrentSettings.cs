@@ -49,7 +49,7 @@ public sealed record TorrentSettings
 
     public SeedLimitMode SeedIdleMode { get; init; }
 
-    /// <summary>One flag per file; empty = every file wanted (also before a magnet's metadata is known).</summary>
+    /// <summary>One flag per entry of the info's file list, padding included (not by RPC index: see <see cref="FileIndexMap"/>); empty = every file wanted (also before a magnet's metadata is known).</summary>
     public IReadOnlyList<bool> Wanted { get; init; } = [];
 
     /// <summary>One priority per file; empty = every file normal.</summary>

@@ -99,6 +99,7 @@ public interface IHostedTorrent
 
     IReadOnlyList<TrackerView> Trackers();
 
+    /// <summary>The real files, padding left out, by RPC index (see <see cref="Torrents.FileIndexMap"/>).</summary>
     IReadOnlyList<FileView> Files();
 
     /// <summary>The verified-pieces bitfield (BitTorrent wire order), or null without metadata.</summary>

@@ -36,7 +36,7 @@ public sealed partial class DaemonSession
                 MetainfoBytes = request.Metainfo,
                 Magnet = metainfo is null ? magnet : null,
                 DownloadDir = Path.GetFullPath(request.DownloadDir ?? settings.DownloadDir),
-                Settings = InitialSettings(request, settings, metainfo?.Info.Files.Count ?? 0),
+                Settings = InitialSettings(request, settings, metainfo?.Info),
                 Paused = paused,
                 Phase = paused ? TorrentPhase.Stopped : TorrentPhase.Queued,
                 QueuePosition = _byId.Count,
@@ -84,7 +84,7 @@ public sealed partial class DaemonSession
         RunInBackground(work => StartEngineAsync(t, work), $"starting {t.Name}");
     }
 
-    private static TorrentSettings InitialSettings(AddRequest request, SessionSettings session, int fileCount)
+    private static TorrentSettings InitialSettings(AddRequest request, SessionSettings session, TorrentInfo? info)
     {
         var settings = new TorrentSettings
         {
@@ -94,13 +94,15 @@ public sealed partial class DaemonSession
             Sequential = request.Sequential ?? false,
         };
         // A magnet link's file list is unknown until its metadata arrives: its selection starts as "every file".
-        if (fileCount == 0) return settings;
-        static IEnumerable<int> Valid(IReadOnlyList<int>? files, int count) => (files ?? []).Where(f => f >= 0 && f < count);
-        if (request.FilesUnwanted is { } unwanted) settings = settings.WithWanted(Valid(unwanted, fileCount), false, fileCount);
-        if (request.FilesWanted is { } wanted) settings = settings.WithWanted(Valid(wanted, fileCount), true, fileCount);
-        if (request.PriorityLow is { } low) settings = settings.WithPriority(Valid(low, fileCount), FilePriority.Low, fileCount);
-        if (request.PriorityNormal is { } normal) settings = settings.WithPriority(Valid(normal, fileCount), FilePriority.Normal, fileCount);
-        if (request.PriorityHigh is { } high) settings = settings.WithPriority(Valid(high, fileCount), FilePriority.High, fileCount);
+        if (info is null) return settings;
+        var map = FileIndexMap.Of(info);
+        // The request's indices are the RPC's (real files only); out-of-range ones are ignored, as before.
+        IEnumerable<int> Files(IReadOnlyList<int> rpc) => map.ToInternal(rpc.Select(i => (long)i), out _);
+        if (request.FilesUnwanted is { } unwanted) settings = settings.WithWanted(Files(unwanted), false, map);
+        if (request.FilesWanted is { } wanted) settings = settings.WithWanted(Files(wanted), true, map);
+        if (request.PriorityLow is { } low) settings = settings.WithPriority(Files(low), FilePriority.Low, map);
+        if (request.PriorityNormal is { } normal) settings = settings.WithPriority(Files(normal), FilePriority.Normal, map);
+        if (request.PriorityHigh is { } high) settings = settings.WithPriority(Files(high), FilePriority.High, map);
         return settings;
     }
 

@@ -420,7 +420,7 @@ public sealed partial class DaemonSession
             t.Touch(Time.GetUtcNow());
         }
         Save(t);
-        _log.LogInformation("{What} of {Name} received ({Files} files)", what, t.Name, torrent.Info.Files.Count);
+        _log.LogInformation("{What} of {Name} received ({Files} files)", what, t.Name, FileIndexMap.Of(torrent.Info).Count);
     }
 
     /// <summary>

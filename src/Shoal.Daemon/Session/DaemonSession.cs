@@ -199,12 +199,15 @@ public sealed partial class DaemonSession : ITorrentHost, IAsyncDisposable
                     : new TrackerView(i, e.Tier, e.Url, TrackerActivity.Idle, null, null, null, null, 0, null, null))];
         }
 
+        /// <summary>The torrent's real files (padding left out), numbered as the RPC numbers them.</summary>
         public IReadOnlyList<FileView> Files()
         {
             if (Torrent.Info is not { } info) return [];
             var done = FileProgress.Completed(info, Torrent.Engine?.Have() ?? Torrent.Have);
             var settings = Torrent.Settings;
-            return [.. info.Files.Select((f, i) => new FileView(TorrentPaths.Of(info, settings, i), f.Length, done[i], settings.IsWanted(i), settings.PriorityOf(i)))];
+            // Real files only, in RPC order: padding is not shown (see FileIndexMap).
+            return [.. FileIndexMap.Of(info).InternalIndices.Select(i =>
+                new FileView(TorrentPaths.Of(info, settings, i), info.Files[i].Length, done[i], settings.IsWanted(i), settings.PriorityOf(i)))];
         }
 
         public byte[]? Pieces()

@@ -49,7 +49,7 @@ public sealed record TorrentSettings
 
     public SeedLimitMode SeedIdleMode { get; init; }
 
-    /// <summary>One flag per file; empty = every file wanted (also before a magnet's metadata is known).</summary>
+    /// <summary>One flag per entry of the info's file list, padding included (not by RPC index: see <see cref="FileIndexMap"/>); empty = every file wanted (also before a magnet's metadata is known).</summary>
     public IReadOnlyList<bool> Wanted { get; init; } = [];
 
     /// <summary>One priority per file; empty = every file normal.</summary>
@@ -67,18 +67,24 @@ public sealed record TorrentSettings
 
     public int PriorityOf(int file) => file < Priorities.Count ? Priorities[file] : FilePriority.Normal;
 
-    /// <summary>These settings with <paramref name="files"/> set wanted or not (others unchanged), for a torrent of <paramref name="fileCount"/> files.</summary>
-    public TorrentSettings WithWanted(IEnumerable<int> files, bool wanted, int fileCount)
+    /// <summary>
+    /// These settings with the internal <paramref name="files"/> set wanted or not (others unchanged). Padding is always
+    /// "wanted" (it never makes a piece wanted): an old record that unwanted it collapses back to "every file" here.
+    /// </summary>
+    public TorrentSettings WithWanted(IEnumerable<int> files, bool wanted, FileIndexMap map)
     {
-        var flags = Enumerable.Range(0, fileCount).Select(IsWanted).ToArray();
-        foreach (var file in files) flags[file] = wanted;
+        ArgumentNullException.ThrowIfNull(map);
+        var flags = Enumerable.Range(0, map.InternalCount).Select(i => !map.IsFile(i) || IsWanted(i)).ToArray();
+        foreach (var file in files) flags[file] = wanted || !map.IsFile(file);
         return this with { Wanted = flags.All(f => f) ? [] : flags };
     }
 
-    public TorrentSettings WithPriority(IEnumerable<int> files, int priority, int fileCount)
+    /// <summary>These settings with the internal <paramref name="files"/> at <paramref name="priority"/>; padding stays normal.</summary>
+    public TorrentSettings WithPriority(IEnumerable<int> files, int priority, FileIndexMap map)
     {
-        var values = Enumerable.Range(0, fileCount).Select(PriorityOf).ToArray();
-        foreach (var file in files) values[file] = priority;
+        ArgumentNullException.ThrowIfNull(map);
+        var values = Enumerable.Range(0, map.InternalCount).Select(i => map.IsFile(i) ? PriorityOf(i) : FilePriority.Normal).ToArray();
+        foreach (var file in files) values[file] = map.IsFile(file) ? priority : FilePriority.Normal;
         return this with { Priorities = values.All(p => p == FilePriority.Normal) ? [] : values };
     }
 }

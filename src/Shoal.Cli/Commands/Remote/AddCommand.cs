@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Shoal.Cli.Output;
+using Shoal.Daemon.Torrents;
 using Shoal.Metainfo;
 
 namespace Shoal.Cli.Commands.Remote;
@@ -55,7 +56,10 @@ internal static class AddCommand
         return command;
     }
 
-    /// <summary>Indices of the files no pattern matches.</summary>
-    private static JsonArray Unwanted(TorrentInfo info, string[] patterns) =>
-        new([.. FilePatterns.Wanted(info, patterns).Select((w, i) => (w, i)).Where(f => !f.w).Select(f => (JsonNode)f.i)]);
+    /// <summary>RPC indices (real files only, as the daemon numbers them) of the files no pattern matches.</summary>
+    private static JsonArray Unwanted(TorrentInfo info, string[] patterns)
+    {
+        bool[] wanted = FilePatterns.Wanted(info, patterns);
+        return new([.. FileIndexMap.Of(info).InternalIndices.Select((file, rpc) => (file, rpc)).Where(f => !wanted[f.file]).Select(f => (JsonNode)f.rpc)]);
+    }
 }

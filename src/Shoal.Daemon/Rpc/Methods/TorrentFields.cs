@@ -48,7 +48,7 @@ internal static class TorrentFields
         ["errorString"] = (w, c) => w.WriteStringValue(c.S.ErrorString),
         ["eta"] = (w, c) => w.WriteNumberValue(c.S.Eta),
         ["etaIdle"] = (w, c) => w.WriteNumberValue(c.S.EtaIdle),
-        ["file-count"] = (w, c) => w.WriteNumberValue(c.S.Metainfo?.Info.Files.Count ?? 0),
+        ["file-count"] = (w, c) => w.WriteNumberValue(c.S.Metainfo is { } m ? FileIndexMap.Of(m.Info).Count : 0),
         ["files"] = WriteFiles,
         ["fileStats"] = WriteFileStats,
         ["group"] = (w, c) => w.WriteStringValue(c.S.Settings.Group),

@@ -34,17 +34,17 @@ internal static class TorrentSetMethod
         foreach (var torrent in call.Torrents())
         {
             var snapshot = torrent.Snapshot();
-            int files = snapshot.Metainfo?.Info.Files.Count ?? 0;
+            var files = snapshot.Metainfo is { } metainfo ? FileIndexMap.Of(metainfo.Info) : null;
             var s = snapshot.Settings;
             if (args.Int("bandwidthPriority") is { } priority && FilePriority.IsValid(priority)) s = s with { BandwidthPriority = (int)priority };
             if (args.String("group") is { } group) s = s with { Group = group.Trim() };
             if (labels is not null) s = s with { Labels = labels };
-            s = ApplyFiles(s, args, "files-unwanted", files, ref error, (x, list) => x.WithWanted(list, false, files));
-            s = ApplyFiles(s, args, "files-wanted", files, ref error, (x, list) => x.WithWanted(list, true, files));
+            s = ApplyFiles(s, args, "files-unwanted", files, ref error, (x, list, map) => x.WithWanted(list, false, map));
+            s = ApplyFiles(s, args, "files-wanted", files, ref error, (x, list, map) => x.WithWanted(list, true, map));
             if (args.Int("peer-limit") is { } peers && peers > 0) s = s with { PeerLimit = (int)Math.Min(peers, 10_000) };
-            s = ApplyFiles(s, args, "priority-high", files, ref error, (x, list) => x.WithPriority(list, FilePriority.High, files));
-            s = ApplyFiles(s, args, "priority-low", files, ref error, (x, list) => x.WithPriority(list, FilePriority.Low, files));
-            s = ApplyFiles(s, args, "priority-normal", files, ref error, (x, list) => x.WithPriority(list, FilePriority.Normal, files));
+            s = ApplyFiles(s, args, "priority-high", files, ref error, (x, list, map) => x.WithPriority(list, FilePriority.High, map));
+            s = ApplyFiles(s, args, "priority-low", files, ref error, (x, list, map) => x.WithPriority(list, FilePriority.Low, map));
+            s = ApplyFiles(s, args, "priority-normal", files, ref error, (x, list, map) => x.WithPriority(list, FilePriority.Normal, map));
             if (args.Int("downloadLimit") is { } down) s = s with { DownloadLimit = Math.Max(0, down) };
             if (args.Bool("downloadLimited") is { } downLimited) s = s with { DownloadLimited = downLimited };
             if (args.Bool("honorsSessionLimits") is { } honors) s = s with { HonorsSessionLimits = honors };
@@ -64,14 +64,21 @@ internal static class TorrentSetMethod
         return Task.CompletedTask;
     }
 
-    private static TorrentSettings ApplyFiles(TorrentSettings settings, RpcArguments args, string key, int fileCount, ref string? error,
-        Func<TorrentSettings, IEnumerable<int>, TorrentSettings> apply)
+    /// <summary>Applies the file list under <paramref name="key"/> (RPC indices: real files only) to the internal files they name.</summary>
+    private static TorrentSettings ApplyFiles(TorrentSettings settings, RpcArguments args, string key, FileIndexMap? files, ref string? error,
+        Func<TorrentSettings, IEnumerable<int>, FileIndexMap, TorrentSettings> apply)
     {
         if (args.IntList(key) is not { } given) return settings;
-        if (given.Count == 0) return apply(settings, Enumerable.Range(0, fileCount));
-        var valid = given.Where(i => i >= 0 && i < fileCount).Select(i => (int)i).ToList();
-        if (valid.Count != given.Count) error ??= "file index out of range";
-        return apply(settings, valid);
+        if (files is null)
+        {
+            // No metadata yet: no file exists, so any index is out of range (an empty list, "every file", is none).
+            if (given.Count > 0) error ??= "file index out of range";
+            return settings;
+        }
+        if (given.Count == 0) return apply(settings, files.InternalIndices, files);
+        var valid = files.ToInternal(given, out bool allValid);
+        if (!allValid) error ??= "file index out of range";
+        return apply(settings, valid, files);
     }
 
     /// <summary>The deprecated trackerAdd (new tiers), trackerRemove (by id) and trackerReplace ([id, url] pairs); null when none was given.</summary>
